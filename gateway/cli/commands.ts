@@ -1,0 +1,21 @@
+import { checkCommand } from './check-command.js';
+import { startCommand } from './start-command.js';
+
+export interface CliCommand {
+  summary: string;
+  /** Exit code; -1 means "still running" (start). */
+  run(args: string[]): Promise<number>;
+}
+
+/** Every CLI command, by name. A command lives in its own `*-command.ts` file. */
+export const commands: Record<string, CliCommand> = {
+  start: startCommand,
+  check: checkCommand,
+};
+
+export function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(18)} ${c.summary}`);
+  return `usage: session-gateway <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    'Commands that talk to a running gateway take --admin URL, --token T and --json; without them they use\n' +
+    'ADMIN_LISTEN / ADMIN_TOKEN from the environment, then http://127.0.0.1:9901.\n';
+}

@@ -1,0 +1,59 @@
+import { parseArgs } from 'node:util';
+import { readEnvSettings } from '../config/env.js';
+import { loadGatewayConfig } from '../config/load-config.js';
+import { createLogger } from '../log.js';
+import { Gateway } from '../main.js';
+import { createSessionStore } from '../session/store-factory.js';
+import type { CliCommand } from './commands.js';
+
+/** Start the gateway in the foreground; SIGTERM/SIGINT stop it in two phases (stop accepting, then finish). */
+export const startCommand: CliCommand = {
+  summary: 'start -c FILE: run the gateway on a config file (nginx-compat syntax)',
+  async run(args) {
+    const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
+    if (!values.config) {
+      process.stderr.write('session-gateway start: -c FILE is required\n');
+      return 2;
+    }
+    const loaded = await loadGatewayConfig(values.config);
+    const envProblems: string[] = [];
+    const env = readEnvSettings(process.env, envProblems);
+    const problems = [...loaded.problems, ...envProblems];
+    if (problems.length > 0 || !loaded.settings) {
+      process.stderr.write(`${problems.join('\n')}\nsession-gateway: ${problems.length} problem(s) in the configuration; not started\n`);
+      return 1;
+    }
+    const log = createLogger({ level: env.logLevel });
+    if (loaded.ignored.length > 0) log.info({ event: 'config.ignored', directives: loaded.ignored }, `${loaded.ignored.length} nginx directive(s) ignored`);
+    if (env.sessionSecretGenerated) {
+      log.warn({ event: 'config.secret_generated', secret: true }, 'SESSION_SECRET is not set: using a random secret for this process; sessions end when it restarts and other gateways cannot read them');
+    }
+    const store = await createSessionStore({ redisUrl: env.redisUrl, log });
+    log.info({ event: 'store.ready', kind: store.kind }, store.kind === 'memory'
+      ? 'session store: embedded (in-memory, this process only); set REDIS_URL to share sessions between gateways'
+      : 'session store: redis');
+    const gateway = new Gateway({ settings: loaded.settings, env, store, log });
+    const bound = await gateway.listen();
+    log.info({ event: 'gateway.listening', addresses: bound, config: values.config }, `listening on ${bound.map((a) => `${a.host}:${a.port}`).join(', ')}`);
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ event: 'gateway.stopping', signal }, 'stopping: finishing in-flight requests');
+      gateway.close().then(
+        () => {
+          log.info({ event: 'gateway.stopped' }, 'stopped');
+          log.flush();
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log.error({ err, event: 'gateway.stop_failed' }, 'stop failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    return -1;
+  },
+};

@@ -1,0 +1,343 @@
+import { buildUpstream } from './build-upstream.js';
+import { ConfigReport, sortByPosition } from './config-report.js';
+import { applyHealthVariable, applySessionVariable, readSet, variableKind } from './gateway-variables.js';
+import { parseAddress } from './listen-address.js';
+import type { Directive } from './parser.js';
+import { parseProxyPass } from './proxy-pass.js';
+import {
+  defaults,
+  type GatewaySettings,
+  type HealthCheckSettings,
+  type ListenSettings,
+  type LocationSettings,
+  type NextUpstreamCondition,
+  type ServerSettings,
+  type SessionSettings,
+  type UpstreamSettings,
+} from './settings.js';
+import { parseCount, parseSize, parseTimeMs } from './units.js';
+
+/**
+ * AST → GatewaySettings with nginx's meaning. Inheritance is nginx's: `proxy_*` and `client_max_body_size` flow
+ * http → server → location (→ nested location); a level that has any `proxy_set_header` replaces the inherited list
+ * instead of adding to it. Like nginx, a level's values do not depend on where in the block they are written.
+ * Every problem is collected (`file:line: message`, sorted by position); settings are null when there is any.
+ * Directives nginx has but the gateway does not use are listed once each in `ignored`.
+ */
+
+interface Inherited {
+  setHeaders: Array<[string, string]>;
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  sendTimeoutMs: number;
+  nextUpstream: NextUpstreamCondition[];
+  nextUpstreamTries: number;
+  clientMaxBodyBytes: number;
+}
+
+const INHERITED_DIRECTIVES = new Set([
+  'proxy_set_header', 'proxy_connect_timeout', 'proxy_read_timeout', 'proxy_send_timeout',
+  'proxy_next_upstream', 'proxy_next_upstream_tries', 'client_max_body_size',
+]);
+
+/** Directives we implement, and where nginx allows them; anything else is ignored. */
+const ALLOWED: Record<string, ReadonlyArray<'main' | 'http' | 'server' | 'location' | 'upstream'>> = {
+  http: ['main'], server: ['http', 'upstream'], upstream: ['http'], listen: ['server'], server_name: ['server'],
+  location: ['server', 'location'], proxy_pass: ['location'], set: ['server', 'location'], keepalive: ['upstream'],
+  ...Object.fromEntries([...INHERITED_DIRECTIVES].map((n) => [n, ['http', 'server', 'location'] as const])),
+};
+
+const NEXT_UPSTREAM: ReadonlySet<string> = new Set(['error', 'timeout', 'invalid_header', 'http_502', 'http_503', 'http_504', 'non_idempotent', 'off']);
+
+type Context = 'main' | 'http' | 'server' | 'location';
+
+/** Reports a known directive used where nginx forbids it; ignores unknown ones. True when the caller should handle it. */
+function allowedHere(d: Directive, ctx: Context, report: ConfigReport): boolean {
+  const allowed = ALLOWED[d.name];
+  if (!allowed) {
+    report.ignore(d);
+    return false;
+  }
+  if (!allowed.includes(ctx)) {
+    report.problem(d, `"${d.name}" directive is not allowed here`);
+    return false;
+  }
+  return true;
+}
+
+function applyInherited(block: Directive[], parent: Inherited, report: ConfigReport): Inherited {
+  const level: Inherited = { ...parent };
+  const seen = new Set<string>();
+  let headers: Array<[string, string]> | null = null;
+  for (const d of block) {
+    if (!INHERITED_DIRECTIVES.has(d.name) || !report.shape(d, false)) continue;
+    if (d.name === 'proxy_set_header') {
+      if (!report.arity(d, 2)) continue;
+      headers ??= [];
+      headers.push([d.args[0]!, d.args[1]!]);
+      continue;
+    }
+    if (seen.has(d.name)) {
+      report.problem(d, `"${d.name}" directive is duplicate`);
+      continue;
+    }
+    seen.add(d.name);
+    if (d.name === 'proxy_next_upstream') {
+      if (!report.arity(d, 1, Infinity)) continue;
+      const bad = d.args.filter((a) => !NEXT_UPSTREAM.has(a));
+      if (bad.length > 0) report.problem(d, `unsupported value "${bad[0]}" in "proxy_next_upstream" (supported: ${[...NEXT_UPSTREAM].join(', ')})`);
+      else if (d.args.includes('off') && d.args.length > 1) report.problem(d, '"off" cannot be combined with other values in "proxy_next_upstream"');
+      else level.nextUpstream = d.args as NextUpstreamCondition[];
+      continue;
+    }
+    if (!report.arity(d, 1)) continue;
+    const value = d.args[0]!;
+    if (d.name === 'proxy_next_upstream_tries') {
+      const n = parseCount(value);
+      if (n === null) report.problem(d, `invalid number "${value}" in "proxy_next_upstream_tries" directive`);
+      else level.nextUpstreamTries = n;
+    } else if (d.name === 'client_max_body_size') {
+      const n = parseSize(value);
+      if (n === null) report.problem(d, `invalid size "${value}" in "client_max_body_size" directive`);
+      else level.clientMaxBodyBytes = n;
+    } else {
+      const ms = parseTimeMs(value);
+      const key = d.name === 'proxy_connect_timeout' ? 'connectTimeoutMs' : d.name === 'proxy_read_timeout' ? 'readTimeoutMs' : 'sendTimeoutMs';
+      if (ms === null || ms === 0) report.problem(d, `invalid time "${value}" in "${d.name}" directive`);
+      else level[key] = ms;
+    }
+  }
+  if (headers) level.setHeaders = headers;
+  return level;
+}
+
+interface Builder {
+  report: ConfigReport;
+  upstreams: Map<string, UpstreamSettings>;
+  /** Explicit upstream names, fixed before any proxy_pass is read (an upstream may be written after the server). */
+  explicit: ReadonlySet<string>;
+  /** Which server block gave each upstream its health settings, for conflict messages. */
+  healthFrom: Map<string, { source: string; health: HealthCheckSettings }>;
+}
+
+export interface BuildResult {
+  settings: GatewaySettings | null;
+  problems: string[];
+  ignored: string[];
+}
+
+export function buildSettings(directives: Directive[], file: string): BuildResult {
+  const report = new ConfigReport();
+  const https = directives.filter((d) => d.name === 'http');
+  for (const d of directives) {
+    if (d.name !== 'http' && d.name !== 'include') allowedHere(d, 'main', report);
+  }
+  for (const extra of https.slice(1)) report.problem(extra, '"http" directive is duplicate');
+  const http = https[0];
+  const upstreams = new Map<string, UpstreamSettings>();
+  const servers: ServerSettings[] = [];
+  if (!http) report.problem({ file, line: 1 }, 'no "http" block: the gateway needs http { server { … } }');
+  else if (report.shape(http, true) && report.arity(http, 0)) {
+    const block = http.block ?? [];
+    for (const d of block) {
+      if (d.name !== 'upstream' || !allowedHere(d, 'http', report)) continue;
+      const upstream = buildUpstream(d, report);
+      if (!upstream) continue;
+      if (upstreams.has(upstream.name)) report.problem(d, `duplicate upstream "${upstream.name}"`);
+      else upstreams.set(upstream.name, upstream);
+    }
+    const b: Builder = { report, upstreams, explicit: new Set(upstreams.keys()), healthFrom: new Map() };
+    const inherited = applyInherited(block, { ...defaults.proxy, setHeaders: [], clientMaxBodyBytes: defaults.clientMaxBodyBytes }, report);
+    for (const d of block) {
+      if (d.name === 'upstream' || INHERITED_DIRECTIVES.has(d.name) || !allowedHere(d, 'http', report)) continue;
+      if (d.name === 'server' && report.shape(d, true) && report.arity(d, 0)) servers.push(buildServer(d, inherited, b));
+    }
+    if (servers.length === 0) report.problem(http, 'no "server" block inside "http"');
+    checkDefaultServers(http.block ?? [], report);
+  }
+  const problems = sortByPosition(report.problems);
+  const ignored = report.ignored;
+  const settings = problems.length === 0 ? { servers, upstreams, ignored, file } : null;
+  return { settings, problems, ignored };
+}
+
+function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSettings {
+  const { report } = b;
+  const block = d.block ?? [];
+  const inherited = applyInherited(block, parent, report);
+  const session: SessionSettings = { ...defaults.session };
+  const health: HealthCheckSettings = { ...defaults.health };
+  const listen: ListenSettings[] = [];
+  const serverNames: string[] = [];
+  const locationBlocks: Directive[] = [];
+  for (const c of block) {
+    if (INHERITED_DIRECTIVES.has(c.name) || !allowedHere(c, 'server', report)) continue;
+    if (c.name === 'location') locationBlocks.push(c);
+    else if (c.name === 'server_name') {
+      if (report.shape(c, false) && report.arity(c, 1, Infinity)) serverNames.push(...c.args);
+    } else if (c.name === 'listen') {
+      const l = readListen(c, report);
+      if (!l) continue;
+      if (listen.some((x) => x.host === l.host && x.port === l.port)) report.problem(c, `duplicate listen ${formatListen(l)}`);
+      else listen.push(l);
+    } else if (c.name === 'set') {
+      const v = readSet(c, report);
+      if (!v) continue;
+      const kind = variableKind(v.name);
+      if (kind === 'session') applySessionVariable(c, v.name, v.value, session, report);
+      else if (kind === 'health') applyHealthVariable(c, v.name, v.value, health, report);
+      else report.ignore(c, `set $${v.name}`);
+    }
+  }
+  if (listen.length === 0) listen.push({ ...defaults.listen });
+  const locations: LocationSettings[] = [];
+  const paths = new Set<string>();
+  for (const loc of locationBlocks) buildLocation(loc, null, inherited, session, locations, paths, b);
+  checkSessionLimits(locations, report);
+  const server: ServerSettings = { listen, serverNames: serverNames.length > 0 ? serverNames : [''], locations, source: `${d.file}:${d.line}` };
+  assignHealth(server, health, b);
+  return server;
+}
+
+function buildLocation(
+  d: Directive, outer: LocationSettings | null, parent: Inherited, parentSession: SessionSettings,
+  out: LocationSettings[], paths: Set<string>, b: Builder,
+): void {
+  const { report } = b;
+  if (!report.shape(d, true) || !report.arity(d, 1, 2)) return;
+  let [modifier, path] = d.args.length === 2 ? [d.args[0]!, d.args[1]!] : ['', d.args[0]!];
+  if (d.args.length === 1) {
+    const m = /^(=|\^~|~\*|~)(.+)$/.exec(path);
+    if (m) [modifier, path] = [m[1]!, m[2]!];
+  }
+  if (modifier === '~' || modifier === '~*' || path.startsWith('@')) {
+    report.problem(d, `${path.startsWith('@') ? 'named' : 'regular expression'} locations are not supported ("location ${d.args.join(' ')}")`);
+    return;
+  }
+  if (modifier !== '' && modifier !== '=' && modifier !== '^~') {
+    report.problem(d, `invalid location modifier "${modifier}"`);
+    return;
+  }
+  const match = modifier === '=' ? 'exact' : 'prefix';
+  if (outer) {
+    if (outer.match === 'exact') report.problem(d, `location "${path}" cannot be inside the exact location "${outer.path}"`);
+    else if (!path.startsWith(outer.path)) report.problem(d, `location "${path}" is outside location "${outer.path}"`);
+  }
+  const key = `${match} ${path}`;
+  if (paths.has(key)) report.problem(d, `duplicate location "${path}"`);
+  paths.add(key);
+  const block = d.block ?? [];
+  const inherited = applyInherited(block, parent, report);
+  const session: SessionSettings = { ...parentSession };
+  let proxyPass: Directive | null = null;
+  const nested: Directive[] = [];
+  for (const c of block) {
+    if (INHERITED_DIRECTIVES.has(c.name) || !allowedHere(c, 'location', report)) continue;
+    if (c.name === 'location') nested.push(c);
+    else if (c.name === 'proxy_pass') {
+      if (!report.shape(c, false) || !report.arity(c, 1)) continue;
+      if (proxyPass) report.problem(c, '"proxy_pass" directive is duplicate');
+      else proxyPass = c;
+    } else if (c.name === 'set') {
+      const v = readSet(c, report);
+      if (!v) continue;
+      const kind = variableKind(v.name);
+      if (kind === 'session') applySessionVariable(c, v.name, v.value, session, report);
+      else if (kind === 'health') report.problem(c, `"$${v.name}" is allowed in "server" context only: it applies to the upstreams the server proxies to`);
+      else report.ignore(c, `set $${v.name}`);
+    }
+  }
+  const location: LocationSettings = {
+    match, path, proxy: null, clientMaxBodyBytes: inherited.clientMaxBodyBytes, session, source: `${d.file}:${d.line}`,
+  };
+  if (proxyPass) {
+    const target = parseProxyPass(proxyPass.args[0]!, b.explicit);
+    if (typeof target === 'string') report.problem(proxyPass, target);
+    else {
+      if (target.implicit && !b.upstreams.has(target.name)) b.upstreams.set(target.name, implicitUpstream(target.name, target.implicit, location.source));
+      const { clientMaxBodyBytes: _, ...proxy } = inherited;
+      location.proxy = { ...proxy, upstream: target.name, uriPrefix: target.uriPrefix };
+    }
+  }
+  out.push(location);
+  // nginx does not inherit proxy_pass into nested locations; everything else flows down.
+  for (const n of nested) buildLocation(n, location, inherited, session, out, paths, b);
+}
+
+function implicitUpstream(name: string, addr: { host: string; port: number }, source: string): UpstreamSettings {
+  return {
+    name,
+    servers: [{ name, host: addr.host, port: addr.port, weight: defaults.server.weight, maxFails: defaults.server.maxFails,
+      failTimeoutMs: defaults.server.failTimeoutMs, backup: false, down: false }],
+    keepalive: defaults.upstream.keepalive,
+    keepaliveTimeoutMs: defaults.upstream.keepaliveTimeoutMs,
+    health: { ...defaults.health },
+    source,
+  };
+}
+
+/** A server's `$health_*` values go to every upstream its locations use; two servers must not disagree. */
+function assignHealth(server: ServerSettings, health: HealthCheckSettings, b: Builder): void {
+  const used = new Set(server.locations.flatMap((l) => (l.proxy ? [l.proxy.upstream] : [])));
+  for (const name of used) {
+    const upstream = b.upstreams.get(name);
+    if (!upstream) continue;
+    const earlier = b.healthFrom.get(name);
+    if (earlier && JSON.stringify(earlier.health) !== JSON.stringify(health)) {
+      const [file, line] = splitSource(server.source);
+      b.report.problem({ file, line }, `upstream "${name}" gets different health check settings here than from the server at ${earlier.source}`);
+      continue;
+    }
+    b.healthFrom.set(name, { source: server.source, health });
+    upstream.health = { ...health };
+  }
+}
+
+function checkSessionLimits(locations: LocationSettings[], report: ConfigReport): void {
+  for (const l of locations) {
+    if (l.session.enabled && l.session.idleTimeoutMs > l.session.absoluteTimeoutMs) {
+      const [file, line] = splitSource(l.source);
+      report.problem({ file, line }, `"$session_idle_timeout" is longer than "$session_absolute_timeout" in location "${l.path}"`);
+    }
+  }
+}
+
+function checkDefaultServers(block: Directive[], report: ConfigReport): void {
+  const seen = new Map<string, string>();
+  for (const d of block.filter((x) => x.name === 'server' && x.block)) {
+    for (const l of (d.block ?? []).filter((x) => x.name === 'listen' && x.args.length > 0)) {
+      if (!l.args.slice(1).some((a) => a === 'default_server' || a === 'default')) continue;
+      const addr = parseAddress(l.args[0]!, { allowBarePort: true });
+      if (typeof addr === 'string') continue;
+      const key = formatListen(addr);
+      if (seen.has(key)) report.problem(l, `a duplicate default server for ${key} (the first is at ${seen.get(key)})`);
+      else seen.set(key, `${l.file}:${l.line}`);
+    }
+  }
+}
+
+/** Listen parameters nginx accepts that change nothing for the gateway. `ssl`, `http2` and `quic` are refused. */
+const LISTEN_TOLERATED = /^(default_server|default|reuseport|deferred|bind|proxy_protocol|(backlog|rcvbuf|sndbuf|ipv6only|so_keepalive|fastopen|accept_filter|setfib)=.+)$/;
+
+function readListen(d: Directive, report: ConfigReport): ListenSettings | null {
+  if (!report.shape(d, false) || !report.arity(d, 1, Infinity)) return null;
+  const addr = parseAddress(d.args[0]!, { allowBarePort: true });
+  if (typeof addr === 'string') {
+    report.problem(d, addr);
+    return null;
+  }
+  for (const p of d.args.slice(1)) {
+    if (p === 'ssl' || p === 'http2' || p === 'quic') report.problem(d, `"listen ... ${p}" is not supported by the gateway (terminate TLS in front of it)`);
+    else if (!LISTEN_TOLERATED.test(p)) report.problem(d, `invalid parameter "${p}" in "listen" directive`);
+  }
+  return { host: addr.host, port: addr.port };
+}
+
+function formatListen(l: ListenSettings): string {
+  return `${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
+}
+
+function splitSource(source: string): [string, number] {
+  const i = source.lastIndexOf(':');
+  return [source.slice(0, i), Number(source.slice(i + 1))];
+}

@@ -1,0 +1,54 @@
+import type { Directive } from './parser.js';
+
+/**
+ * Collects every problem and ignored directive while settings are built, so one run reports them all. It has no side
+ * effects beyond its own arrays (validation never changes global state).
+ */
+export class ConfigReport {
+  readonly problems: string[] = [];
+  readonly ignored: string[] = [];
+  #ignoredKeys = new Set<string>();
+
+  problem(at: { file: string; line: number }, message: string): void {
+    this.problems.push(`${at.file}:${at.line}: ${message}`);
+  }
+
+  /** Reported once per key (the directive name, or `set $name`): the first place it is written. */
+  ignore(at: Directive, key = at.name): void {
+    if (this.#ignoredKeys.has(key)) return;
+    this.#ignoredKeys.add(key);
+    this.ignored.push(`${at.file}:${at.line}: directive ${key} is ignored`);
+  }
+
+  /** nginx's arity check; reports and returns false when the count is outside [min, max]. */
+  arity(d: Directive, min: number, max = min): boolean {
+    if (d.args.length >= min && d.args.length <= max) return true;
+    this.problem(d, `invalid number of arguments in "${d.name}" directive`);
+    return false;
+  }
+
+  /** Reports a block where a `;` was expected, or the reverse, in nginx's words. */
+  shape(d: Directive, wantsBlock: boolean): boolean {
+    if (wantsBlock && d.block === null) {
+      this.problem(d, `directive "${d.name}" has no opening "{"`);
+      return false;
+    }
+    if (!wantsBlock && d.block !== null) {
+      this.problem(d, `directive "${d.name}" is not terminated by ";"`);
+      return false;
+    }
+    return true;
+  }
+}
+
+/** Sorts `file:line: message` lines by file, then line, keeping the found order for equal positions. */
+export function sortByPosition(lines: string[]): string[] {
+  const key = (s: string): [string, number] => {
+    const m = /^(.*?):(\d+): /.exec(s);
+    return m ? [m[1]!, Number(m[2])] : [s, 0];
+  };
+  return lines
+    .map((s, i) => ({ s, i, k: key(s) }))
+    .sort((a, b) => (a.k[0] < b.k[0] ? -1 : a.k[0] > b.k[0] ? 1 : a.k[1] - b.k[1] || a.i - b.i))
+    .map((e) => e.s);
+}

@@ -1,0 +1,94 @@
+import type { ConfigReport } from './config-report.js';
+import type { Directive } from './parser.js';
+import type { CookieSecure, HealthCheckSettings, OnLimit, SessionSettings } from './settings.js';
+import { parseCount, parseSize, parseTimeMs } from './units.js';
+
+/**
+ * Gateway-only settings written as nginx variables (`set $session_idle_timeout 30m;`), so the file stays valid for
+ * `nginx -t`. `$session_*` apply in `server` and `location` (a location starts from its server's values);
+ * `$health_check_*` and `$slow_start` apply in `server` only, to every upstream that server's locations proxy to —
+ * nginx has no `set` inside `upstream`. The names are contract (DESIGN §5).
+ */
+
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+type Setter<T> = (target: T, value: string) => string | null;
+
+const SESSION_VARIABLES: Record<string, Setter<SessionSettings>> = {
+  session: (s, v) => (v === 'on' || v === 'off' ? ((s.enabled = v === 'on'), null) : 'must be "on" or "off"'),
+  session_cookie: (s, v) => (COOKIE_NAME.test(v) ? ((s.cookieName = v), null) : 'is not a valid cookie name'),
+  session_idle_timeout: (s, v) => setPositive(v, parseTimeMs, (ms) => (s.idleTimeoutMs = ms), 'a time such as 30m'),
+  session_absolute_timeout: (s, v) => setPositive(v, parseTimeMs, (ms) => (s.absoluteTimeoutMs = ms), 'a time such as 24h'),
+  session_max_bytes: (s, v) => setPositive(v, parseSize, (n) => (s.maxBytes = n), 'a size such as 8k'),
+  session_max_per_principal: (s, v) => {
+    const n = parseCount(v);
+    if (n === null) return 'must be a non-negative integer (0 = unlimited)';
+    s.maxPerPrincipal = n;
+    return null;
+  },
+  session_on_limit: (s, v) =>
+    v === 'evict-oldest' || v === 'reject-new' ? ((s.onLimit = v as OnLimit), null) : 'must be "evict-oldest" or "reject-new"',
+  session_scope: (s, v) => (/^[A-Za-z0-9_.-]*$/.test(v) ? ((s.scope = v), null) : 'may contain only letters, digits, "_", "." and "-"'),
+  session_cookie_secure: (s, v) =>
+    v === 'auto' || v === 'always' || v === 'never' ? ((s.cookieSecure = v as CookieSecure), null) : 'must be "auto", "always" or "never"',
+};
+
+const HEALTH_VARIABLES: Record<string, Setter<HealthCheckSettings>> = {
+  health_check_interval: (h, v) => setPositive(v, parseTimeMs, (ms) => (h.intervalMs = ms), 'a time such as 2s'),
+  health_check_timeout: (h, v) => setPositive(v, parseTimeMs, (ms) => (h.timeoutMs = ms), 'a time such as 1s'),
+  health_check_rise: (h, v) => setPositive(v, parseCount, (n) => (h.rise = n), 'a positive integer'),
+  health_check_fall: (h, v) => setPositive(v, parseCount, (n) => (h.fall = n), 'a positive integer'),
+  health_check_path: (h, v) => (/^\/\S*$/.test(v) ? ((h.path = v), null) : 'must be a path starting with "/"'),
+  slow_start: (h, v) => {
+    const ms = parseTimeMs(v);
+    if (ms === null) return 'must be a time such as 10s (0 = off)';
+    h.slowStartMs = ms;
+    return null;
+  },
+};
+
+function setPositive(v: string, parse: (t: string) => number | null, assign: (n: number) => void, what: string): string | null {
+  const n = parse(v);
+  if (n === null || n <= 0) return `must be ${what}, greater than 0`;
+  assign(n);
+  return null;
+}
+
+export type VariableKind = 'session' | 'health' | 'other';
+
+export function variableKind(name: string): VariableKind {
+  if (name === 'session' || name.startsWith('session_')) return 'session';
+  if (name.startsWith('health_') || name === 'slow_start') return 'health';
+  return 'other';
+}
+
+/** Splits `set $name value;` into its variable name (without `$`); reports and returns null when malformed. */
+export function readSet(d: Directive, report: ConfigReport): { name: string; value: string } | null {
+  if (!report.shape(d, false) || !report.arity(d, 2)) return null;
+  const m = /^\$([A-Za-z0-9_]+)$/.exec(d.args[0]!);
+  if (!m) {
+    report.problem(d, `invalid variable name "${d.args[0]}"`);
+    return null;
+  }
+  return { name: m[1]!, value: d.args[1]! };
+}
+
+export function applySessionVariable(d: Directive, name: string, value: string, target: SessionSettings, report: ConfigReport): void {
+  const setter = SESSION_VARIABLES[name];
+  if (!setter) {
+    report.problem(d, `unknown gateway variable "$${name}" (known: ${Object.keys(SESSION_VARIABLES).map((k) => `$${k}`).join(', ')})`);
+    return;
+  }
+  const error = setter(target, value);
+  if (error) report.problem(d, `"$${name}" ${error}, got "${value}"`);
+}
+
+export function applyHealthVariable(d: Directive, name: string, value: string, target: HealthCheckSettings, report: ConfigReport): void {
+  const setter = HEALTH_VARIABLES[name];
+  if (!setter) {
+    report.problem(d, `unknown gateway variable "$${name}" (known: ${Object.keys(HEALTH_VARIABLES).map((k) => `$${k}`).join(', ')})`);
+    return;
+  }
+  const error = setter(target, value);
+  if (error) report.problem(d, `"$${name}" ${error}, got "${value}"`);
+}

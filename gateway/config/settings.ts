@@ -1,0 +1,139 @@
+/**
+ * Typed settings the gateway runs on, built from nginx-compat.conf (see build-settings.ts) and the environment
+ * (see env.ts). Durations are milliseconds, sizes bytes. One defaults object, used by the builder and by tests.
+ */
+
+export type OnLimit = 'evict-oldest' | 'reject-new';
+export type CookieSecure = 'auto' | 'always' | 'never';
+
+export interface SessionSettings {
+  /** `set $session off;` turns every piece of session work off for a location (static files). */
+  enabled: boolean;
+  cookieName: string;
+  idleTimeoutMs: number;
+  absoluteTimeoutMs: number;
+  maxBytes: number;
+  /** 0 = unlimited. */
+  maxPerPrincipal: number;
+  onLimit: OnLimit;
+  /** Attribute namespace; '' is the shared scope every location sees by default. */
+  scope: string;
+  cookieSecure: CookieSecure;
+}
+
+export interface HealthCheckSettings {
+  path: string;
+  intervalMs: number;
+  timeoutMs: number;
+  rise: number;
+  fall: number;
+  slowStartMs: number;
+}
+
+export interface UpstreamServerSettings {
+  /** `host:port` exactly as written in the upstream: the backend's NAME for the admin API and CLI. */
+  name: string;
+  host: string;
+  port: number;
+  weight: number;
+  maxFails: number;
+  failTimeoutMs: number;
+  backup: boolean;
+  down: boolean;
+}
+
+export interface UpstreamSettings {
+  name: string;
+  servers: UpstreamServerSettings[];
+  /** Idle keep-alive connections kept per backend (nginx `keepalive`). */
+  keepalive: number;
+  /** Idle pooled sockets are closed after this long: keep it below the backends' own keep-alive timeout. */
+  keepaliveTimeoutMs: number;
+  health: HealthCheckSettings;
+  /** Where the directive was written, for messages. */
+  source: string;
+}
+
+/** nginx `proxy_next_upstream` conditions we honour. */
+export type NextUpstreamCondition = 'error' | 'timeout' | 'invalid_header' | 'http_502' | 'http_503' | 'http_504' | 'non_idempotent' | 'off';
+
+export interface ProxySettings {
+  /** Name of the upstream the location proxies to (an implicit one-server upstream for `proxy_pass http://host:port`). */
+  upstream: string;
+  /** Path prefix from `proxy_pass http://up/prefix`; null = pass the request URI unchanged (nginx semantics). */
+  uriPrefix: string | null;
+  /** `proxy_set_header NAME VALUE;` with nginx variables left in VALUE, expanded per request. Empty VALUE removes. */
+  setHeaders: Array<[name: string, value: string]>;
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  sendTimeoutMs: number;
+  nextUpstream: NextUpstreamCondition[];
+  /** 0 = unlimited (bounded by the number of backends). */
+  nextUpstreamTries: number;
+}
+
+export interface LocationSettings {
+  match: 'prefix' | 'exact';
+  path: string;
+  proxy: ProxySettings | null;
+  /** 0 = unlimited (nginx `client_max_body_size 0`). */
+  clientMaxBodyBytes: number;
+  session: SessionSettings;
+  source: string;
+}
+
+export interface ListenSettings {
+  host: string;
+  port: number;
+}
+
+export interface ServerSettings {
+  listen: ListenSettings[];
+  serverNames: string[];
+  locations: LocationSettings[];
+  source: string;
+}
+
+export interface GatewaySettings {
+  servers: ServerSettings[];
+  upstreams: Map<string, UpstreamSettings>;
+  /** Directives we read but do not implement, reported once at start-up: `file:line: name`. */
+  ignored: string[];
+  /** The main config file. */
+  file: string;
+}
+
+export const defaults = {
+  session: {
+    enabled: true,
+    cookieName: 'gsid',
+    idleTimeoutMs: 30 * 60_000,
+    absoluteTimeoutMs: 24 * 60 * 60_000,
+    maxBytes: 8 * 1024,
+    maxPerPrincipal: 0,
+    onLimit: 'evict-oldest',
+    scope: '',
+    cookieSecure: 'auto',
+  } satisfies SessionSettings as SessionSettings,
+  health: {
+    path: '/healthz',
+    intervalMs: 2_000,
+    timeoutMs: 1_000,
+    rise: 2,
+    fall: 3,
+    slowStartMs: 10_000,
+  } satisfies HealthCheckSettings as HealthCheckSettings,
+  server: { weight: 1, maxFails: 1, failTimeoutMs: 10_000 },
+  upstream: { keepalive: 32, keepaliveTimeoutMs: 4_000 },
+  proxy: {
+    connectTimeoutMs: 60_000,
+    readTimeoutMs: 60_000,
+    sendTimeoutMs: 60_000,
+    nextUpstream: ['error', 'timeout'] as NextUpstreamCondition[],
+    nextUpstreamTries: 0,
+  },
+  clientMaxBodyBytes: 1024 * 1024,
+  listen: { host: '0.0.0.0', port: 80 },
+  /** Largest request head the listener accepts before answering 431 (Node's own default). */
+  maxHeaderBytes: 16 * 1024,
+} as const;

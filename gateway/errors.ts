@@ -1,0 +1,81 @@
+/**
+ * Every error the gateway raises is a GatewayError with a stable `code` and, where it reaches a client, the HTTP
+ * status the gateway answers with. Codes are part of the operator-facing contract (log lines, JSON output): never
+ * rename one; add new ones instead. The README's "Error codes" table lists them all (a test checks that).
+ */
+export class GatewayError extends Error {
+  readonly code: string;
+  readonly status: number;
+
+  constructor(code: string, message: string, status = 500, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** The configuration file or environment is invalid; `problems` lists every one, as `file:line: message`. */
+export class ConfigError extends GatewayError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super('SG_CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`, 500);
+    this.problems = problems;
+  }
+}
+
+/** The session store cannot be reached or answered with an error: the gateway answers 503. */
+export class StoreUnavailableError extends GatewayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SG_STORE_UNAVAILABLE', message, 503, options);
+  }
+}
+
+/** A backend answered with an `X-Session-*` header the gateway cannot apply: the gateway answers 502. */
+export class WriteBackError extends GatewayError {
+  constructor(code: 'SG_WRITEBACK_MALFORMED' | 'SG_WRITEBACK_TOO_LARGE' | 'SG_WRITEBACK_NOT_NUMBER', message: string) {
+    super(code, message, 502);
+  }
+}
+
+/** A login that the duplicate-login policy refuses (`reject-new`): the gateway answers 409. */
+export class LoginRejectedError extends GatewayError {
+  constructor(message: string) {
+    super('SG_LOGIN_REJECTED', message, 409);
+  }
+}
+
+/** No backend of the upstream is READY and HEALTHY. */
+export class NoBackendError extends GatewayError {
+  constructor(upstream: string) {
+    super('SG_NO_BACKEND', `no backend of upstream "${upstream}" is available`, 503);
+  }
+}
+
+/** The backend failed: refused, reset, or an invalid response. */
+export class BackendError extends GatewayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SG_BACKEND_FAILED', message, 502, options);
+  }
+}
+
+/** The backend did not answer within proxy_connect_timeout / proxy_read_timeout / proxy_send_timeout. */
+export class BackendTimeoutError extends GatewayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SG_BACKEND_TIMEOUT', message, 504, options);
+  }
+}
+
+/** Bad client input the gateway refuses itself (400, 413, 431). */
+export class ClientRequestError extends GatewayError {
+  constructor(code: 'SG_BAD_REQUEST' | 'SG_BODY_TOO_LARGE' | 'SG_HEADERS_TOO_LARGE', message: string, status: 400 | 413 | 431) {
+    super(code, message, status);
+  }
+}
+
+/** An admin or CLI operation was refused (unknown backend, unsafe drain, a rollout already running, ...). */
+export class AdminOperationError extends GatewayError {
+  constructor(code: string, message: string, status = 409) {
+    super(code, message, status);
+  }
+}

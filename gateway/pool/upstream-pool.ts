@@ -1,0 +1,65 @@
+import type { GatewaySettings, UpstreamSettings } from '../config/settings.js';
+import { defaults } from '../config/settings.js';
+import { Backend, type BackendPoolOptions } from './backend.js';
+import { pickSmoothWeighted } from './weighted-round-robin.js';
+
+/** The backends of one upstream and how a request picks one. */
+export class Upstream {
+  readonly name: string;
+  readonly settings: UpstreamSettings;
+  readonly backends: Backend[];
+
+  constructor(settings: UpstreamSettings, options: BackendPoolOptions) {
+    this.name = settings.name;
+    this.settings = settings;
+    this.backends = settings.servers.map((server) => new Backend(settings, server, options));
+  }
+
+  /**
+   * The next backend for a new request: primary servers that are serving, weighted; `backup` servers only when no
+   * primary is; never one in `exclude` (a retry goes to a different backend).
+   */
+  pick(exclude?: ReadonlySet<Backend>): Backend | null {
+    const candidates = (backup: boolean) =>
+      this.backends.filter((b) => b.settings.backup === backup && b.isServing() && !exclude?.has(b));
+    const primary = candidates(false);
+    if (primary.length > 0) return pickSmoothWeighted(primary);
+    return pickSmoothWeighted(candidates(true));
+  }
+}
+
+/** Every upstream of the configuration, by name; backends are also found by their NAME (`host:port`). */
+export class UpstreamPool {
+  readonly #upstreams = new Map<string, Upstream>();
+
+  constructor(settings: GatewaySettings, options: Partial<BackendPoolOptions> = {}) {
+    const resolved: BackendPoolOptions = {
+      connectTimeoutMs: options.connectTimeoutMs ?? defaults.proxy.connectTimeoutMs,
+      maxResponseHeaderBytes: options.maxResponseHeaderBytes ?? 64 * 1024,
+    };
+    for (const upstream of settings.upstreams.values()) this.#upstreams.set(upstream.name, new Upstream(upstream, resolved));
+  }
+
+  upstream(name: string): Upstream | undefined {
+    return this.#upstreams.get(name);
+  }
+
+  upstreams(): IterableIterator<Upstream> {
+    return this.#upstreams.values();
+  }
+
+  /** All backends with this NAME (the same host:port may serve several upstreams). */
+  backendsNamed(name: string): Backend[] {
+    const found: Backend[] = [];
+    for (const upstream of this.#upstreams.values()) for (const b of upstream.backends) if (b.name === name) found.push(b);
+    return found;
+  }
+
+  allBackends(): Backend[] {
+    return [...this.#upstreams.values()].flatMap((u) => u.backends);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.allBackends().map((b) => b.close()));
+  }
+}

@@ -1,0 +1,39 @@
+import type { ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * Responses the gateway makes itself: a short plain body that names the error code, so a person reading a curl
+ * output and an operator grepping logs see the same words.
+ */
+export function sendGatewayError(res: ServerResponse, status: number, code: string, message: string, requestId?: string): void {
+  if (res.headersSent) {
+    // Bytes already went to the client: the only honest signal left is to cut the connection.
+    res.destroy();
+    return;
+  }
+  const body = `${status} ${STATUS_CODES[status] ?? 'Error'}: ${message} (${code})\n`;
+  const headers: Record<string, string | number> = {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-gateway-error': code,
+  };
+  if (requestId) headers['x-request-id'] = requestId;
+  if (status === 503) headers['retry-after'] = '1';
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+/** The same on a raw socket (upgrade requests and client errors, where no ServerResponse exists). */
+export function writeSocketError(socket: Socket, status: number, code: string, message: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = `${status} ${STATUS_CODES[status] ?? 'Error'}: ${message} (${code})\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Gateway-Error: ${code}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

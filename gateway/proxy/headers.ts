@@ -1,0 +1,97 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * Header rules of the proxy, each small and pure.
+ * Hop-by-hop fields (RFC 9110 §7.6.1): Connection and every field it names, plus the fields listed below, are
+ * meaningful for one connection only and are never forwarded, in either direction.
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+export function isHopByHop(name: string, connectionTokens: ReadonlySet<string>): boolean {
+  return HOP_BY_HOP.has(name) || connectionTokens.has(name);
+}
+
+export function connectionTokensOf(value: string | string[] | undefined): Set<string> {
+  const tokens = new Set<string>();
+  if (value === undefined) return tokens;
+  for (const part of Array.isArray(value) ? value : [value]) {
+    for (const token of part.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t) tokens.add(t);
+    }
+  }
+  return tokens;
+}
+
+/** Every header a client sends whose name starts with `x-session` is the gateway's to set (contract). */
+export function isSessionHeader(name: string): boolean {
+  return name.length >= 9 && name.charCodeAt(0) === 120 /* x */ && name.startsWith('x-session');
+}
+
+/**
+ * Remove one cookie from a Cookie header value, keeping the others byte for byte: the backend must never see the
+ * session cookie (it is a bearer credential; the backend gets the non-secret `sid` in X-Session instead).
+ */
+export function withoutCookie(header: string, name: string): string | null {
+  if (!header.includes(name)) return header;
+  const kept = header
+    .split(';')
+    .filter((pair) => {
+      const eq = pair.indexOf('=');
+      return (eq === -1 ? pair : pair.slice(0, eq)).trim() !== name;
+    })
+    .map((pair) => pair.trim())
+    .filter(Boolean);
+  return kept.length > 0 ? kept.join('; ') : null;
+}
+
+/** X-Request-Id a client sent is kept when it is short and printable; otherwise the gateway makes one. */
+export function acceptableRequestId(value: string | string[] | undefined): string | null {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200) return null;
+  return /^[\x21-\x7e]+$/.test(value) ? value : null;
+}
+
+export interface ForwardContext {
+  remoteAddress: string;
+  scheme: 'http' | 'https';
+  host: string;
+  requestId: string;
+  /** `$proxy_host`: the upstream name or host:port of proxy_pass. */
+  proxyHost: string;
+  requestUri: string;
+}
+
+/** Expand the nginx variables we support in `proxy_set_header` values. Unknown variables expand to ''. */
+export function expandVariables(value: string, ctx: ForwardContext, headers: IncomingHttpHeaders): string {
+  if (!value.includes('$')) return value;
+  return value.replace(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_m, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare ?? '').toLowerCase();
+    switch (name) {
+      case 'host':
+      case 'http_host':
+        return ctx.host;
+      case 'remote_addr':
+        return ctx.remoteAddress;
+      case 'scheme':
+        return ctx.scheme;
+      case 'request_id':
+        return ctx.requestId;
+      case 'proxy_host':
+        return ctx.proxyHost;
+      case 'request_uri':
+        return ctx.requestUri;
+      case 'proxy_add_x_forwarded_for': {
+        const prior = headers['x-forwarded-for'];
+        return prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${ctx.remoteAddress}` : ctx.remoteAddress;
+      }
+      case 'connection_upgrade':
+        return headers.upgrade ? 'upgrade' : '';
+      default:
+        if (name.startsWith('http_')) {
+          const v = headers[name.slice(5).replace(/_/g, '-')];
+          return Array.isArray(v) ? v.join(', ') : (v ?? '');
+        }
+        return '';
+    }
+  });
+}

@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { pipeline } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { LocationSettings, ServerSettings } from '../config/settings.js';
+import { ClientRequestError, GatewayError, NoBackendError, StoreUnavailableError, WriteBackError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Backend } from '../pool/backend.js';
+import type { UpstreamPool } from '../pool/upstream-pool.js';
+import { NO_SESSION, type RequestSession, type SessionService } from '../session/session-service.js';
+import { parseWriteBack } from '../session/write-back.js';
+import { BodyLimit } from './body-limit.js';
+import { sendGatewayError } from './error-response.js';
+import { acceptableRequestId, connectionTokensOf, expandVariables, isHopByHop, isSessionHeader, withoutCookie, type ForwardContext } from './headers.js';
+import { LocationRouter } from './router.js';
+import { failedBeforeRequestSent, toUpstreamError } from './upstream-errors.js';
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+export interface RequestHandlerOptions {
+  settings: ServerSettings;
+  pool: UpstreamPool;
+  sessions: SessionService;
+  log: Logger;
+}
+
+/** Headers and context of one request, as the backend will see them. */
+export interface PreparedRequest {
+  requestId: string;
+  location: LocationSettings;
+  session: RequestSession;
+  headers: Record<string, string | string[]>;
+  path: string;
+  secure: boolean;
+}
+
+/**
+ * The request path of one server block (DESIGN §2): strip client X-Session*, load the session, pick a backend,
+ * forward with streaming bodies, apply the write-back before the response head goes out, stream the response.
+ */
+export class RequestHandler {
+  readonly settings: ServerSettings;
+  readonly #router: LocationRouter;
+  readonly #pool: UpstreamPool;
+  readonly #sessions: SessionService;
+  readonly #log: Logger;
+
+  constructor(options: RequestHandlerOptions) {
+    this.settings = options.settings;
+    this.#router = new LocationRouter(options.settings);
+    this.#pool = options.pool;
+    this.#sessions = options.sessions;
+    this.#log = options.log;
+  }
+
+  get log(): Logger {
+    return this.#log;
+  }
+
+  get sessions(): SessionService {
+    return this.#sessions;
+  }
+
+  get pool(): UpstreamPool {
+    return this.#pool;
+  }
+
+  location(url: string): LocationSettings | null {
+    return this.#router.match(url);
+  }
+
+  /** Everything up to the choice of backend: shared by plain requests and WebSocket upgrades. */
+  async prepare(req: IncomingMessage, location: LocationSettings): Promise<PreparedRequest> {
+    const requestId = acceptableRequestId(req.headers['x-request-id']) ?? randomUUID();
+    const secure = (req.socket as TLSSocket).encrypted === true;
+    const sessionSettings = location.session;
+    let session = NO_SESSION;
+    if (sessionSettings.enabled) {
+      session = await this.#sessions.loadSession(req.headers.cookie, sessionSettings);
+      if (session.cookieForged) {
+        this.#log.warn({ event: 'session.cookie_rejected', code: 'SG_COOKIE_INVALID', requestId, remote: req.socket.remoteAddress }, 'session cookie with a bad signature ignored');
+      }
+    }
+    const proxy = location.proxy!;
+    const headers: Record<string, string | string[]> = {};
+    const connectionTokens = connectionTokensOf(req.headers.connection);
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || isHopByHop(name, connectionTokens) || isSessionHeader(name)) continue;
+      if (name === 'host' || name === 'expect') continue;
+      headers[name] = value;
+    }
+    if (sessionSettings.enabled && typeof headers.cookie === 'string') {
+      const kept = withoutCookie(headers.cookie, sessionSettings.cookieName);
+      if (kept === null) delete headers.cookie;
+      else headers.cookie = kept;
+    }
+    const host = req.headers.host ?? '';
+    const remoteAddress = req.socket.remoteAddress ?? '';
+    const ctx: ForwardContext = {
+      remoteAddress,
+      scheme: secure ? 'https' : 'http',
+      host: host.replace(/:\d+$/, ''),
+      requestId,
+      proxyHost: proxy.upstream,
+      requestUri: req.url ?? '/',
+    };
+    // nginx's default is Host: $proxy_host; proxy_set_header Host $host; (in the shipped config) passes the client's.
+    headers.host = proxy.upstream;
+    const priorXff = req.headers['x-forwarded-for'];
+    headers['x-forwarded-for'] = priorXff ? `${Array.isArray(priorXff) ? priorXff.join(', ') : priorXff}, ${remoteAddress}` : remoteAddress;
+    headers['x-forwarded-proto'] = ctx.scheme;
+    if (host) headers['x-forwarded-host'] = host;
+    headers['x-request-id'] = requestId;
+    for (const [name, template] of proxy.setHeaders) {
+      const lower = name.toLowerCase();
+      if (isHopByHop(lower, connectionTokens) || isSessionHeader(lower)) continue;
+      const value = expandVariables(template, ctx, req.headers);
+      if (value === '') delete headers[lower];
+      else headers[lower] = value;
+    }
+    const token = this.#sessions.hydrate(session, sessionSettings);
+    if (token !== null) headers['x-session'] = token;
+    if (session.evicted) headers['x-session-status'] = 'evicted';
+    const path = proxy.uriPrefix === null ? (req.url ?? '/') : rewritePath(req.url ?? '/', location.path, proxy.uriPrefix);
+    return { requestId, location, session, headers, path, secure };
+  }
+
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#handle(req, res).catch((err: unknown) => {
+      this.#log.error({ err, event: 'proxy.internal_error' }, 'unexpected error on the request path');
+      sendGatewayError(res, 500, 'SG_INTERNAL', 'internal gateway error');
+    });
+  };
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const location = this.#router.match(req.url ?? '/');
+    if (!location || !location.proxy) {
+      sendGatewayError(res, 404, 'SG_NO_LOCATION', 'no location matches this path');
+      return;
+    }
+    const limit = location.clientMaxBodyBytes;
+    const declared = req.headers['content-length'];
+    if (limit > 0 && declared !== undefined && Number(declared) > limit) {
+      this.#refuse(req, res, new ClientRequestError('SG_BODY_TOO_LARGE', `request body of ${declared} bytes is larger than client_max_body_size ${limit}`, 413));
+      return;
+    }
+    let prepared: PreparedRequest;
+    try {
+      prepared = await this.prepare(req, location);
+    } catch (err) {
+      const error = err instanceof GatewayError ? err : new StoreUnavailableError('session load failed', { cause: err });
+      this.#log.error({ event: 'session.load_failed', code: error.code, err: (err as Error).cause ?? err, url: req.url }, error.message);
+      sendGatewayError(res, error.status, error.code, error.message);
+      req.resume();
+      return;
+    }
+    await this.#forward(req, res, prepared);
+  }
+
+  #refuse(req: IncomingMessage, res: ServerResponse, error: GatewayError): void {
+    this.#log.warn({ event: 'proxy.client_refused', code: error.code, url: req.url, remote: req.socket.remoteAddress }, error.message);
+    res.setHeader('connection', 'close');
+    sendGatewayError(res, error.status, error.code, error.message);
+    req.resume();
+  }
+
+  async #forward(req: IncomingMessage, res: ServerResponse, prepared: PreparedRequest): Promise<void> {
+    const { location, requestId } = prepared;
+    const proxy = location.proxy!;
+    const upstream = this.#pool.upstream(proxy.upstream);
+    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+    let bodyLimit: BodyLimit | null = null;
+    let body: Dispatcher.DispatchOptions['body'] = null;
+    if (hasBody) {
+      if (location.clientMaxBodyBytes > 0 && req.headers['content-length'] === undefined) {
+        bodyLimit = new BodyLimit(location.clientMaxBodyBytes);
+        body = req.pipe(bodyLimit);
+        req.on('error', (err) => bodyLimit?.destroy(err));
+      } else {
+        body = req;
+      }
+    }
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+
+    const tried = new Set<Backend>();
+    const maxTries = proxy.nextUpstreamTries > 0 ? proxy.nextUpstreamTries : Number.POSITIVE_INFINITY;
+    for (;;) {
+      const backend = upstream?.pick(tried) ?? null;
+      if (!backend) {
+        const error = tried.size === 0 ? new NoBackendError(proxy.upstream) : null;
+        if (error) {
+          this.#log.error({ event: 'proxy.no_backend', code: error.code, upstream: proxy.upstream, requestId }, error.message);
+          sendGatewayError(res, error.status, error.code, error.message, requestId);
+          req.resume();
+        }
+        return;
+      }
+      tried.add(backend);
+      backend.inFlight++;
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await backend.dispatcher.request({
+          path: prepared.path,
+          method: req.method as Dispatcher.HttpMethod,
+          headers: prepared.headers,
+          body,
+          signal: abort.signal,
+          headersTimeout: proxy.readTimeoutMs,
+          bodyTimeout: proxy.readTimeoutMs,
+        });
+      } catch (err) {
+        backend.inFlight--;
+        if (bodyLimit?.exceeded) {
+          this.#refuse(req, res, new ClientRequestError('SG_BODY_TOO_LARGE', `request body is larger than client_max_body_size ${location.clientMaxBodyBytes}`, 413));
+          return;
+        }
+        if (abort.signal.aborted) return;
+        const error = toUpstreamError(err, backend.name);
+        // Safe retry (DESIGN §6): nothing of the request reached the backend, or an idempotent request with no body
+        // failed before any response byte; never once the body stream was consumed.
+        const retryable =
+          proxy.nextUpstream.includes('error') &&
+          tried.size < maxTries &&
+          (failedBeforeRequestSent(err) || (IDEMPOTENT.has(req.method ?? '') && !hasBody && error.status === 502));
+        this.#log.warn({ event: 'proxy.backend_failed', code: error.code, backend: backend.name, requestId, retry: retryable, cause: (err as Error).message }, error.message);
+        if (retryable && (!hasBody || failedBeforeRequestSent(err)) && upstream?.pick(tried) !== null) continue;
+        sendGatewayError(res, error.status, error.code, error.message, requestId);
+        req.resume();
+        return;
+      }
+      await this.#respond(req, res, prepared, backend, response);
+      return;
+    }
+  }
+
+  async #respond(req: IncomingMessage, res: ServerResponse, prepared: PreparedRequest, backend: Backend, response: Dispatcher.ResponseData): Promise<void> {
+    const { location, requestId, session } = prepared;
+    const finished = once(() => backend.inFlight--);
+    // Until the body is piped, a failure on it must not become an unhandled 'error' event.
+    response.body.on('error', noop);
+    const headers: OutgoingHttpHeaders = {};
+    const connectionTokens = connectionTokensOf(response.headers.connection);
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value === undefined || isHopByHop(name, connectionTokens) || isSessionHeader(name)) continue;
+      headers[name] = value;
+    }
+    let status = response.statusCode;
+    let replacementBody: string | null = null;
+    const cookies: string[] = [];
+    if (location.session.enabled) {
+      try {
+        const writeBack = parseWriteBack(response.headers, location.session.scope);
+        if (writeBack) {
+          const outcome = await this.#sessions.applyWriteBack(session, writeBack, location.session, backend.name, prepared.secure);
+          if (outcome.setCookie) cookies.push(outcome.setCookie);
+          if (outcome.result) this.#logCommit(outcome.result, writeBack.login, requestId, backend.name);
+        } else if (session.stale) {
+          // The cookie names a session that is gone: tell the browser to drop it.
+          cookies.push(this.#sessions.expiredCookie(location.session, prepared.secure));
+        }
+      } catch (err) {
+        response.body.destroy();
+        finished();
+        const error = err instanceof GatewayError ? err : new StoreUnavailableError('session write failed', { cause: err });
+        const level = error instanceof WriteBackError ? 'error' : 'warn';
+        this.#log[level]({ event: 'session.write_back_refused', code: error.code, backend: backend.name, requestId, cause: (err as Error).cause }, `write-back from backend ${backend.name} not applied: ${error.message}`);
+        if (error.code === 'SG_LOGIN_REJECTED') {
+          status = 409;
+          replacementBody = `409 Conflict: login refused, ${error.message} (SG_LOGIN_REJECTED)\n`;
+        } else {
+          sendGatewayError(res, error.status, error.code, error.message, requestId);
+          return;
+        }
+      }
+    }
+    if (cookies.length > 0) {
+      const prior = headers['set-cookie'];
+      headers['set-cookie'] = prior === undefined ? cookies : [...(Array.isArray(prior) ? prior : [String(prior)]), ...cookies];
+    }
+    if (replacementBody !== null) {
+      for (const name of ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']) delete headers[name];
+      headers['content-type'] = 'text/plain; charset=utf-8';
+      headers['content-length'] = Buffer.byteLength(replacementBody);
+      headers['x-gateway-error'] = 'SG_LOGIN_REJECTED';
+      res.writeHead(status, headers);
+      res.end(replacementBody);
+      return;
+    }
+    res.writeHead(status, headers);
+    pipeline(response.body, res, (err) => {
+      finished();
+      if (err && !res.writableFinished && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+        this.#log.warn({ event: 'proxy.response_aborted', backend: backend.name, requestId, cause: err.message }, 'response stream ended early');
+      }
+    });
+    void req;
+  }
+
+  #logCommit(result: { created: boolean; destroyed: boolean; handle: string; principal: string | null; evicted: string[] }, login: string | null, requestId: string, backend: string): void {
+    if (result.created) this.#log.info({ event: 'session.created', sid: result.handle, requestId, backend }, 'session created');
+    if (login !== null) this.#log.info({ event: 'session.login', sid: result.handle, principal: result.principal, requestId, backend }, 'session bound to a principal');
+    if (result.destroyed) this.#log.info({ event: 'session.destroyed', reason: 'logout', sid: result.handle, requestId, backend }, 'session destroyed');
+    for (const sid of result.evicted) this.#log.info({ event: 'session.destroyed', reason: 'evicted', sid, principal: result.principal, requestId }, 'older session ended by the duplicate-login policy');
+  }
+}
+
+/** nginx: `proxy_pass http://up/prefix/;` replaces the matched location prefix with the URI part. */
+export function rewritePath(url: string, locationPath: string, uriPrefix: string): string {
+  if (url.startsWith(locationPath)) return uriPrefix + url.slice(locationPath.length);
+  return url;
+}
+
+function noop(): void {}
+
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+}

@@ -1,0 +1,232 @@
+import { assertAttributeFields, expiryReason, integerOf, sessionDeadline } from './store-rules.js';
+import { encodedSize, type CommitRequest, type CommitResult, type LoadOptions, type LoadResult, type SessionStore, type SessionSummary, type SessionTimeouts, type StoredSession } from './store.js';
+
+/**
+ * The embedded store a single gateway runs by default (no REDIS_URL): the same semantics as RedisSessionStore, held
+ * in Maps. Every method runs to completion without awaiting, so each one is atomic like the Redis Lua scripts.
+ * Time comes only from the `now` arguments (injectable clock); the sweep timer alone reads its own clock.
+ */
+
+interface MemorySession {
+  key: string;
+  handle: string;
+  principal: string | null;
+  createdAt: number;
+  lastAccessAt: number;
+  /** When the session ends unless touched again (the Redis key TTL's twin); the sweep drops it after that. */
+  expiresAt: number;
+  backend: string | null;
+  fields: Map<string, string>;
+}
+
+export interface MemorySessionStoreOptions {
+  /** How often expired sessions and tombstones are dropped. 0 disables the timer (call sweep() yourself). */
+  sweepIntervalMs?: number;
+  /** Clock of the sweep timer. */
+  clock?: () => number;
+}
+
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+
+export class MemorySessionStore implements SessionStore {
+  readonly kind = 'memory' as const;
+  readonly #sessions = new Map<string, MemorySession>();
+  readonly #keyByHandle = new Map<string, string>();
+  /** principal → handle → login time (oldest first when sorted by it). */
+  readonly #principals = new Map<string, Map<string, number>>();
+  /** Storage key of an evicted session → when its tombstone lapses. */
+  readonly #tombstones = new Map<string, number>();
+  readonly #clock: () => number;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(options: MemorySessionStoreOptions = {}) {
+    this.#clock = options.clock ?? Date.now;
+    const interval = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+    if (interval > 0) {
+      this.#timer = setInterval(() => this.sweep(this.#clock()), interval);
+      // The sweep only frees memory: it must never keep a gateway (or a test) alive.
+      this.#timer.unref();
+    }
+  }
+
+  async load(key: string, options: LoadOptions): Promise<LoadResult> {
+    const session = this.#sessions.get(key);
+    if (!session) {
+      const tombstone = this.#tombstones.get(key);
+      if (tombstone === undefined) return { found: false, expired: null };
+      this.#tombstones.delete(key);
+      return tombstone > options.now ? { found: false, expired: null, evicted: true } : { found: false, expired: null };
+    }
+    const expired = expiryReason(session.createdAt, session.lastAccessAt, options.now, options);
+    if (expired) {
+      this.#destroy(session);
+      return { found: false, expired };
+    }
+    if (options.now - session.lastAccessAt >= options.touchAfterMs) this.#touch(session, options.now, options);
+    return { found: true, session: snapshot(session) };
+  }
+
+  async commit(request: CommitRequest): Promise<CommitResult> {
+    assertAttributeFields(request.ops);
+    const now = request.now;
+    let session = request.key !== null ? this.#sessions.get(request.key) : undefined;
+    if (session && expiryReason(session.createdAt, session.lastAccessAt, now, request)) {
+      this.#destroy(session);
+      session = undefined;
+    }
+    if (request.logout) {
+      if (!session) return { ok: true, key: request.key ?? request.newKey ?? '', handle: '', principal: null, created: false, destroyed: false, size: 0, evicted: [] };
+      this.#destroy(session);
+      return { ok: true, key: session.key, handle: session.handle, principal: session.principal, created: false, destroyed: true, size: 0, evicted: [] };
+    }
+
+    // Work out the whole result before changing anything: a refused commit leaves the store exactly as it was.
+    const fields = new Map(session?.fields ?? []);
+    for (const field of request.ops.unset) fields.delete(field);
+    for (const [field, json] of request.ops.set) fields.set(field, json);
+    for (const [field, delta] of request.ops.incr) {
+      const current = integerOf(fields.get(field));
+      const next = current === null ? null : current + delta;
+      if (next === null || !Number.isSafeInteger(next)) return { ok: false, code: 'SG_WRITEBACK_NOT_NUMBER', field };
+      fields.set(field, String(next));
+    }
+    const size = encodedSize(fields);
+    if (size > request.maxBytes) return { ok: false, code: 'SG_WRITEBACK_TOO_LARGE', size };
+
+    const handle = session?.handle ?? request.newHandle;
+    let evictions: MemorySession[] = [];
+    if (request.login && request.login.maxPerPrincipal > 0) {
+      const others = this.#liveOfPrincipal(request.login.principal, now).filter((s) => s.handle !== handle);
+      const excess = others.length + 1 - request.login.maxPerPrincipal;
+      if (excess > 0) {
+        if (request.login.onLimit === 'reject-new') return { ok: false, code: 'SG_LOGIN_REJECTED', live: others.length };
+        evictions = others.slice(0, excess);
+      }
+    }
+
+    const created = !session;
+    if (!session) {
+      if (request.newKey === null) throw new Error('commit: newKey is required to create a session');
+      if (request.key !== null) this.#tombstones.delete(request.key);
+      session = { key: request.newKey, handle, principal: null, createdAt: now, lastAccessAt: now, expiresAt: now, backend: null, fields };
+      this.#sessions.set(session.key, session);
+      this.#keyByHandle.set(handle, session.key);
+    } else {
+      session.fields = fields;
+    }
+    if (request.login) {
+      // Session-fixation defence: the id the browser held before login no longer opens the session.
+      if (!created && request.newKey !== null && request.newKey !== session.key) {
+        this.#sessions.delete(session.key);
+        session.key = request.newKey;
+        this.#sessions.set(session.key, session);
+        this.#keyByHandle.set(handle, session.key);
+      }
+      if (session.principal !== null && session.principal !== request.login.principal) this.#unindex(session.principal, handle);
+      session.principal = request.login.principal;
+      let index = this.#principals.get(session.principal);
+      if (!index) this.#principals.set(session.principal, (index = new Map()));
+      index.delete(handle); // re-login moves it to the newest position
+      index.set(handle, now);
+      for (const victim of evictions) {
+        this.#destroy(victim);
+        this.#tombstones.set(victim.key, victim.expiresAt);
+      }
+    }
+    if (request.backend !== null) session.backend = request.backend;
+    this.#touch(session, now, request);
+    return {
+      ok: true, key: session.key, handle, principal: session.principal, created, destroyed: false, size,
+      evicted: evictions.map((s) => s.handle),
+    };
+  }
+
+  async destroyByHandle(handle: string): Promise<boolean> {
+    const key = this.#keyByHandle.get(handle);
+    const session = key !== undefined ? this.#sessions.get(key) : undefined;
+    if (!session) return false;
+    this.#destroy(session);
+    return true;
+  }
+
+  async listByPrincipal(principal: string, now: number): Promise<SessionSummary[]> {
+    return this.#liveOfPrincipal(principal, now).map((s) => ({
+      handle: s.handle, principal: s.principal, createdAt: s.createdAt, lastAccessAt: s.lastAccessAt,
+      size: encodedSize(s.fields), backend: s.backend,
+    }));
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Drop sessions and tombstones whose time is over (what the Redis key TTLs do). */
+  sweep(now: number): void {
+    for (const session of this.#sessions.values()) {
+      if (session.expiresAt <= now) this.#destroy(session);
+    }
+    for (const [key, until] of this.#tombstones) {
+      if (until <= now) this.#tombstones.delete(key);
+    }
+  }
+
+  /** Sessions held (for tests and metrics). */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** What the store holds, named like the Redis keys (`s:…`, `h:…`, `p:…`, `e:…`): tests check nothing leaks. */
+  debugKeys(): string[] {
+    return [
+      ...[...this.#sessions.keys()].map((k) => `s:${k}`),
+      ...[...this.#keyByHandle.keys()].map((h) => `h:${h}`),
+      ...[...this.#principals.keys()].map((p) => `p:${p}`),
+      ...[...this.#tombstones.keys()].map((k) => `e:${k}`),
+    ];
+  }
+
+  /** A principal's sessions that are still live at `now`, oldest login first; drops index entries of ended ones. */
+  #liveOfPrincipal(principal: string, now: number): MemorySession[] {
+    const index = this.#principals.get(principal);
+    if (!index) return [];
+    const live: Array<[MemorySession, number]> = [];
+    for (const [handle, loginAt] of index) {
+      const key = this.#keyByHandle.get(handle);
+      const session = key !== undefined ? this.#sessions.get(key) : undefined;
+      if (!session) index.delete(handle);
+      else if (session.expiresAt <= now) this.#destroy(session);
+      else live.push([session, loginAt]);
+    }
+    if (index.size === 0) this.#principals.delete(principal);
+    return live.sort((a, b) => a[1] - b[1]).map(([s]) => s);
+  }
+
+  #touch(session: MemorySession, now: number, timeouts: SessionTimeouts): void {
+    session.lastAccessAt = now;
+    session.expiresAt = sessionDeadline(session.createdAt, now, timeouts);
+  }
+
+  #destroy(session: MemorySession): void {
+    this.#sessions.delete(session.key);
+    this.#keyByHandle.delete(session.handle);
+    if (session.principal !== null) this.#unindex(session.principal, session.handle);
+  }
+
+  #unindex(principal: string, handle: string): void {
+    const index = this.#principals.get(principal);
+    index?.delete(handle);
+    if (index?.size === 0) this.#principals.delete(principal);
+  }
+}
+
+/** A copy the caller may keep: later commits never change a session a request already loaded. */
+function snapshot(s: MemorySession): StoredSession {
+  const fields = new Map(s.fields);
+  return {
+    key: s.key, handle: s.handle, principal: s.principal, createdAt: s.createdAt, lastAccessAt: s.lastAccessAt,
+    status: null, fields, size: encodedSize(fields),
+  };
+}

@@ -1,0 +1,173 @@
+import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
+import type { SessionSettings } from '../config/settings.js';
+import { LoginRejectedError, StoreUnavailableError, WriteBackError, GatewayError } from '../errors.js';
+import { CookieSigner, newHandle, storageKeyOf } from './cookie.js';
+import { signSessionHeader } from './header-jwt.js';
+import { attributesOf, type CommitResult, type SessionStore, type StoredSession } from './store.js';
+import { hasAttributeOps, type WriteBack } from './write-back.js';
+
+/** What the gateway knows of a request's session after the one store round trip. */
+export interface RequestSession {
+  /** The client sent a cookie of ours with a valid signature. */
+  cookieValid: boolean;
+  /** The client sent a cookie with the session name whose signature failed (logged, treated as no cookie). */
+  cookieForged: boolean;
+  key: string | null;
+  session: StoredSession | null;
+  /** The cookie named a session the store no longer has (expired, killed, evicted). */
+  stale: boolean;
+  expired: 'idle' | 'absolute' | null;
+  evicted: boolean;
+}
+
+export const NO_SESSION: RequestSession = Object.freeze({
+  cookieValid: false, cookieForged: false, key: null, session: null, stale: false, expired: null, evicted: false,
+});
+
+export interface SessionServiceOptions {
+  store: SessionStore;
+  secrets: readonly string[];
+  headerKey: Buffer;
+  clock?: () => number;
+}
+
+export interface CommitOutcome {
+  /** Set-Cookie value to send, if the cookie changes (new session, rotation, logout). */
+  setCookie: string | null;
+  result: Extract<CommitResult, { ok: true }> | null;
+}
+
+/**
+ * Session work of the request path: read the cookie, load-and-touch in one round trip, sign the X-Session header,
+ * and apply a backend's write-back atomically. Knows nothing of HTTP servers or backends.
+ */
+export class SessionService {
+  readonly store: SessionStore;
+  readonly #signer: CookieSigner;
+  readonly #headerKey: Buffer;
+  readonly #clock: () => number;
+
+  constructor(options: SessionServiceOptions) {
+    this.store = options.store;
+    this.#signer = new CookieSigner(options.secrets);
+    this.#headerKey = options.headerKey;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  now(): number {
+    return this.#clock();
+  }
+
+  /** The raw cookie value of the session cookie, if the header has one (a garbage header yields none). */
+  cookieValueOf(cookieHeader: string | undefined, cookieName: string): string | undefined {
+    if (!cookieHeader || !cookieHeader.includes(cookieName)) return undefined;
+    try {
+      return parseCookie(cookieHeader)[cookieName];
+    } catch {
+      return undefined;
+    }
+  }
+
+  async loadSession(cookieHeader: string | undefined, settings: SessionSettings): Promise<RequestSession> {
+    const value = this.cookieValueOf(cookieHeader, settings.cookieName);
+    if (value === undefined) return NO_SESSION;
+    const id = this.#signer.verify(value);
+    if (id === null) return { ...NO_SESSION, cookieForged: true };
+    const key = storageKeyOf(id);
+    const now = this.#clock();
+    let result;
+    try {
+      result = await this.store.load(key, {
+        now,
+        idleTimeoutMs: settings.idleTimeoutMs,
+        absoluteTimeoutMs: settings.absoluteTimeoutMs,
+        // Refresh last-access at most every idle/10 (capped at a minute): the idle timeout keeps that much slack.
+        touchAfterMs: Math.min(60_000, Math.floor(settings.idleTimeoutMs / 10)),
+      });
+    } catch (err) {
+      throw err instanceof GatewayError ? err : new StoreUnavailableError('session store read failed', { cause: err });
+    }
+    if (result.found) {
+      return { cookieValid: true, cookieForged: false, key, session: result.session, stale: false, expired: null, evicted: false };
+    }
+    const evicted = (result as { evicted?: boolean }).evicted === true;
+    return { cookieValid: true, cookieForged: false, key, session: null, stale: true, expired: result.expired, evicted };
+  }
+
+  /** The X-Session header value for a loaded session (null without one). */
+  hydrate(rs: RequestSession, settings: SessionSettings): string | null {
+    const session = rs.session;
+    if (!session) return null;
+    return signSessionHeader(
+      { sid: session.handle, ...(session.principal !== null ? { sub: session.principal } : {}), data: attributesOf(session, settings.scope) },
+      this.#headerKey,
+      this.#clock(),
+    );
+  }
+
+  /**
+   * Apply a backend's write-back: all of it or nothing. Throws WriteBackError (502), LoginRejectedError (409) or
+   * StoreUnavailableError (503); on any throw the stored session is as it was.
+   */
+  async applyWriteBack(rs: RequestSession, writeBack: WriteBack, settings: SessionSettings, backend: string | null, secure: boolean): Promise<CommitOutcome> {
+    if (writeBack.logout && !rs.session) {
+      return { setCookie: rs.cookieValid ? this.expiredCookie(settings, secure) : null, result: null };
+    }
+    if (!writeBack.logout && writeBack.login === null && !hasAttributeOps(writeBack.ops) && !rs.session) {
+      return { setCookie: null, result: null };
+    }
+    const minted = this.#signer.mint();
+    const newKey = storageKeyOf(minted.id);
+    let result: CommitResult;
+    try {
+      result = await this.store.commit({
+        now: this.#clock(),
+        key: rs.session ? rs.key : null,
+        newKey,
+        newHandle: newHandle(),
+        ops: writeBack.ops,
+        login: writeBack.login !== null ? { principal: writeBack.login, maxPerPrincipal: settings.maxPerPrincipal, onLimit: settings.onLimit } : null,
+        logout: writeBack.logout,
+        maxBytes: settings.maxBytes,
+        idleTimeoutMs: settings.idleTimeoutMs,
+        absoluteTimeoutMs: settings.absoluteTimeoutMs,
+        backend,
+      });
+    } catch (err) {
+      throw err instanceof GatewayError ? err : new StoreUnavailableError('session store write failed', { cause: err });
+    }
+    if (!result.ok) {
+      switch (result.code) {
+        case 'SG_WRITEBACK_TOO_LARGE':
+          throw new WriteBackError('SG_WRITEBACK_TOO_LARGE', `the session would be ${result.size} bytes, over the ${settings.maxBytes}-byte limit`);
+        case 'SG_WRITEBACK_NOT_NUMBER':
+          throw new WriteBackError('SG_WRITEBACK_NOT_NUMBER', `"incr" of an attribute whose value is not an integer`);
+        case 'SG_LOGIN_REJECTED':
+          throw new LoginRejectedError(`the principal already has ${result.live} live session(s), the limit is ${settings.maxPerPrincipal}`);
+      }
+    }
+    if (result.destroyed) return { setCookie: this.expiredCookie(settings, secure), result };
+    const setCookie = result.key === newKey ? this.cookie(minted.value, settings, secure) : null;
+    return { setCookie, result };
+  }
+
+  cookie(value: string, settings: SessionSettings, secureConnection: boolean): string {
+    return serializeCookie(settings.cookieName, value, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: settings.cookieSecure === 'always' || (settings.cookieSecure === 'auto' && secureConnection),
+    });
+  }
+
+  expiredCookie(settings: SessionSettings, secureConnection: boolean): string {
+    return serializeCookie(settings.cookieName, '', {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      maxAge: 0,
+      expires: new Date(0),
+      secure: settings.cookieSecure === 'always' || (settings.cookieSecure === 'auto' && secureConnection),
+    });
+  }
+}

@@ -1,0 +1,36 @@
+import type { Logger } from '../log.js';
+import { MemorySessionStore } from './memory-store.js';
+import { connectRedis, redactRedisUrl, type RedisConnectionOptions } from './redis-connection.js';
+import { RedisSessionStore } from './redis-store.js';
+import type { SessionStore } from './store.js';
+
+export interface SessionStoreOptions {
+  /** REDIS_URL; null → the embedded in-memory store (one gateway only). */
+  redisUrl: string | null;
+  log?: Logger;
+  /** How long start-up waits for the first Redis connection (default 5 s). */
+  readyTimeoutMs?: number;
+  /** Connection tuning (timeouts, backoff); see redis-connection.ts. */
+  connection?: RedisConnectionOptions;
+}
+
+/**
+ * The store the gateway runs on. With a Redis URL it waits (bounded) for the first connection, so a mistyped or
+ * unreachable REDIS_URL stops start-up with a StoreUnavailableError naming the (password-redacted) URL instead of
+ * a gateway that answers 503 to everything.
+ */
+export async function createSessionStore(options: SessionStoreOptions): Promise<SessionStore> {
+  const { redisUrl, log } = options;
+  if (redisUrl === null) {
+    log?.info({ store: 'memory' }, 'REDIS_URL is not set: sessions are kept in memory (one gateway only; lost on restart)');
+    return new MemorySessionStore();
+  }
+  const client = await connectRedis(redisUrl, {
+    ...options.connection,
+    ...(log !== undefined ? { log } : {}),
+    connectionName: options.connection?.connectionName ?? 'session-gateway:sessions',
+    readyTimeoutMs: options.readyTimeoutMs ?? 5_000,
+  });
+  log?.info({ store: 'redis', redis: redactRedisUrl(redisUrl) }, 'session store connected');
+  return new RedisSessionStore(client);
+}

@@ -1,0 +1,134 @@
+/**
+ * The session store: one small interface, two implementations chosen by a factory (store-factory.ts) —
+ * RedisSessionStore (ioredis: standalone, Sentinel, Cluster) and MemorySessionStore (embedded, one gateway).
+ * Both pass the same conformance suite (test/integration/session/store-conformance.ts).
+ *
+ * A session is addressed by its storage key: base64url(SHA-256(cookie id)), so a dump of the store never holds a
+ * live cookie value. It also has a `handle` (the JWT `sid` claim, the admin API's `{sid}`): random, non-secret and
+ * stable for the session's whole life, including across the id rotation at login.
+ *
+ * Attributes live in one flat namespace of fields `scope + "\u0000" + name` (scope '' is shared by every location),
+ * each value JSON text, so a write touches only the attributes it names and `incr` is atomic per attribute.
+ */
+
+export interface SessionTimeouts {
+  idleTimeoutMs: number;
+  absoluteTimeoutMs: number;
+}
+
+export interface LoadOptions extends SessionTimeouts {
+  now: number;
+  /** Refresh last-access (and the store TTL) only when it is older than this: a busy session is not rewritten on
+   * every request. The idle timeout is therefore enforced with this much slack. */
+  touchAfterMs: number;
+}
+
+export interface StoredSession {
+  key: string;
+  handle: string;
+  principal: string | null;
+  createdAt: number;
+  lastAccessAt: number;
+  /** Set when the duplicate-login policy ended this session for a newer login ('evicted'). */
+  status: string | null;
+  /** field → JSON text, every scope. Use attributesOf() to read one scope. */
+  fields: Map<string, string>;
+  /** Encoded size of the attributes in bytes (what the size cap counts). */
+  size: number;
+}
+
+/**
+ * Why a load found nothing: the cookie may be for a session that timed out, or for none at all. `evicted` is true
+ * (once) when the duplicate-login policy ended the session: the store keeps a tombstone under the old storage key for
+ * the rest of the evicted session's lifetime, and the first load of that key reports it and removes the tombstone.
+ */
+export type LoadResult =
+  | { found: true; session: StoredSession }
+  | { found: false; expired: 'idle' | 'absolute' | null; evicted?: boolean };
+
+export interface AttributeOps {
+  /** field → JSON text */
+  set: Map<string, string>;
+  unset: string[];
+  /** field → integer delta; the result is an error if the current value is not an integer. */
+  incr: Map<string, number>;
+}
+
+export interface CommitRequest extends SessionTimeouts {
+  now: number;
+  /** The key the request's cookie pointed at (the session may have expired since), or null for a new session. */
+  key: string | null;
+  /** The key to create a new session under, or to rotate to (login). */
+  newKey: string | null;
+  /** Handle for a new session (ignored when the session exists). */
+  newHandle: string;
+  ops: AttributeOps;
+  /** Bind to this principal (login): rotates to newKey, applies the duplicate-login policy. */
+  login: { principal: string; maxPerPrincipal: number; onLimit: 'evict-oldest' | 'reject-new' } | null;
+  /** Destroy the session (logout). Applied after nothing else. */
+  logout: boolean;
+  maxBytes: number;
+  /** The backend that answered (kept for `sessions list`). */
+  backend: string | null;
+}
+
+export type CommitResult =
+  | { ok: true; key: string; handle: string; principal: string | null; created: boolean; destroyed: boolean; size: number;
+      /** Handles ended by the duplicate-login policy (evict-oldest). */
+      evicted: string[] }
+  | { ok: false; code: 'SG_WRITEBACK_TOO_LARGE'; size: number }
+  | { ok: false; code: 'SG_WRITEBACK_NOT_NUMBER'; field: string }
+  | { ok: false; code: 'SG_LOGIN_REJECTED'; live: number };
+
+export interface SessionSummary {
+  handle: string;
+  principal: string | null;
+  createdAt: number;
+  lastAccessAt: number;
+  size: number;
+  /** Name of the backend that last wrote the session (recorded at commit), when known. */
+  backend: string | null;
+}
+
+export interface SessionStore {
+  readonly kind: 'redis' | 'memory';
+  /** Read a session and touch it, in one round trip. */
+  load(key: string, options: LoadOptions): Promise<LoadResult>;
+  /** Apply a write-back atomically: all of it or (on a non-ok result) none of it. */
+  commit(request: CommitRequest): Promise<CommitResult>;
+  /** End a session by handle (admin kill). Returns false when it did not exist. */
+  destroyByHandle(handle: string): Promise<boolean>;
+  /** Live sessions of a principal, oldest first. */
+  listByPrincipal(principal: string, now: number): Promise<SessionSummary[]>;
+  /** Resolves when the store answers (start-up check, /healthz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const SCOPE_SEPARATOR = '\u0000';
+
+export function attributeField(scope: string, name: string): string {
+  return scope + SCOPE_SEPARATOR + name;
+}
+
+/** The attributes of one scope as a plain object of parsed JSON values (what the X-Session JWT carries). */
+export function attributesOf(session: StoredSession, scope: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const prefix = scope + SCOPE_SEPARATOR;
+  for (const [field, json] of session.fields) {
+    if (!field.startsWith(prefix)) continue;
+    try {
+      out[field.slice(prefix.length)] = JSON.parse(json);
+    } catch {
+      // A value is only ever written after JSON validation; skip rather than fail the request if one is damaged.
+    }
+  }
+  return out;
+}
+
+/** Encoded size the cap counts: the bytes of every field name and JSON value. */
+export function encodedSize(fields: Iterable<[string, string]>): number {
+  let size = 0;
+  for (const [field, json] of fields) size += Buffer.byteLength(field) + Buffer.byteLength(json);
+  return size;
+}

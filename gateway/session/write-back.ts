@@ -1,0 +1,125 @@
+import { WriteBackError } from '../errors.js';
+import { attributeField, type AttributeOps } from './store.js';
+
+/**
+ * The write-back protocol (contract): a backend changes the session only through these response headers, which
+ * the gateway strips before the response reaches the client.
+ *   X-Session-Update: {"set":{k:v},"unset":[k],"incr":{k:n}}   (JSON text, or "b64:" + base64url(JSON) for non-ASCII)
+ *   X-Session-Login: <principal>
+ *   X-Session-Logout: 1
+ * Parsing is strict: anything malformed is refused whole (the gateway answers 502 and the session stays as it was).
+ */
+
+export const WRITE_BACK_HEADERS = ['x-session-update', 'x-session-login', 'x-session-logout'] as const;
+export const MAX_UPDATE_HEADER_BYTES = 64 * 1024;
+const MAX_NAME_LENGTH = 256;
+const MAX_PRINCIPAL_LENGTH = 256;
+// Printable, no separators a log line or a Redis key would trip on.
+const NAME_PATTERN = /^[^\x00-\x1f\x7f]+$/;
+
+export interface WriteBack {
+  ops: AttributeOps;
+  login: string | null;
+  logout: boolean;
+}
+
+type HeaderValue = string | string[] | undefined;
+
+function single(name: string, value: HeaderValue): string | undefined {
+  if (Array.isArray(value)) {
+    if (value.length > 1) throw new WriteBackError('SG_WRITEBACK_MALFORMED', `${name} sent more than once`);
+    return value[0];
+  }
+  return value;
+}
+
+function checkName(kind: string, name: string): void {
+  if (name.length === 0 || name.length > MAX_NAME_LENGTH || !NAME_PATTERN.test(name)) {
+    throw new WriteBackError('SG_WRITEBACK_MALFORMED', `${kind}: attribute name ${JSON.stringify(name.slice(0, 40))} is empty, too long or has control characters`);
+  }
+}
+
+function decodeUpdate(raw: string): unknown {
+  if (Buffer.byteLength(raw) > MAX_UPDATE_HEADER_BYTES) {
+    throw new WriteBackError('SG_WRITEBACK_TOO_LARGE', `X-Session-Update is larger than ${MAX_UPDATE_HEADER_BYTES} bytes`);
+  }
+  const text = raw.startsWith('b64:') ? Buffer.from(raw.slice(4), 'base64url').toString('utf8') : Buffer.from(raw, 'latin1').toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new WriteBackError('SG_WRITEBACK_MALFORMED', 'X-Session-Update is not valid JSON');
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parse the write-back headers of a backend response; null when it sent none. Scope maps names to fields. */
+export function parseWriteBack(headers: Record<string, HeaderValue>, scope: string): WriteBack | null {
+  const updateRaw = single('X-Session-Update', headers['x-session-update']);
+  const loginRaw = single('X-Session-Login', headers['x-session-login']);
+  const logoutRaw = single('X-Session-Logout', headers['x-session-logout']);
+  if (updateRaw === undefined && loginRaw === undefined && logoutRaw === undefined) return null;
+
+  const ops: AttributeOps = { set: new Map(), unset: [], incr: new Map() };
+  if (updateRaw !== undefined) {
+    const update = decodeUpdate(updateRaw.trim());
+    if (!isPlainObject(update)) throw new WriteBackError('SG_WRITEBACK_MALFORMED', 'X-Session-Update must be a JSON object');
+    const seen = new Set<string>();
+    const claim = (kind: string, name: string): string => {
+      checkName(kind, name);
+      if (seen.has(name)) throw new WriteBackError('SG_WRITEBACK_MALFORMED', `attribute "${name}" appears in more than one operation`);
+      seen.add(name);
+      return attributeField(scope, name);
+    };
+    for (const key of Object.keys(update)) {
+      if (key !== 'set' && key !== 'unset' && key !== 'incr') {
+        throw new WriteBackError('SG_WRITEBACK_MALFORMED', `X-Session-Update has an unknown operation "${key.slice(0, 40)}"`);
+      }
+    }
+    if (update.set !== undefined) {
+      if (!isPlainObject(update.set)) throw new WriteBackError('SG_WRITEBACK_MALFORMED', '"set" must be an object');
+      for (const [name, value] of Object.entries(update.set)) {
+        if (value === undefined) continue;
+        ops.set.set(claim('set', name), JSON.stringify(value));
+      }
+    }
+    if (update.unset !== undefined) {
+      if (!Array.isArray(update.unset) || !update.unset.every((n) => typeof n === 'string')) {
+        throw new WriteBackError('SG_WRITEBACK_MALFORMED', '"unset" must be an array of attribute names');
+      }
+      for (const name of update.unset as string[]) ops.unset.push(claim('unset', name));
+    }
+    if (update.incr !== undefined) {
+      if (!isPlainObject(update.incr)) throw new WriteBackError('SG_WRITEBACK_MALFORMED', '"incr" must be an object');
+      for (const [name, delta] of Object.entries(update.incr)) {
+        if (typeof delta !== 'number' || !Number.isSafeInteger(delta)) {
+          throw new WriteBackError('SG_WRITEBACK_MALFORMED', `"incr" of "${name.slice(0, 40)}" must be an integer`);
+        }
+        ops.incr.set(claim('incr', name), delta);
+      }
+    }
+  }
+
+  let login: string | null = null;
+  if (loginRaw !== undefined) {
+    const principal = Buffer.from(loginRaw.trim(), 'latin1').toString('utf8');
+    if (principal.length === 0 || principal.length > MAX_PRINCIPAL_LENGTH || !NAME_PATTERN.test(principal)) {
+      throw new WriteBackError('SG_WRITEBACK_MALFORMED', 'X-Session-Login must be a principal of 1 to 256 printable characters');
+    }
+    login = principal;
+  }
+  let logout = false;
+  if (logoutRaw !== undefined) {
+    const v = logoutRaw.trim().toLowerCase();
+    if (v !== '1' && v !== 'true') throw new WriteBackError('SG_WRITEBACK_MALFORMED', 'X-Session-Logout must be "1"');
+    logout = true;
+  }
+  if (login !== null && logout) throw new WriteBackError('SG_WRITEBACK_MALFORMED', 'X-Session-Login and X-Session-Logout in one response');
+  return { ops, login, logout };
+}
+
+export function hasAttributeOps(ops: AttributeOps): boolean {
+  return ops.set.size > 0 || ops.unset.length > 0 || ops.incr.size > 0;
+}

@@ -1,0 +1,132 @@
+import type { BenchReport, ScenarioSummary, TargetResult } from './report-types.js';
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes == null || !Number.isFinite(bytes)) return 'n/a';
+  const abs = Math.abs(bytes);
+  if (abs >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+  if (abs >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  if (abs >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${Math.round(bytes)} B`;
+}
+
+function num(value: number | null | undefined, digits = 0): string {
+  if (value == null || !Number.isFinite(value)) return 'n/a';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function times(value: number | null): string {
+  return value === null ? '–' : `${value.toFixed(2)}×`;
+}
+
+/** Escape the one character that breaks a Markdown table cell. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+export function summaryTable(rows: readonly ScenarioSummary[]): string {
+  const head = [
+    '| scenario | conns | req/s | p50 ms | p99 ms | p99.9 ms | errors | RSS | CPU | Redis cmd/req | ×direct | ×nginx | ×express |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  const body = rows.map((s) =>
+    [
+      cell(s.rate === null ? s.label : `${s.label} (${s.rate} req/s)`),
+      String(s.connections),
+      num(s.rps),
+      num(s.latencyMs.p50, 2),
+      num(s.latencyMs.p99, 2),
+      num(s.latencyMs.p999, 2),
+      num(s.errors),
+      formatBytes(s.rssMaxBytes),
+      s.cpuPercent === null ? 'n/a' : `${s.cpuPercent.toFixed(0)} %`,
+      s.redisCommandsPerRequest === null ? '–' : s.redisCommandsPerRequest.toFixed(2),
+      times(s.ratios.direct),
+      times(s.ratios.nginx),
+      times(s.ratios.express),
+    ].join(' | '),
+  );
+  return [...head, ...body.map((line) => `| ${line} |`)].join('\n');
+}
+
+export function targetsTable(targets: readonly TargetResult[]): string {
+  const mark = (t: TargetResult) => (t.status === 'met' ? '✅ met' : t.status === 'missed' ? '❌ missed' : '⚪ not measured');
+  const lines = ['| target | threshold | measured | status |', '|---|---|---|---|'];
+  for (const t of targets) {
+    lines.push(`| ${cell(t.description)} | ${cell(t.threshold)} | ${cell(t.measured)} | ${mark(t)} |`);
+  }
+  const notes = targets.filter((t) => t.note).map((t) => `- *${t.description}*: ${t.note}`);
+  return [...lines, '', ...notes].join('\n');
+}
+
+function memorySection(report: BenchReport): string {
+  const out: string[] = ['## Memory', ''];
+  const idle = report.memory.idle;
+  if (idle) {
+    out.push(
+      `- **Idle keep-alive connections** (main gateway, one request each, then held open): ${num(idle.opened)} of ${num(idle.requested)} opened, ` +
+        `${num(idle.stillOpen)} still open when sampled, ${num(idle.failed)} failed. Gateway RSS ${formatBytes(idle.rssBeforeBytes)} → ` +
+        `${formatBytes(idle.rssAfterBytes)} (≈ ${formatBytes(idle.bytesPerConnection)} per connection). Open-files limit: ${num(idle.fdLimit)}.`,
+    );
+  } else {
+    out.push('- Idle keep-alive connections: not measured.');
+  }
+  const s = report.memory.sessions;
+  if (s) {
+    out.push(
+      `- **${num(s.sessions)} sessions in the store** (created at ${num(s.createdPerSecond)}/s, ${num(s.errors)} errors): embedded gateway RSS ` +
+        `${formatBytes(s.embeddedRssBeforeBytes)} → ${formatBytes(s.embeddedRssAfterBytes)}; Redis used_memory ` +
+        `${formatBytes(s.redisUsedMemoryBeforeBytes)} → ${formatBytes(s.redisUsedMemoryAfterBytes)}.`,
+    );
+  } else {
+    out.push('- Sessions in the store: not measured.');
+  }
+  const soak = report.soak;
+  if (soak) {
+    const points = soak.samples.map((p) => `${Math.round(p.tS)} s: ${formatBytes(p.rssBytes)}`).join(', ');
+    out.push(
+      `- **Soak** ${soak.minutes} min on the main path: ${num(soak.rps)} req/s, ${num(soak.errors)} errors; RSS trend ` +
+        `${formatBytes(soak.slopeBytesPerMin)}/min overall, ${formatBytes(soak.secondHalfSlopeBytesPerMin)}/min in the second half — ${soak.verdict}.`,
+      `  Samples: ${points || 'none'}.`,
+    );
+  } else {
+    out.push('- Soak: not run.');
+  }
+  return out.join('\n');
+}
+
+const HOW_TO_READ = `## How to read this report
+
+- Every scenario is run once per round, and the rounds are interleaved, so slow drift of the machine hits all of them
+  alike. The table shows the **median over rounds**; ratios (×direct, ×nginx, ×express) are computed **within each
+  round** and then their median taken.
+- *direct* is the bench backend hit without a proxy: the ceiling of this machine. The load generator (autocannon) runs
+  on the same machine and takes one of its cores, so every number here is for "one core of proxy work".
+- *RSS / CPU* are of the process behind the port (the gateway, the nginx master + worker, the express process, or the
+  backend for *direct*), sampled from /proc while the run lasted; CPU is in % of one core.
+- *Redis cmd/req* is the \`INFO commandstats\` delta over the run divided by the requests (our own \`INFO\` calls
+  excluded). It is an upper bound on round trips per request.
+- Latencies are recorded by the bench at microsecond resolution (autocannon's own histogram has 1 ms steps). The
+  fixed-rate rows use autocannon's \`overallRate\`, which sends each connection's share of a second back to back at
+  the start of the second: their latencies are those of short bursts at that rate, not of evenly spaced requests.
+- Targets are evaluated and printed, never asserted by tests: a miss is a finding to profile, not a failed build.`;
+
+export function renderMarkdown(report: BenchReport, chartFile: string | null): string {
+  const m = report.machine;
+  const s = report.settings;
+  const lines = [
+    '# session-gateway benchmark',
+    '',
+    `- Date: ${report.date}${report.quick ? ' — **quick run** (short durations, one round; numbers are indicative only)' : ''}`,
+    `- Command: \`${report.command}\``,
+    `- Machine: ${m.cpuModel}, ${m.cores} cores, ${formatBytes(m.memoryBytes)} memory, ${m.os}; open-files limit ${num(m.fdLimit)}`,
+    `- Node ${m.node}; Redis ${m.redis ?? 'not found'}; nginx ${m.nginx ?? 'not found'}`,
+    `- Settings: ${s.rounds} round(s) × ${s.durationS} s per scenario, ${s.connections} connections by default, ` +
+      `fixed rate ${s.fixedRate} req/s, soak ${s.soakMinutes} min, ${num(s.idleConnections)} idle connections, ${num(s.sessions)} sessions`,
+    '',
+  ];
+  if (chartFile) lines.push(`![requests per second by scenario](${chartFile})`, '');
+  lines.push('## Summary', '', summaryTable(report.summary), '', '## Targets', '', targetsTable(report.targets), '', memorySection(report), '');
+  if (report.notes.length > 0) lines.push('## Notes', '', ...report.notes.map((n) => `- ${n}`), '');
+  lines.push(HOW_TO_READ, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,59 @@
+import type { ScenarioId } from './report-types.js';
+
+/** Which listening process a scenario sends its load to. */
+export type TargetName = 'backend' | 'nginx' | 'gateway-redis' | 'gateway-embedded' | 'express';
+
+/** Which sessions the clients carry: none, a small logged-in one, or one filled to N bytes. */
+export type SessionKind = { kind: 'none' } | { kind: 'login' } | { kind: 'filled'; bytes: number };
+
+export interface ScenarioDefinition {
+  id: ScenarioId;
+  label: string;
+  target: TargetName;
+  /** Path on the bench backend (see bench-backend.ts): `/` reads, `/write` answers with an X-Session-Update. */
+  path: string;
+  session: SessionKind;
+  /** null = the run's default connection count. */
+  connections: number | null;
+  /** Fixed-rate run (req/s), else null = as fast as it goes. */
+  fixedRate: boolean;
+  /** Part of a sweep rather than the side-by-side comparison. */
+  group: 'compare' | 'size' | 'connections' | 'rate';
+}
+
+export const MAIN_PATH: ScenarioId = 'gateway-redis';
+
+export const SCENARIOS: readonly ScenarioDefinition[] = [
+  { id: 'direct', label: 'direct (backend)', target: 'backend', path: '/', session: { kind: 'none' }, connections: null, fixedRate: false, group: 'compare' },
+  { id: 'nginx', label: 'nginx proxy', target: 'nginx', path: '/', session: { kind: 'none' }, connections: null, fixedRate: false, group: 'compare' },
+  { id: 'gateway-pass', label: 'gateway, no cookie', target: 'gateway-redis', path: '/', session: { kind: 'none' }, connections: null, fixedRate: false, group: 'compare' },
+  { id: 'gateway-redis', label: 'gateway + session, Redis (main)', target: 'gateway-redis', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
+  { id: 'gateway-embedded', label: 'gateway + session, embedded', target: 'gateway-embedded', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
+  { id: 'express', label: 'express-session stack', target: 'express', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
+  { id: 'gateway-redis-write', label: 'gateway + session write, Redis', target: 'gateway-redis', path: '/write', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
+  { id: 'gateway-redis-1k', label: 'main path, 1 KiB session', target: 'gateway-redis', path: '/', session: { kind: 'filled', bytes: 1024 }, connections: null, fixedRate: false, group: 'size' },
+  { id: 'gateway-redis-4k', label: 'main path, 4 KiB session', target: 'gateway-redis', path: '/', session: { kind: 'filled', bytes: 4096 }, connections: null, fixedRate: false, group: 'size' },
+  { id: 'gateway-redis-8k', label: 'main path, 8 KiB session', target: 'gateway-redis', path: '/', session: { kind: 'filled', bytes: 8192 }, connections: null, fixedRate: false, group: 'size' },
+  { id: 'gateway-redis-c10', label: 'main path, 10 connections', target: 'gateway-redis', path: '/', session: { kind: 'login' }, connections: 10, fixedRate: false, group: 'connections' },
+  { id: 'gateway-redis-c1000', label: 'main path, 1000 connections', target: 'gateway-redis', path: '/', session: { kind: 'login' }, connections: 1000, fixedRate: false, group: 'connections' },
+  { id: 'direct-rate', label: 'direct at fixed rate', target: 'backend', path: '/', session: { kind: 'none' }, connections: null, fixedRate: true, group: 'rate' },
+  { id: 'gateway-redis-rate', label: 'main path at fixed rate', target: 'gateway-redis', path: '/', session: { kind: 'login' }, connections: null, fixedRate: true, group: 'rate' },
+];
+
+export function scenarioById(id: ScenarioId): ScenarioDefinition {
+  const found = SCENARIOS.find((s) => s.id === id);
+  if (!found) throw new Error(`unknown scenario ${id}`);
+  return found;
+}
+
+/**
+ * The order of one round. The comparison group is rotated by the round number so that no scenario always runs first
+ * (right after an idle pause) or last; the sweeps follow in a fixed order.
+ */
+export function roundOrder(round: number, available: ReadonlySet<TargetName>): ScenarioDefinition[] {
+  const usable = SCENARIOS.filter((s) => available.has(s.target));
+  const compare = usable.filter((s) => s.group === 'compare');
+  const shift = compare.length === 0 ? 0 : round % compare.length;
+  const rotated = [...compare.slice(shift), ...compare.slice(0, shift)];
+  return [...rotated, ...usable.filter((s) => s.group !== 'compare')];
+}

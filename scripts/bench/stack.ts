@@ -1,0 +1,146 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BenchChild, readPortLine, spawnWithFdLimit } from './child-process.js';
+import { gatewayConfig, nginxConfig } from './configs.js';
+import { freePort, httpGet, pollUntil } from './net-util.js';
+import { BenchRedis } from './redis-launcher.js';
+import type { TargetName } from './scenarios.js';
+
+/** Where the compiled scripts find their siblings and the gateway, whatever the build folder (dist/, .build/NAME/). */
+const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+export const GATEWAY_MAIN = here('../../gateway/cli/main.js');
+const BACKEND_MAIN = here('../bench-backend.js');
+const EXPRESS_MAIN = here('../express-baseline.js');
+export const NGINX_BIN = '/usr/sbin/nginx';
+
+export interface Target {
+  name: TargetName;
+  port: number;
+  /** The process whose RSS/CPU the bench samples. */
+  child: BenchChild;
+}
+
+export function nginxVersion(): string | null {
+  if (!existsSync(NGINX_BIN)) return null;
+  try {
+    // nginx prints its version on stderr.
+    const out = execFileSync(NGINX_BIN, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return /nginx\/(\S+)/.exec(out)?.[1] ?? null;
+  } catch (err) {
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '');
+    return /nginx\/(\S+)/.exec(stderr)?.[1] ?? null;
+  }
+}
+
+/** Everything a bench run starts: started in order, stopped in reverse, each skipped with a note when it cannot run. */
+export class BenchStack {
+  readonly targets = new Map<TargetName, Target>();
+  readonly notes: string[] = [];
+  redis: BenchRedis | null = null;
+  readonly #dir = mkdtempSync(join(tmpdir(), 'sg-bench-'));
+  readonly #children: BenchChild[] = [];
+  readonly #fdLimit: number;
+  readonly #secret = 'bench-session-secret-0123456789abcdef';
+
+  constructor(fdLimit: number) {
+    this.#fdLimit = fdLimit;
+  }
+
+  async #startNodeScript(name: TargetName, script: string, args: string[]): Promise<Target> {
+    const child = spawnWithFdLimit(name, process.execPath, [script, ...args], { fdLimit: this.#fdLimit });
+    this.#children.push(child);
+    const port = await readPortLine(child);
+    const target = { name, port, child };
+    this.targets.set(name, target);
+    return target;
+  }
+
+  async startBackend(): Promise<Target> {
+    return this.#startNodeScript('backend', BACKEND_MAIN, []);
+  }
+
+  async startRedis(): Promise<BenchRedis> {
+    this.redis = await BenchRedis.start(this.#fdLimit);
+    return this.redis;
+  }
+
+  async startExpress(backendPort: number, redisUrl: string): Promise<Target> {
+    return this.#startNodeScript('express', EXPRESS_MAIN, ['--backend', String(backendPort), '--redis', redisUrl]);
+  }
+
+  /** A gateway on the Redis store (redisUrl) or the embedded one (null); ready when a request through it gets a 200. */
+  async startGateway(name: 'gateway-redis' | 'gateway-embedded', backendPort: number, redisUrl: string | null): Promise<Target | null> {
+    if (!existsSync(GATEWAY_MAIN)) {
+      this.notes.push(`${name}: skipped — the gateway is not built (${GATEWAY_MAIN} missing)`);
+      return null;
+    }
+    const port = await freePort();
+    const file = join(this.#dir, `${name}.conf`);
+    writeFileSync(file, gatewayConfig({ listenPort: port, backendPort, sessionMaxBytes: '16k' }));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      SESSION_SECRET: this.#secret,
+      ADMIN_LISTEN: `127.0.0.1:${await freePort()}`,
+      LOG_LEVEL: 'warn',
+    };
+    delete env.REDIS_URL;
+    delete env.ADMIN_TOKEN;
+    if (redisUrl) env.REDIS_URL = redisUrl;
+    const child = spawnWithFdLimit(name, process.execPath, [GATEWAY_MAIN, 'start', '-c', file], { env, fdLimit: this.#fdLimit });
+    this.#children.push(child);
+    try {
+      await pollUntil(async () => {
+        if (!child.alive) throw new Error(`exited: ${child.stderrTail()}`);
+        return (await httpGet(port, '/')).status === 200;
+      }, { what: `${name} on ${port} to answer 200`, timeoutMs: 20_000, intervalMs: 100 });
+    } catch (err) {
+      this.notes.push(`${name}: skipped — did not become ready: ${(err as Error).message}; ${child.stderrTail()}`);
+      await child.stop(500);
+      return null;
+    }
+    const target = { name, port, child };
+    this.targets.set(name, target);
+    return target;
+  }
+
+  async startNginx(backendPort: number): Promise<Target | null> {
+    if (!existsSync(NGINX_BIN)) {
+      this.notes.push(`nginx: skipped — ${NGINX_BIN} is not installed`);
+      return null;
+    }
+    const prefix = join(this.#dir, 'nginx');
+    mkdirSync(prefix, { recursive: true });
+    const port = await freePort();
+    const file = join(prefix, 'nginx.conf');
+    writeFileSync(file, nginxConfig({ listenPort: port, backendPort, prefixDir: prefix }));
+    const child = spawnWithFdLimit('nginx', NGINX_BIN, ['-p', prefix, '-c', file, '-g', 'daemon off;'], { fdLimit: this.#fdLimit });
+    this.#children.push(child);
+    try {
+      await pollUntil(async () => {
+        if (!child.alive) throw new Error(`exited: ${child.stderrTail()}`);
+        return (await httpGet(port, '/')).status === 200;
+      }, { what: `nginx on ${port}` });
+    } catch (err) {
+      this.notes.push(`nginx: skipped — did not start: ${(err as Error).message}`);
+      await child.stop(500);
+      return null;
+    }
+    const target = { name: 'nginx' as const, port, child };
+    this.targets.set('nginx', target);
+    return target;
+  }
+
+  /** Processes that died while the bench needed them (a crash under load is a finding for the report). */
+  crashes(): string[] {
+    return this.#children.map((c) => c.unexpectedExit).filter((m): m is string => m !== null);
+  }
+
+  async close(): Promise<void> {
+    for (const child of [...this.#children].reverse()) await child.stop();
+    await this.redis?.close();
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,87 @@
+import type { RunResult, ScenarioSummary, SoakResult, TargetResult } from './report-types.js';
+import { median, ratio } from './stats.js';
+
+/** The thresholds of issue 4, in one place. */
+export const TARGETS = {
+  vsExpress: 4,
+  vsPassThrough: 0.9,
+  vsNginx: 0.4,
+  readCommands: 1,
+  writeCommands: 2,
+  addedP99Ms: 2,
+} as const;
+
+function times(value: number | null): string {
+  return value === null ? 'n/a' : `${value.toFixed(2)}×`;
+}
+
+/** Same-round ratio of the main path to another scenario, median over rounds. */
+function mainRatio(runs: readonly RunResult[], main: string, other: string): number | null {
+  const values = runs
+    .filter((r) => r.scenario === main)
+    .map((r) => ratio(r.rps, runs.find((o) => o.scenario === other && o.round === r.round)?.rps))
+    .filter((v): v is number => v !== null);
+  return values.length === 0 ? null : median(values);
+}
+
+function ratioTarget(id: string, description: string, value: number | null, threshold: number, note?: string): TargetResult {
+  return {
+    id,
+    description,
+    measured: times(value),
+    threshold: `≥ ${threshold}×`,
+    status: value === null ? 'not-measured' : value >= threshold ? 'met' : 'missed',
+    ...(note === undefined ? {} : { note }),
+  };
+}
+
+function commandsTarget(id: string, description: string, summary: ScenarioSummary | undefined, max: number): TargetResult {
+  const value = summary?.redisCommandsPerRequest ?? null;
+  const breakdown = summary?.redisByCommand
+    ? Object.entries(summary.redisByCommand)
+        .filter(([, v]) => v >= 0.01)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')
+    : '';
+  return {
+    id,
+    description,
+    measured: value === null ? 'n/a' : value.toFixed(3),
+    threshold: `≤ ${max}`,
+    // A small allowance for the gateway's own background traffic (heartbeats, state sync) spread over the requests.
+    status: value === null ? 'not-measured' : value <= max + 0.05 ? 'met' : 'missed',
+    note: `Redis commands per request (an upper bound on round trips: a pipeline or MULTI counts each command)${breakdown ? `: ${breakdown}` : ''}`,
+  };
+}
+
+/** Evaluates every target of the issue from one run's results. Never throws for missing data: says "not-measured". */
+export function evaluateTargets(runs: readonly RunResult[], summary: readonly ScenarioSummary[], soak: SoakResult | null): TargetResult[] {
+  const byId = (id: string) => summary.find((s) => s.scenario === id);
+  const out: TargetResult[] = [
+    ratioTarget('main-vs-express', 'main path throughput vs the express-session stack', mainRatio(runs, 'gateway-redis', 'express'), TARGETS.vsExpress),
+    ratioTarget('main-vs-pass-through', "main path throughput vs the gateway's own pass-through", mainRatio(runs, 'gateway-redis', 'gateway-pass'), TARGETS.vsPassThrough),
+    ratioTarget('main-vs-nginx', "main path throughput vs nginx's", mainRatio(runs, 'gateway-redis', 'nginx'), TARGETS.vsNginx),
+    commandsTarget('redis-read', 'Redis round trips for a request that reads a session', byId('gateway-redis'), TARGETS.readCommands),
+    commandsTarget('redis-write', 'Redis round trips for a request that writes a session', byId('gateway-redis-write'), TARGETS.writeCommands),
+  ];
+
+  const direct = byId('direct-rate');
+  const main = byId('gateway-redis-rate');
+  const added = direct && main ? main.latencyMs.p99 - direct.latencyMs.p99 : null;
+  out.push({
+    id: 'p99-added',
+    description: `p99 latency added over direct at ${main?.rate ?? direct?.rate ?? 1000} req/s`,
+    measured: added === null ? 'n/a' : `${added.toFixed(3)} ms (main ${main?.latencyMs.p99.toFixed(3)} ms, direct ${direct?.latencyMs.p99.toFixed(3)} ms)`,
+    threshold: `< ${TARGETS.addedP99Ms} ms`,
+    status: added === null ? 'not-measured' : added < TARGETS.addedP99Ms ? 'met' : 'missed',
+  });
+
+  out.push({
+    id: 'soak-bounded',
+    description: 'gateway RSS does not grow without bound on a soak of the main path',
+    measured: soak === null ? 'n/a' : soak.verdict,
+    threshold: 'bounded',
+    status: soak === null ? 'not-measured' : soak.samples.length < 3 ? 'not-measured' : soak.bounded ? 'met' : 'missed',
+  });
+  return out;
+}

@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { waitFor } from './wait-for.js';
+
+/**
+ * A real child process whose stdout is JSON log lines (pino) or text; lines are kept for assertions, like pino's own
+ * tests do with a log sink.
+ */
+export class TestProcess {
+  readonly child: ChildProcess;
+  readonly lines: string[] = [];
+  readonly #exited: Promise<number | null>;
+
+  constructor(command: string, args: string[], env: NodeJS.ProcessEnv) {
+    this.child = spawn(command, args, { env: { ...process.env, LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const collect = (stream: NodeJS.ReadableStream | null) => {
+      let rest = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        rest += chunk;
+        let nl;
+        while ((nl = rest.indexOf('\n')) !== -1) {
+          this.lines.push(rest.slice(0, nl));
+          rest = rest.slice(nl + 1);
+        }
+        if (process.env.TEST_ECHO) process.stderr.write(chunk);
+      });
+    };
+    collect(this.child.stdout);
+    collect(this.child.stderr);
+    this.#exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Parsed JSON log records (non-JSON lines skipped). */
+  records(): Array<Record<string, unknown>> {
+    const out: Array<Record<string, unknown>> = [];
+    for (const line of this.lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        out.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // partial or foreign line
+      }
+    }
+    return out;
+  }
+
+  async waitForRecord(predicate: (r: Record<string, unknown>) => boolean, what: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+    return waitFor(() => {
+      if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before ${what}:\n${this.lines.slice(-20).join('\n')}`);
+      return this.records().find(predicate);
+    }, { timeoutMs, what });
+  }
+
+  exited(): Promise<number | null> {
+    return this.#exited;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.#exited;
+  }
+}

@@ -1,0 +1,56 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestProcess } from './child-process.js';
+import { gatewayCli } from './paths.js';
+import { freePort } from './ports.js';
+
+export const TEST_SECRET = 'test-session-secret-0123456789abcdef';
+
+export interface GatewayUnderTest {
+  process: TestProcess;
+  port: number;
+  adminPort: number;
+  url: string;
+  adminUrl: string;
+  configFile: string;
+}
+
+/** Write a config file for the given upstream servers; `extra` goes into the server block, `locations` replaces the default. */
+export function writeConfig(options: { port: number; backends: string[]; serverExtra?: string; locations?: string; httpExtra?: string }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-conf-'));
+  const file = join(dir, 'gateway.conf');
+  const locations = options.locations ?? 'location / { proxy_pass http://app; }';
+  writeFileSync(file, `events {}
+http {
+  ${options.httpExtra ?? ''}
+  upstream app {
+${options.backends.map((b) => `    server ${b};`).join('\n')}
+    keepalive 16;
+  }
+  server {
+    listen 127.0.0.1:${options.port};
+    ${options.serverExtra ?? ''}
+    ${locations}
+  }
+}
+`);
+  return file;
+}
+
+/** Start the real gateway (the built CLI) on a config; resolves once it logs that it listens. */
+export async function startGateway(options: { backends: string[]; redisUrl?: string; env?: NodeJS.ProcessEnv; serverExtra?: string; locations?: string; httpExtra?: string; configFile?: string; port?: number }): Promise<GatewayUnderTest> {
+  const port = options.port ?? (await freePort());
+  const adminPort = await freePort();
+  const configFile = options.configFile ?? writeConfig({ port, backends: options.backends, serverExtra: options.serverExtra, locations: options.locations, httpExtra: options.httpExtra });
+  const env: NodeJS.ProcessEnv = {
+    SESSION_SECRET: TEST_SECRET,
+    ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+    LOG_LEVEL: 'debug',
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : { REDIS_URL: '' }),
+    ...options.env,
+  };
+  const proc = new TestProcess(process.execPath, [gatewayCli, 'start', '-c', configFile], env);
+  await proc.waitForRecord((r) => r.event === 'gateway.listening', 'gateway listening');
+  return { process: proc, port, adminPort, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, configFile };
+}

@@ -1,0 +1,30 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A real HTTP backend in the test process whose answers the test scripts: for responses the demo app would never
+ * send (malformed write-backs, oversized sessions, resets). It records the request headers it received.
+ */
+export class ScriptedBackend {
+  readonly server: Server;
+  readonly received: IncomingMessage['headers'][] = [];
+  respond: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end('ok');
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      this.received.push(req.headers);
+      req.resume();
+      req.on('end', () => this.respond(req, res));
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,369 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { GatewayError } from '../../../gateway/errors.js';
+import { attributeField, encodedSize, type AttributeOps, type CommitRequest, type CommitResult, type SessionStore } from '../../../gateway/session/store.js';
+
+/**
+ * The one behaviour suite every SessionStore runs (memory-store.test.ts, redis-store.test.ts). Time is always the
+ * `now` argument: no test sleeps. `storedKeys()` lists what the store holds, named like the Redis keys without
+ * their prefix (`s:…`, `h:…`, `p:…`, `e:…`), so "nothing is left behind" is checked the same way on both.
+ */
+
+export interface StoreUnderTest {
+  store: SessionStore;
+  storedKeys(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+const MIN = 60_000;
+const IDLE = 30 * MIN;
+const ABSOLUTE = 24 * 60 * MIN;
+const TIMEOUTS = { idleTimeoutMs: IDLE, absoluteTimeoutMs: ABSOLUTE };
+const MAX_BYTES = 8 * 1024;
+
+const id = (): string => randomBytes(32).toString('base64url');
+const f = (name: string): string => attributeField('', name);
+
+function ops(o: { set?: Record<string, unknown>; unset?: string[]; incr?: Record<string, number> } = {}): AttributeOps {
+  return {
+    set: new Map(Object.entries(o.set ?? {}).map(([k, v]) => [f(k), JSON.stringify(v)])),
+    unset: (o.unset ?? []).map(f),
+    incr: new Map(Object.entries(o.incr ?? {}).map(([k, v]) => [f(k), v])),
+  };
+}
+
+function request(now: number, partial: Partial<CommitRequest> = {}): CommitRequest {
+  return {
+    now, key: null, newKey: id(), newHandle: id(), ops: ops(), login: null, logout: false,
+    maxBytes: MAX_BYTES, backend: null, ...TIMEOUTS, ...partial,
+  };
+}
+
+function ok(result: CommitResult): Extract<CommitResult, { ok: true }> {
+  assert.ok(result.ok, `commit refused: ${JSON.stringify(result)}`);
+  return result;
+}
+
+const loadOptions = (now: number, touchAfterMs = 0) => ({ now, touchAfterMs, ...TIMEOUTS });
+
+export function runStoreConformance(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+  describe(`SessionStore conformance: ${name}`, () => {
+    let t: StoreUnderTest;
+    let store: SessionStore;
+    let t0: number;
+
+    beforeEach(async () => {
+      t = await makeStore();
+      store = t.store;
+      t0 = Date.now();
+    });
+    afterEach(async () => {
+      await t.close();
+    });
+
+    /** A new anonymous session holding `set`, created at `now`. */
+    async function createSession(now: number, set: Record<string, unknown> = { seed: 1 }): Promise<{ key: string; handle: string }> {
+      const r = ok(await store.commit(request(now, { ops: ops({ set }) })));
+      return { key: r.key, handle: r.handle };
+    }
+
+    async function fieldsOf(key: string, now: number): Promise<Record<string, unknown>> {
+      const r = await store.load(key, loadOptions(now, IDLE));
+      assert.ok(r.found, 'session should exist');
+      return Object.fromEntries([...r.session.fields].map(([k, v]) => [k.slice(1), JSON.parse(v)]));
+    }
+
+    async function login(key: string, now: number, principal: string, maxPerPrincipal: number, onLimit: 'evict-oldest' | 'reject-new' = 'evict-oldest', extra: Partial<CommitRequest> = {}) {
+      return store.commit(request(now, { key, login: { principal, maxPerPrincipal, onLimit }, ...extra }));
+    }
+
+    it('reports an unknown key as not found and not expired', async () => {
+      assert.deepEqual(await store.load(id(), loadOptions(t0)), { found: false, expired: null });
+      assert.deepEqual(await t.storedKeys(), []);
+    });
+
+    it('creates a session lazily on the first commit, under newKey with newHandle', async () => {
+      const req = request(t0, { ops: ops({ set: { a: 'x', n: 1 } }), backend: 'b1:80' });
+      const r = ok(await store.commit(req));
+      assert.equal(r.created, true);
+      assert.equal(r.key, req.newKey);
+      assert.equal(r.handle, req.newHandle);
+      assert.equal(r.principal, null);
+      assert.equal(r.destroyed, false);
+      const loaded = await store.load(r.key, loadOptions(t0 + 1000, IDLE));
+      assert.ok(loaded.found);
+      assert.equal(loaded.session.handle, req.newHandle);
+      assert.equal(loaded.session.principal, null);
+      assert.equal(loaded.session.createdAt, t0);
+      assert.equal(loaded.session.lastAccessAt, t0);
+      assert.equal(loaded.session.status, null);
+      assert.deepEqual(Object.fromEntries(loaded.session.fields), { [f('a')]: '"x"', [f('n')]: '1' });
+      assert.equal(loaded.session.size, encodedSize(loaded.session.fields));
+      assert.equal(r.size, loaded.session.size);
+    });
+
+    it('creates a new session when the key no longer exists, and keeps the key of a live one', async () => {
+      const gone = id();
+      const req = request(t0, { key: gone, ops: ops({ set: { a: 1 } }) });
+      const created = ok(await store.commit(req));
+      assert.equal(created.created, true);
+      assert.equal(created.key, req.newKey);
+      assert.equal((await store.load(gone, loadOptions(t0))).found, false);
+      const again = ok(await store.commit(request(t0 + 1, { key: created.key, ops: ops({ set: { b: 2 } }) })));
+      assert.equal(again.created, false);
+      assert.equal(again.key, created.key);
+      assert.equal(again.handle, created.handle);
+      assert.deepEqual(await fieldsOf(created.key, t0 + 2), { a: 1, b: 2 });
+    });
+
+    it('applies unset, then set, then incr to only the named attributes', async () => {
+      const s = await createSession(t0, { keep: 'k', drop: true, n: 5 });
+      ok(await store.commit(request(t0 + 1, { key: s.key, ops: ops({ unset: ['drop', 'absent'], set: { added: { deep: [1] } }, incr: { n: -7, fresh: 3 } }) })));
+      assert.deepEqual(await fieldsOf(s.key, t0 + 2), { keep: 'k', added: { deep: [1] }, n: -2, fresh: 3 });
+      ok(await store.commit(request(t0 + 3, { key: s.key, ops: ops({ unset: ['n'], set: { n: 10 }, incr: { n: 1 } }) })));
+      assert.equal((await fieldsOf(s.key, t0 + 4)).n, 11);
+    });
+
+    it('keeps scopes apart and stores non-ASCII values byte for byte', async () => {
+      const r = ok(await store.commit(request(t0, { ops: { set: new Map([[attributeField('', 'x'), '"shared"'], [attributeField('app1', 'x'), '"é€😀"']]), unset: [], incr: new Map() } })));
+      const loaded = await store.load(r.key, loadOptions(t0));
+      assert.ok(loaded.found);
+      assert.equal(loaded.session.fields.get(attributeField('app1', 'x')), '"é€😀"');
+      assert.equal(loaded.session.fields.get(attributeField('', 'x')), '"shared"');
+      assert.equal(loaded.session.size, encodedSize(loaded.session.fields));
+    });
+
+    it('ends with exactly 50 after 50 concurrent incr', async () => {
+      const s = await createSession(t0, { other: 'x' });
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.commit(request(t0 + i, { key: s.key, ops: ops({ incr: { counter: 1 } }) }))));
+      for (const r of results) assert.equal(ok(r).key, s.key);
+      assert.deepEqual(await fieldsOf(s.key, t0 + 100), { other: 'x', counter: 50 });
+    });
+
+    it('keeps every write when concurrent commits touch different attributes', async () => {
+      const s = await createSession(t0);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => store.commit(request(t0 + i, { key: s.key, ops: ops({ set: { [`a${i}`]: i } }) }))));
+      const fields = await fieldsOf(s.key, t0 + 100);
+      for (let i = 0; i < 20; i++) assert.equal(fields[`a${i}`], i);
+      assert.equal(fields.seed, 1);
+    });
+
+    it('refuses a commit over maxBytes and leaves the session unchanged', async () => {
+      const s = await createSession(t0, { a: 'x', n: 1 });
+      const before = await fieldsOf(s.key, t0);
+      const r = await store.commit(request(t0 + 1, { key: s.key, maxBytes: 200, ops: ops({ set: { big: 'y'.repeat(300) }, unset: ['a'], incr: { n: 1 } }) }));
+      assert.equal(r.ok, false);
+      assert.ok(!r.ok && r.code === 'SG_WRITEBACK_TOO_LARGE' && r.size > 200, JSON.stringify(r));
+      assert.deepEqual(await fieldsOf(s.key, t0 + 2), before);
+      // Exactly at the cap is allowed: the size counts field names and JSON values, attributes only.
+      const atCap = encodedSize([[f('a'), '"x"'], [f('n'), '1'], [f('big'), '""']]);
+      ok(await store.commit(request(t0 + 3, { key: s.key, maxBytes: atCap, ops: ops({ set: { big: '' } }) })));
+      const tooNew = await store.commit(request(t0, { maxBytes: 10, ops: ops({ set: { big: 'y'.repeat(20) } }) }));
+      assert.equal(tooNew.ok, false);
+    });
+
+    it('refuses incr of a non-integer and applies nothing of that commit', async () => {
+      const s = await createSession(t0, { name: 'abc', half: 1.5, n: 1 });
+      const before = await fieldsOf(s.key, t0);
+      for (const field of ['name', 'half']) {
+        const r = await store.commit(request(t0 + 1, { key: s.key, ops: ops({ set: { other: 1 }, unset: ['n'], incr: { [field]: 1 } }) }));
+        assert.deepEqual(r, { ok: false, code: 'SG_WRITEBACK_NOT_NUMBER', field: f(field) });
+      }
+      assert.deepEqual(await fieldsOf(s.key, t0 + 2), before);
+      const created = await store.commit(request(t0, { ops: ops({ set: { s: 'x' }, incr: { s: 1 } }) }));
+      assert.equal(created.ok, false);
+      assert.deepEqual(await t.storedKeys(), [`h:${s.handle}`, `s:${s.key}`].sort());
+    });
+
+    it('expires an idle session, tells it apart from an unknown key once, then forgets it', async () => {
+      const s = await createSession(t0);
+      assert.deepEqual(await store.load(s.key, loadOptions(t0 + IDLE + 1)), { found: false, expired: 'idle' });
+      assert.deepEqual(await store.load(s.key, loadOptions(t0 + IDLE + 2)), { found: false, expired: null });
+      assert.equal(await store.destroyByHandle(s.handle), false);
+      assert.deepEqual(await t.storedKeys(), []);
+    });
+
+    it('slides the idle timeout on load, throttled by touchAfterMs', async () => {
+      const s = await createSession(t0);
+      const early = await store.load(s.key, loadOptions(t0 + MIN, 5 * MIN));
+      assert.ok(early.found);
+      assert.equal(early.session.lastAccessAt, t0, 'not touched before touchAfterMs');
+      const touched = await store.load(s.key, loadOptions(t0 + 20 * MIN, 5 * MIN));
+      assert.ok(touched.found);
+      assert.equal(touched.session.lastAccessAt, t0 + 20 * MIN);
+      const later = await store.load(s.key, loadOptions(t0 + 45 * MIN, 5 * MIN));
+      assert.ok(later.found, 'alive: the touch at 20 min moved the idle deadline to 50 min');
+      const commitTouch = ok(await store.commit(request(t0 + 70 * MIN, { key: s.key, ops: ops({ set: { x: 1 } }) })));
+      assert.equal(commitTouch.created, false, 'the load at 45 min touched it');
+      assert.deepEqual(await store.load(s.key, loadOptions(t0 + 101 * MIN, 5 * MIN)), { found: false, expired: 'idle' });
+    });
+
+    it('expires a session at the absolute timeout however busy it is', async () => {
+      const s = await createSession(t0);
+      const timeouts = { idleTimeoutMs: IDLE, absoluteTimeoutMs: 60 * MIN };
+      for (let m = 20; m < 60; m += 20) {
+        assert.ok((await store.load(s.key, { now: t0 + m * MIN, touchAfterMs: 0, ...timeouts })).found);
+      }
+      assert.deepEqual(await store.load(s.key, { now: t0 + 60 * MIN, touchAfterMs: 0, ...timeouts }), { found: false, expired: 'absolute' });
+      assert.deepEqual(await t.storedKeys(), []);
+    });
+
+    it('treats a commit to an expired session as a new session', async () => {
+      const s = await createSession(t0, { old: 1 });
+      const req = request(t0 + IDLE + 1, { key: s.key, ops: ops({ set: { fresh: 1 } }) });
+      const r = ok(await store.commit(req));
+      assert.equal(r.created, true);
+      assert.equal(r.key, req.newKey);
+      assert.notEqual(r.handle, s.handle);
+      assert.deepEqual(await fieldsOf(r.key, t0 + IDLE + 2), { fresh: 1 });
+      assert.deepEqual((await t.storedKeys()).sort(), [`h:${r.handle}`, `s:${r.key}`].sort());
+    });
+
+    it('rotates the key at login, keeping data and handle, and binds the principal', async () => {
+      const s = await createSession(t0, { cart: [1, 2] });
+      const req = request(t0 + 1, { key: s.key, login: { principal: 'alice', maxPerPrincipal: 0, onLimit: 'evict-oldest' }, ops: ops({ set: { step: 2 } }) });
+      const r = ok(await store.commit(req));
+      assert.equal(r.key, req.newKey);
+      assert.notEqual(r.key, s.key);
+      assert.equal(r.handle, s.handle);
+      assert.equal(r.principal, 'alice');
+      assert.equal(r.created, false);
+      assert.deepEqual(r.evicted, []);
+      assert.deepEqual(await store.load(s.key, loadOptions(t0 + 2)), { found: false, expired: null });
+      const loaded = await store.load(r.key, loadOptions(t0 + 2));
+      assert.ok(loaded.found);
+      assert.equal(loaded.session.principal, 'alice');
+      assert.equal(loaded.session.handle, s.handle);
+      assert.equal(loaded.session.createdAt, t0);
+      assert.deepEqual(await fieldsOf(r.key, t0 + 3), { cart: [1, 2], step: 2 });
+      // A later commit without login keeps the principal and the key.
+      const after = ok(await store.commit(request(t0 + 4, { key: r.key, ops: ops({ incr: { n: 1 } }) })));
+      assert.equal(after.key, r.key);
+      assert.equal(after.principal, 'alice');
+    });
+
+    it('creates a session at login when there was none', async () => {
+      const req = request(t0, { login: { principal: 'bob', maxPerPrincipal: 1, onLimit: 'reject-new' } });
+      const r = ok(await store.commit(req));
+      assert.equal(r.created, true);
+      assert.equal(r.key, req.newKey);
+      assert.equal(r.principal, 'bob');
+      assert.deepEqual((await store.listByPrincipal('bob', t0)).map((x) => x.handle), [r.handle]);
+    });
+
+    it('leaves exactly one live session after 20 concurrent logins with a limit of 1', async () => {
+      const sessions = await Promise.all(Array.from({ length: 20 }, (_, i) => createSession(t0, { i })));
+      const results = await Promise.all(sessions.map((s, i) => login(s.key, t0 + 1 + i, 'carol', 1)));
+      const live = await store.listByPrincipal('carol', t0 + 100);
+      assert.equal(live.length, 1);
+      const evicted = results.flatMap((r) => ok(r).evicted);
+      assert.equal(evicted.length, 19);
+      assert.equal(new Set(evicted).size, 19);
+      assert.ok(!evicted.includes(live[0]!.handle));
+      let found = 0;
+      for (const r of results) if ((await store.load(ok(r).key, loadOptions(t0 + 100))).found) found++;
+      assert.equal(found, 1);
+    });
+
+    it('refuses a login over the limit with reject-new and applies nothing of it', async () => {
+      const first = await createSession(t0);
+      ok(await login(first.key, t0 + 1, 'dave', 1, 'reject-new'));
+      const second = await createSession(t0 + 2, { mine: 1 });
+      const r = await login(second.key, t0 + 3, 'dave', 1, 'reject-new', { ops: ops({ set: { leaked: true } }) });
+      assert.deepEqual(r, { ok: false, code: 'SG_LOGIN_REJECTED', live: 1 });
+      const loaded = await store.load(second.key, loadOptions(t0 + 4));
+      assert.ok(loaded.found, 'the refused session keeps its key');
+      assert.equal(loaded.session.principal, null);
+      assert.deepEqual(await fieldsOf(second.key, t0 + 4), { mine: 1 });
+      assert.equal((await store.listByPrincipal('dave', t0 + 5)).length, 1);
+      // Logging in again from the session that is already the principal's one is not a second session.
+      ok(await login((await store.listByPrincipal('dave', t0 + 5)).length === 1 ? ok(await store.commit(request(t0 + 6, { key: second.key, ops: ops() }))).key : '', t0 + 6, 'erin', 1, 'reject-new'));
+    });
+
+    it('evict-oldest ends the oldest session and reports it evicted exactly once', async () => {
+      const a = await createSession(t0);
+      const ra = ok(await login(a.key, t0 + 1, 'frank', 2));
+      const b = await createSession(t0 + 2);
+      const rb = ok(await login(b.key, t0 + 3, 'frank', 2));
+      assert.deepEqual(rb.evicted, []);
+      const c = await createSession(t0 + 4);
+      const rc = ok(await login(c.key, t0 + 5, 'frank', 2));
+      assert.deepEqual(rc.evicted, [ra.handle]);
+      assert.deepEqual((await store.listByPrincipal('frank', t0 + 6)).map((x) => x.handle), [rb.handle, rc.handle]);
+      assert.deepEqual(await store.load(ra.key, loadOptions(t0 + 7)), { found: false, expired: null, evicted: true });
+      assert.deepEqual(await store.load(ra.key, loadOptions(t0 + 8)), { found: false, expired: null });
+      assert.ok((await store.load(rb.key, loadOptions(t0 + 9))).found);
+      assert.equal(await store.destroyByHandle(ra.handle), false);
+      assert.ok(!(await t.storedKeys()).some((k) => k.startsWith('e:')), 'the tombstone is gone once reported');
+    });
+
+    it('removes every key of the session at logout', async () => {
+      const s = await createSession(t0, { a: 1 });
+      const r = ok(await login(s.key, t0 + 1, 'gina', 0));
+      const out = ok(await store.commit(request(t0 + 2, { key: r.key, logout: true, ops: ops({ set: { ignored: 1 } }) })));
+      assert.equal(out.destroyed, true);
+      assert.equal(out.handle, s.handle);
+      assert.deepEqual(await store.load(r.key, loadOptions(t0 + 3)), { found: false, expired: null });
+      assert.deepEqual(await store.listByPrincipal('gina', t0 + 3), []);
+      assert.deepEqual(await t.storedKeys(), []);
+      const none = ok(await store.commit(request(t0 + 4, { key: id(), logout: true })));
+      assert.equal(none.destroyed, false);
+      assert.equal(none.created, false);
+      assert.deepEqual(await t.storedKeys(), []);
+    });
+
+    it('lists a principal\'s live sessions oldest first and drops ended ones from the index', async () => {
+      const handles: string[] = [];
+      const keys: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const s = await createSession(t0 + i, { i });
+        const r = ok(await login(s.key, t0 + 10 * MIN + i, 'hank', 0, 'evict-oldest', { backend: `b${i}:80`, ops: ops({ set: { pad: 'x'.repeat(i) } }) }));
+        handles.push(r.handle);
+        keys.push(r.key);
+      }
+      const list = await store.listByPrincipal('hank', t0 + 11 * MIN);
+      assert.deepEqual(list.map((x) => x.handle), handles);
+      assert.deepEqual(list.map((x) => x.backend), ['b0:80', 'b1:80', 'b2:80']);
+      assert.deepEqual(list.map((x) => x.createdAt), [t0, t0 + 1, t0 + 2]);
+      assert.deepEqual(list.map((x) => x.lastAccessAt), [t0 + 10 * MIN, t0 + 10 * MIN + 1, t0 + 10 * MIN + 2]);
+      for (const [i, x] of list.entries()) {
+        assert.equal(x.principal, 'hank');
+        assert.equal(x.size, encodedSize([[f('i'), String(i)], [f('pad'), JSON.stringify('x'.repeat(i))]]));
+      }
+      assert.equal(await store.destroyByHandle(handles[1]!), true);
+      assert.equal(await store.destroyByHandle(handles[1]!), false);
+      assert.deepEqual((await store.listByPrincipal('hank', t0 + 11 * MIN)).map((x) => x.handle), [handles[0], handles[2]]);
+      // Keep the newest alive, let the oldest run past its idle timeout: the list drops and cleans it.
+      assert.ok((await store.load(keys[2]!, loadOptions(t0 + 35 * MIN))).found);
+      assert.deepEqual((await store.listByPrincipal('hank', t0 + 41 * MIN)).map((x) => x.handle), [handles[2]]);
+      assert.ok(!(await t.storedKeys()).includes(`s:${keys[0]}`));
+      assert.deepEqual(await store.listByPrincipal('nobody', t0), []);
+      assert.equal(await store.destroyByHandle(handles[2]!), true);
+      assert.deepEqual(await t.storedKeys(), []);
+    });
+
+    it('moves the session between principals on a login as someone else', async () => {
+      const s = await createSession(t0);
+      const r1 = ok(await login(s.key, t0 + 1, 'ivan', 0));
+      const r2 = ok(await login(r1.key, t0 + 2, 'judy', 0));
+      assert.equal(r2.handle, s.handle);
+      assert.equal(r2.principal, 'judy');
+      assert.deepEqual(await store.listByPrincipal('ivan', t0 + 3), []);
+      assert.deepEqual((await store.listByPrincipal('judy', t0 + 3)).map((x) => x.handle), [s.handle]);
+      // The same principal logging in again from its own session does not count against its limit.
+      const r3 = await login(r2.key, t0 + 4, 'judy', 1, 'reject-new');
+      assert.equal(ok(r3).handle, s.handle);
+    });
+
+    it('rejects an attribute field that could collide with the store\'s own fields', async () => {
+      const bad: AttributeOps = { set: new Map([['#h', '"x"']]), unset: [], incr: new Map() };
+      await assert.rejects(store.commit(request(t0, { ops: bad })), (err: unknown) => err instanceof GatewayError && err.code === 'SG_WRITEBACK_MALFORMED');
+      assert.deepEqual(await t.storedKeys(), []);
+    });
+
+    it('answers ping', async () => {
+      await store.ping();
+    });
+  });
+}
