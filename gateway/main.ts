@@ -4,6 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { EnvSettings } from './config/env.js';
 import { defaults, type GatewaySettings, type ServerSettings } from './config/settings.js';
 import type { Logger } from './log.js';
+import { CoordSync, type CoordSyncOptions } from './coord/coord-sync.js';
+import type { CoordStore } from './coord/coord-store.js';
+import { MemoryCoordStore } from './coord/memory-coord.js';
+import { HealthChecker } from './pool/health-checker.js';
 import { UpstreamPool } from './pool/upstream-pool.js';
 import { writeSocketError } from './proxy/error-response.js';
 import { RequestHandler } from './proxy/request-handler.js';
@@ -18,6 +22,10 @@ export interface GatewayOptions {
   store: SessionStore;
   log: Logger;
   clock?: () => number;
+  /** Shared admin state (redis-coord.ts when REDIS_URL is set); default: this process only. */
+  coord?: CoordStore;
+  /** Sync interval, heartbeat TTL, SSE grace (coord-sync.ts defaults). */
+  coordOptions?: Pick<CoordSyncOptions, 'syncIntervalMs' | 'heartbeatTtlMs' | 'drain'>;
 }
 
 interface Listener {
@@ -39,6 +47,8 @@ export class Gateway {
   readonly pool: UpstreamPool;
   readonly sessions: SessionService;
   readonly log: Logger;
+  readonly coord: CoordSync;
+  readonly health: HealthChecker;
   readonly #listeners: Listener[] = [];
   readonly #sockets = new Set<Socket>();
 
@@ -50,6 +60,8 @@ export class Gateway {
     const connectTimeouts = options.settings.servers.flatMap((s) => s.locations.map((l) => l.proxy?.connectTimeoutMs ?? defaults.proxy.connectTimeoutMs));
     this.pool = new UpstreamPool(options.settings, { connectTimeoutMs: Math.max(1, ...connectTimeouts) });
     this.sessions = new SessionService({ store: options.store, secrets: options.env.sessionSecrets, headerKey: options.env.headerKey, clock: options.clock });
+    this.coord = new CoordSync({ store: options.coord ?? new MemoryCoordStore(), pool: this.pool, log: this.log, ...options.coordOptions });
+    this.health = new HealthChecker(this.pool, { log: this.log });
     const byAddress = new Map<string, Listener>();
     for (const serverSettings of options.settings.servers) {
       for (const listen of serverSettings.listen) {
@@ -97,6 +109,10 @@ export class Gateway {
   }
 
   async listen(): Promise<Array<{ host: string; port: number }>> {
+    // Admin state first (never route to a backend another gateway is draining), then one round of health checks
+    // (each bounded by its timeout; a backend whose check has not completed stays UNKNOWN, which serves).
+    await this.coord.start();
+    await this.health.start();
     const bound: Array<{ host: string; port: number }> = [];
     for (const listener of this.#listeners) {
       await new Promise<void>((resolve, reject) => {
@@ -135,6 +151,9 @@ export class Gateway {
     for (const socket of this.#sockets) socket.destroy();
     await closed;
     for (const l of this.#listeners) for (const h of l.handlers) h.upgrades.close();
+    await this.coord.stop();
+    await this.coord.store.close();
+    await this.health.stop();
     await this.pool.close();
     await this.store.close();
   }

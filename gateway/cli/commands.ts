@@ -1,5 +1,9 @@
 import { checkCommand } from './check-command.js';
+import { drainCommand } from './drain-command.js';
+import { readyCommand } from './ready-command.js';
+import { rollingRestartCommand } from './rolling-restart-command.js';
 import { startCommand } from './start-command.js';
+import { statusCommand } from './status-command.js';
 
 export interface CliCommand {
   summary: string;
@@ -11,6 +15,10 @@ export interface CliCommand {
 export const commands: Record<string, CliCommand> = {
   start: startCommand,
   check: checkCommand,
+  status: statusCommand,
+  drain: drainCommand,
+  ready: readyCommand,
+  'rolling-restart': rollingRestartCommand,
 };
 
 export function usage(): string {

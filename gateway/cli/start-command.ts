@@ -3,6 +3,10 @@ import { readEnvSettings } from '../config/env.js';
 import { loadGatewayConfig } from '../config/load-config.js';
 import { createLogger } from '../log.js';
 import { Gateway } from '../main.js';
+import { AdminServer } from '../admin/admin-server.js';
+import { MemoryCoordStore } from '../coord/memory-coord.js';
+import { RedisCoordStore } from '../coord/redis-coord.js';
+import { GatewayError } from '../errors.js';
 import { createSessionStore } from '../session/store-factory.js';
 import type { CliCommand } from './commands.js';
 
@@ -32,15 +36,29 @@ export const startCommand: CliCommand = {
     log.info({ event: 'store.ready', kind: store.kind }, store.kind === 'memory'
       ? 'session store: embedded (in-memory, this process only); set REDIS_URL to share sessions between gateways'
       : 'session store: redis');
-    const gateway = new Gateway({ settings: loaded.settings, env, store, log });
+    // Admin state lives next to the sessions: in Redis it is shared by every gateway on the same REDIS_URL.
+    const coord = env.redisUrl === null ? new MemoryCoordStore() : await RedisCoordStore.connect(env.redisUrl, log);
+    const gateway = new Gateway({ settings: loaded.settings, env, store, log, coord });
+    let admin: AdminServer;
+    try {
+      admin = new AdminServer({ gateway, log }, { host: env.adminListen.host, port: env.adminListen.port, token: env.adminToken });
+    } catch (err) {
+      const message = err instanceof GatewayError ? `${err.message} (${err.code})` : String(err);
+      process.stderr.write(`session-gateway: ${message}; not started\n`);
+      await coord.close();
+      await store.close();
+      return 1;
+    }
     const bound = await gateway.listen();
+    const adminBound = await admin.listen();
+    log.info({ event: 'admin.listening', address: adminBound, token: env.adminToken !== null }, `admin API on http://${adminBound.host}:${adminBound.port}/${env.adminToken === null ? ' (no ADMIN_TOKEN: loopback only)' : ''}`);
     log.info({ event: 'gateway.listening', addresses: bound, config: values.config }, `listening on ${bound.map((a) => `${a.host}:${a.port}`).join(', ')}`);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       log.info({ event: 'gateway.stopping', signal }, 'stopping: finishing in-flight requests');
-      gateway.close().then(
+      admin.close().then(() => gateway.close()).then(
         () => {
           log.info({ event: 'gateway.stopped' }, 'stopped');
           log.flush();

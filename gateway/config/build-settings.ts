@@ -152,7 +152,8 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
       if (d.name === 'upstream' || INHERITED_DIRECTIVES.has(d.name) || !allowedHere(d, 'http', report)) continue;
       if (d.name === 'server' && report.shape(d, true) && report.arity(d, 0)) servers.push(buildServer(d, inherited, b));
     }
-    if (servers.length === 0) report.problem(http, 'no "server" block inside "http"');
+    // Only when none is written: a malformed one has been reported already.
+    if (!block.some((d) => d.name === 'server')) report.problem(http, 'no "server" block inside "http"');
     checkDefaultServers(http.block ?? [], report);
   }
   const problems = sortByPosition(report.problems);

@@ -24,6 +24,8 @@ export function buildUpstream(d: Directive, report: ConfigReport): UpstreamSetti
     source: `${d.file}:${d.line}`,
   };
   const seen = new Set<string>();
+  // An upstream whose server lines are all invalid has already been reported; "no servers" would only repeat it.
+  let serverLines = 0;
   for (const child of d.block ?? []) {
     if (!UPSTREAM_KNOWN.has(child.name)) {
       if (child.name === 'upstream' || child.name === 'location' || child.name === 'listen') {
@@ -33,6 +35,7 @@ export function buildUpstream(d: Directive, report: ConfigReport): UpstreamSetti
     }
     if (!report.shape(child, false)) continue;
     if (child.name === 'server') {
+      serverLines += 1;
       const server = buildUpstreamServer(child, report);
       if (!server) continue;
       if (seen.has(server.name)) report.problem(child, `duplicate server "${server.name}" in upstream "${upstream.name}"`);
@@ -51,8 +54,8 @@ export function buildUpstream(d: Directive, report: ConfigReport): UpstreamSetti
       else upstream.keepaliveTimeoutMs = ms;
     }
   }
-  if (upstream.servers.length === 0) report.problem(d, `no servers are inside upstream "${upstream.name}"`);
-  else if (upstream.servers.every((s) => s.backup || s.down)) {
+  if (serverLines === 0) report.problem(d, `no servers are inside upstream "${upstream.name}"`);
+  else if (upstream.servers.length > 0 && upstream.servers.every((s) => s.backup || s.down)) {
     report.problem(d, `upstream "${upstream.name}" has no primary server that is not down`);
   }
   return upstream;

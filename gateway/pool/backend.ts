@@ -1,5 +1,8 @@
 import { Pool } from 'undici';
 import type { UpstreamServerSettings, UpstreamSettings } from '../config/settings.js';
+import { HealthRecord } from './health-record.js';
+import { PassiveFailures } from './passive-failures.js';
+import { slowStartWeight } from './slow-start.js';
 
 /** Admin state, shared by every gateway through the store (DESIGN §6). */
 export type AdminState = 'READY' | 'DRAINING' | 'MAINT';
@@ -10,6 +13,12 @@ export interface BackendPoolOptions {
   connectTimeoutMs: number;
   /** Largest response head accepted from a backend: a write-back header may carry a whole session. */
   maxResponseHeaderBytes: number;
+}
+
+/** Something that outlives a request (a WebSocket tunnel, an SSE stream): a drain ends it. */
+export interface LongLived {
+  readonly kind?: 'websocket' | 'sse';
+  close(code: number, reason: string): void;
 }
 
 /**
@@ -23,13 +32,22 @@ export class Backend {
   readonly port: number;
   readonly origin: string;
   readonly settings: UpstreamServerSettings;
-  readonly dispatcher: Pool;
+  /** Replaced (not reused) when a drain starts: the old pool finishes its requests and closes its idle sockets. */
+  dispatcher: Pool;
   adminState: AdminState;
   health: HealthState = 'UNKNOWN';
   inFlight = 0;
   /** Smooth weighted round-robin state (nginx's algorithm). */
   currentWeight = 0;
-  readonly longLived = new Set<{ close(code: number, reason: string): void }>();
+  readonly longLived = new Set<LongLived>();
+  /** Active check counts (health-checker.ts). */
+  readonly checks = new HealthRecord();
+  /** nginx max_fails / fail_timeout. */
+  readonly passive: PassiveFailures;
+  /** When the backend last came back (READY again, or healthy again): the slow-start ramp starts here. */
+  slowStartSince: number | null = null;
+  slowStartMs = 0;
+  readonly #poolOptions: Pool.Options;
 
   constructor(upstream: UpstreamSettings, server: UpstreamServerSettings, options: BackendPoolOptions) {
     this.name = server.name;
@@ -39,7 +57,9 @@ export class Backend {
     this.settings = server;
     this.origin = `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}`;
     this.adminState = server.down ? 'MAINT' : 'READY';
-    this.dispatcher = new Pool(this.origin, {
+    this.passive = new PassiveFailures(server.maxFails, server.failTimeoutMs);
+    this.slowStartMs = upstream.health.slowStartMs;
+    this.#poolOptions = {
       connections: null,
       pipelining: 1,
       // Below the backend's own keep-alive timeout, so a pooled socket is never reused just as the backend closes it.
@@ -47,16 +67,36 @@ export class Backend {
       keepAliveMaxTimeout: upstream.keepaliveTimeoutMs,
       connect: { timeout: options.connectTimeoutMs },
       maxHeaderSize: options.maxResponseHeaderBytes,
-    });
+    };
+    this.dispatcher = new Pool(this.origin, this.#poolOptions);
   }
 
   get weight(): number {
     return this.settings.weight;
   }
 
-  /** May new requests go here? */
-  isServing(): boolean {
-    return this.adminState === 'READY' && this.health !== 'UNHEALTHY';
+  /** The weight the balancer uses now: ramped during slow start. */
+  effectiveWeight(now = Date.now()): number {
+    return slowStartWeight(this.settings.weight, this.slowStartSince, this.slowStartMs, now);
+  }
+
+  /**
+   * May new requests go here? READY, not known to be unhealthy (UNKNOWN serves: no check has completed yet), and not
+   * ejected by passive failure counting.
+   */
+  isServing(now = Date.now()): boolean {
+    return this.adminState === 'READY' && this.health !== 'UNHEALTHY' && !this.passive.ejected(now);
+  }
+
+  /**
+   * Start a fresh connection pool and return the old one. Closing the old pool lets its in-flight requests finish and
+   * closes its idle keep-alive sockets at once: exactly what a drain needs, and the backend gets clean sockets when
+   * it is READY again.
+   */
+  replaceDispatcher(): Pool {
+    const old = this.dispatcher;
+    this.dispatcher = new Pool(this.origin, this.#poolOptions);
+    return old;
   }
 
   async close(): Promise<void> {

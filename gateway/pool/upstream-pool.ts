@@ -20,11 +20,30 @@ export class Upstream {
    * primary is; never one in `exclude` (a retry goes to a different backend).
    */
   pick(exclude?: ReadonlySet<Backend>): Backend | null {
+    const now = Date.now();
     const candidates = (backup: boolean) =>
-      this.backends.filter((b) => b.settings.backup === backup && b.isServing() && !exclude?.has(b));
+      this.backends.filter((b) => b.settings.backup === backup && b.isServing(now) && !exclude?.has(b));
+    const weight = (b: Backend) => b.effectiveWeight(now);
     const primary = candidates(false);
-    if (primary.length > 0) return pickSmoothWeighted(primary);
-    return pickSmoothWeighted(candidates(true));
+    if (primary.length > 0) return pickSmoothWeighted(primary, weight);
+    return pickSmoothWeighted(candidates(true), weight);
+  }
+
+  /** Backends other than `backend` that take new requests now (for "never leave none serving"). */
+  othersServing(backend: Backend, now = Date.now()): Backend[] {
+    return this.backends.filter((b) => b !== backend && b.isServing(now));
+  }
+
+  /**
+   * Passive failure accounting (nginx max_fails / fail_timeout): eject after too many failures, but never the last
+   * serving backend — a struggling backend is better than a certain 503. Returns true when it ejected.
+   */
+  recordFailure(backend: Backend, now = Date.now()): boolean {
+    if (!backend.passive.recordFailure(now)) return false;
+    if (this.othersServing(backend, now).length === 0) return false;
+    backend.passive.eject(now);
+    backend.slowStartSince = now + backend.passive.failTimeoutMs;
+    return true;
   }
 }
 

@@ -15,8 +15,15 @@ import { sendGatewayError } from './error-response.js';
 import { acceptableRequestId, connectionTokensOf, expandVariables, isHopByHop, isSessionHeader, withoutCookie, type ForwardContext } from './headers.js';
 import { LocationRouter } from './router.js';
 import { failedBeforeRequestSent, toUpstreamError } from './upstream-errors.js';
+import { requestsTotal, retriesTotal, statusClass, upstreamFailuresTotal } from '../admin/metrics.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+/**
+ * A request body up to this size (declared by Content-Length) is read before forwarding, so the request can be
+ * replayed on another backend when the first attempt fails safely (DESIGN §6). Larger ones stream and are retried
+ * only when nothing of them was sent.
+ */
+const RETRY_BUFFER_BYTES = 64 * 1024;
 
 export interface RequestHandlerOptions {
   settings: ServerSettings;
@@ -127,6 +134,7 @@ export class RequestHandler {
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
+    res.once('finish', () => requestsTotal.inc({ status_class: statusClass(res.statusCode) }));
     this.#handle(req, res).catch((err: unknown) => {
       this.#log.error({ err, event: 'proxy.internal_error' }, 'unexpected error on the request path');
       sendGatewayError(res, 500, 'SG_INTERNAL', 'internal gateway error');
@@ -172,7 +180,15 @@ export class RequestHandler {
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
     let bodyLimit: BodyLimit | null = null;
     let body: Dispatcher.DispatchOptions['body'] = null;
-    if (hasBody) {
+    const declaredLength = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : Number.NaN;
+    if (hasBody && declaredLength <= RETRY_BUFFER_BYTES) {
+      // Small and of known size: keep it, so a safe retry can send it again (see RETRY_BUFFER_BYTES).
+      try {
+        body = await readWhole(req, declaredLength);
+      } catch {
+        return; // the client went away mid-body; nothing to answer
+      }
+    } else if (hasBody) {
       if (location.clientMaxBodyBytes > 0 && req.headers['content-length'] === undefined) {
         bodyLimit = new BodyLimit(location.clientMaxBodyBytes);
         body = req.pipe(bodyLimit);
@@ -190,6 +206,7 @@ export class RequestHandler {
     const maxTries = proxy.nextUpstreamTries > 0 ? proxy.nextUpstreamTries : Number.POSITIVE_INFINITY;
     for (;;) {
       const backend = upstream?.pick(tried) ?? null;
+      if (tried.size > 0 && backend) retriesTotal.inc();
       if (!backend) {
         const error = tried.size === 0 ? new NoBackendError(proxy.upstream) : null;
         if (error) {
@@ -220,18 +237,26 @@ export class RequestHandler {
         }
         if (abort.signal.aborted) return;
         const error = toUpstreamError(err, backend.name);
-        // Safe retry (DESIGN §6): nothing of the request reached the backend, or an idempotent request with no body
-        // failed before any response byte; never once the body stream was consumed.
+        upstreamFailuresTotal.inc({ backend: backend.name });
+        const ejected = upstream?.recordFailure(backend) ?? false;
+        if (ejected) this.#log.warn({ event: 'backend.ejected', backend: backend.name, forMs: backend.passive.failTimeoutMs }, `backend ${backend.name} ejected after ${backend.passive.maxFails} failure(s)`);
+        // Safe retry (DESIGN §6): nothing of the request reached the backend (any method), or an idempotent request
+        // failed before any response byte. Nothing has gone to the client yet here. A streamed body that was
+        // (partly) consumed cannot be sent again: only a buffered one (or none) is replayed.
+        const replayable = !hasBody || Buffer.isBuffer(body);
+        const beforeSent = failedBeforeRequestSent(err);
         const retryable =
           proxy.nextUpstream.includes('error') &&
           tried.size < maxTries &&
-          (failedBeforeRequestSent(err) || (IDEMPOTENT.has(req.method ?? '') && !hasBody && error.status === 502));
+          (beforeSent || (IDEMPOTENT.has(req.method ?? '') && error.status === 502)) &&
+          (replayable || beforeSent);
         this.#log.warn({ event: 'proxy.backend_failed', code: error.code, backend: backend.name, requestId, retry: retryable, cause: (err as Error).message }, error.message);
-        if (retryable && (!hasBody || failedBeforeRequestSent(err)) && upstream?.pick(tried) !== null) continue;
+        if (retryable && upstream?.pick(tried) !== null) continue;
         sendGatewayError(res, error.status, error.code, error.message, requestId);
         req.resume();
         return;
       }
+      backend.passive.recordSuccess();
       await this.#respond(req, res, prepared, backend, response);
       return;
     }
@@ -291,7 +316,9 @@ export class RequestHandler {
       return;
     }
     res.writeHead(status, headers);
+    const untrack = trackEventStream(backend, response, res);
     pipeline(response.body, res, (err) => {
+      untrack();
       finished();
       if (err && !res.writableFinished && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
         this.#log.warn({ event: 'proxy.response_aborted', backend: backend.name, requestId, cause: err.message }, 'response stream ended early');
@@ -315,6 +342,41 @@ export function rewritePath(url: string, locationPath: string, uriPrefix: string
 }
 
 function noop(): void {}
+
+/** Read a body of known, small size whole (for a replayable retry). */
+function readWhole(req: IncomingMessage, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= length) chunks.push(chunk);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('client closed the request mid-body'));
+    });
+  });
+}
+
+/**
+ * An SSE response (text/event-stream) outlives requests: it is counted with the backend's long-lived streams, and
+ * moved out of in-flight accounting's way; a drain ends it after its grace period (drain.ts). Returns the untrack.
+ */
+function trackEventStream(backend: Backend, response: Dispatcher.ResponseData, res: ServerResponse): () => void {
+  const type = response.headers['content-type'];
+  if (!String(Array.isArray(type) ? type[0] : (type ?? '')).toLowerCase().startsWith('text/event-stream')) return noop;
+  const entry = {
+    kind: 'sse' as const,
+    close: () => {
+      res.end();
+      response.body.destroy();
+    },
+  };
+  backend.longLived.add(entry);
+  return () => backend.longLived.delete(entry);
+}
 
 function once(fn: () => void): () => void {
   let done = false;

@@ -75,6 +75,7 @@ export class UpgradeHandler {
 
   #track(backend: Backend, socket: Socket): void {
     const tunnel = {
+      kind: 'websocket' as const,
       close: (code: number, reason: string) => {
         if (socket.destroyed) return;
         socket.write(closeFrame(code, reason));

@@ -24,5 +24,6 @@ export function toUpstreamError(err: unknown, backend: string): GatewayError {
  */
 export function failedBeforeRequestSent(err: unknown): boolean {
   const code = errorCodeOf(err);
-  return code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EAI_AGAIN' || code === 'ENOTFOUND';
+  // UND_ERR_CLOSED: the backend's pool was closed by a drain just before this request was handed to it.
+  return code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EAI_AGAIN' || code === 'ENOTFOUND' || code === 'UND_ERR_CLOSED';
 }

@@ -6,6 +6,8 @@ export interface BenchOptions {
   durationS: number;
   connections: number;
   fixedRate: number;
+  /** Connections of the fixed-rate runs: few, because autocannon sends each connection's share of a second back to back. */
+  rateConnections: number;
   soakMinutes: number;
   idleConnections: number;
   sessions: number;
@@ -14,6 +16,8 @@ export interface BenchOptions {
   /** Run only these scenario ids (comma list); empty = all. */
   only: string[];
   skipMemory: boolean;
+  /** Run the gateways under `node --cpu-prof`, profiles into this folder; null = no profiling. */
+  cpuProfDir: string | null;
   help: boolean;
 }
 
@@ -28,12 +32,14 @@ export const USAGE = `usage: npm run bench -- [options]
   --duration S          seconds per scenario run (default 10; quick 2)
   --connections N       default connection count (default 100)
   --rate N              fixed rate for the p99-added runs, req/s (default 1000)
+  --rate-connections N  connections of the fixed-rate runs (default 2)
   --soak-minutes N      soak length on the main path (default 10; quick 0.5; 0 = skip)
   --idle-connections N  idle keep-alive connections for the memory scenario (default 10000; quick 2000)
   --sessions N          sessions created for the memory scenario (default 100000; quick 10000)
   --only a,b            run only these scenarios (ids as in the report)
   --skip-memory         skip the idle-connection and session-count scenarios
-  --out DIR             report folder (default bench/reports)`;
+  --out DIR             report folder (default bench/reports)
+  --cpu-prof DIR        run the gateways under node --cpu-prof; profiles are written to DIR when they stop`;
 
 function positive(flag: string, raw: string | undefined, allowZero = false): number {
   const value = Number(raw);
@@ -52,12 +58,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     durationS: quick ? 2 : 10,
     connections: 100,
     fixedRate: 1000,
+    rateConnections: 2,
     soakMinutes: quick ? 0.5 : 10,
     idleConnections: quick ? 2000 : 10_000,
     sessions: quick ? 10_000 : 100_000,
     outDir: null,
     only: [],
     skipMemory: false,
+    cpuProfDir: null,
     help: false,
   };
   for (let i = 0; i < argv.length; i += 1) {
@@ -81,6 +89,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--rate':
         options.fixedRate = Math.floor(positive(arg, next()));
         break;
+      case '--rate-connections':
+        options.rateConnections = Math.floor(positive(arg, next()));
+        break;
       case '--soak-minutes':
         options.soakMinutes = positive(arg, next(), true);
         break;
@@ -103,6 +114,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         const dir = next();
         if (!dir || dir.startsWith('--')) throw new BenchUsageError('--out needs a folder');
         options.outDir = dir;
+        break;
+      }
+      case '--cpu-prof': {
+        const dir = next();
+        if (!dir || dir.startsWith('--')) throw new BenchUsageError('--cpu-prof needs a folder for the .cpuprofile files');
+        options.cpuProfDir = dir;
         break;
       }
       case '-h':

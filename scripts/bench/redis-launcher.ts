@@ -44,6 +44,8 @@ export class BenchRedis {
     await pollUntil(async () => {
       if (!child.alive) throw new Error(`redis-server exited: ${child.stderrTail()}`);
       const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      // Refused while redis-server starts: expected, and connect() rejects with it anyway.
+      probe.on('error', () => undefined);
       try {
         await probe.connect();
         return (await probe.ping()) === 'PONG';

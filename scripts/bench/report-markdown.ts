@@ -25,8 +25,8 @@ function cell(text: string): string {
 
 export function summaryTable(rows: readonly ScenarioSummary[]): string {
   const head = [
-    '| scenario | conns | req/s | p50 ms | p99 ms | p99.9 ms | errors | RSS | CPU | Redis cmd/req | ×direct | ×nginx | ×express |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| scenario | conns | req/s | p50 ms | p99 ms | p99.9 ms | errors | RSS | CPU | Redis RT/req | Redis cmd/req | ×direct | ×nginx | ×express |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   const body = rows.map((s) =>
     [
@@ -39,6 +39,7 @@ export function summaryTable(rows: readonly ScenarioSummary[]): string {
       num(s.errors),
       formatBytes(s.rssMaxBytes),
       s.cpuPercent === null ? 'n/a' : `${s.cpuPercent.toFixed(0)} %`,
+      s.redisRoundTripsPerRequest === null ? '–' : s.redisRoundTripsPerRequest.toFixed(2),
       s.redisCommandsPerRequest === null ? '–' : s.redisCommandsPerRequest.toFixed(2),
       times(s.ratios.direct),
       times(s.ratios.nginx),
@@ -63,7 +64,7 @@ function memorySection(report: BenchReport): string {
   const idle = report.memory.idle;
   if (idle) {
     out.push(
-      `- **Idle keep-alive connections** (main gateway, one request each, then held open): ${num(idle.opened)} of ${num(idle.requested)} opened, ` +
+      `- **Idle keep-alive connections** (a freshly started gateway on Redis, one request each, then held open): ${num(idle.opened)} of ${num(idle.requested)} opened, ` +
         `${num(idle.stillOpen)} still open when sampled, ${num(idle.failed)} failed. Gateway RSS ${formatBytes(idle.rssBeforeBytes)} → ` +
         `${formatBytes(idle.rssAfterBytes)} (≈ ${formatBytes(idle.bytesPerConnection)} per connection). Open-files limit: ${num(idle.fdLimit)}.`,
     );
@@ -103,11 +104,14 @@ const HOW_TO_READ = `## How to read this report
   on the same machine and takes one of its cores, so every number here is for "one core of proxy work".
 - *RSS / CPU* are of the process behind the port (the gateway, the nginx master + worker, the express process, or the
   backend for *direct*), sampled from /proc while the run lasted; CPU is in % of one core.
-- *Redis cmd/req* is the \`INFO commandstats\` delta over the run divided by the requests (our own \`INFO\` calls
-  excluded). It is an upper bound on round trips per request.
+- *Redis RT/req* is what the Redis targets are judged on: the commands the proxy sent to Redis per request, counted
+  with \`MONITOR\` on a probe of 200 sequential requests (a command a Lua script runs inside Redis is not a round trip
+  and is not counted). *Redis cmd/req* is the \`INFO commandstats\` delta over the load run divided by the requests:
+  it includes the commands inside scripts, so it shows how much work Redis does per request.
 - Latencies are recorded by the bench at microsecond resolution (autocannon's own histogram has 1 ms steps). The
   fixed-rate rows use autocannon's \`overallRate\`, which sends each connection's share of a second back to back at
-  the start of the second: their latencies are those of short bursts at that rate, not of evenly spaced requests.
+  the start of the second: with few connections (2 by default) that is at most that many requests in flight, so the
+  p99 difference is the latency the proxy adds, not queueing inside a burst.
 - Targets are evaluated and printed, never asserted by tests: a miss is a finding to profile, not a failed build.`;
 
 export function renderMarkdown(report: BenchReport, chartFile: string | null): string {
@@ -121,7 +125,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
     `- Machine: ${m.cpuModel}, ${m.cores} cores, ${formatBytes(m.memoryBytes)} memory, ${m.os}; open-files limit ${num(m.fdLimit)}`,
     `- Node ${m.node}; Redis ${m.redis ?? 'not found'}; nginx ${m.nginx ?? 'not found'}`,
     `- Settings: ${s.rounds} round(s) × ${s.durationS} s per scenario, ${s.connections} connections by default, ` +
-      `fixed rate ${s.fixedRate} req/s, soak ${s.soakMinutes} min, ${num(s.idleConnections)} idle connections, ${num(s.sessions)} sessions`,
+      `fixed rate ${s.fixedRate} req/s over ${s.rateConnections} connections, soak ${s.soakMinutes} min, ${num(s.idleConnections)} idle connections, ${num(s.sessions)} sessions`,
     '',
   ];
   if (chartFile) lines.push(`![requests per second by scenario](${chartFile})`, '');

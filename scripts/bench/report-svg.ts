@@ -26,15 +26,15 @@ function colorFor(row: ScenarioSummary): string {
   return COLORS.gateway as string;
 }
 
-/** A "nice" axis maximum: 1, 2 or 5 × a power of ten, at or above the value. */
+/** A "nice" axis maximum (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × a power of ten) at or above the value: bars use most of the width. */
 export function niceMax(value: number): number {
   if (!(value > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 5, 10]) if (step * power >= value) return step * power;
+  for (const step of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * power >= value - 1e-9 * power) return step * power;
   return 10 * power;
 }
 
-function panel(rows: readonly ScenarioSummary[], x0: number, width: number, y0: number, rowH: number, heading: string, value: (r: ScenarioSummary) => number, format: (v: number) => string): string[] {
+function panel(rows: readonly ScenarioSummary[], x0: number, width: number, y0: number, rowH: number, heading: string, value: (r: ScenarioSummary) => number, format: (v: number) => string, missing = 'n/a'): string[] {
   const max = niceMax(Math.max(0, ...rows.map(value).filter(Number.isFinite)));
   const out: string[] = [`<text x="${x0}" y="${y0 - 14}" class="h">${escapeXml(heading)}</text>`];
   for (let tick = 0; tick <= 4; tick += 1) {
@@ -47,7 +47,7 @@ function panel(rows: readonly ScenarioSummary[], x0: number, width: number, y0: 
     const w = Number.isFinite(v) && v > 0 ? (width * v) / max : 0;
     const y = y0 + i * rowH;
     out.push(`<rect x="${x0}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${colorFor(row)}"><title>${escapeXml(`${row.label}: ${format(v)}`)}</title></rect>`);
-    out.push(`<text x="${(x0 + w + 4).toFixed(1)}" y="${y + rowH / 2 + 4}" class="v">${escapeXml(Number.isFinite(v) ? format(v) : 'n/a')}</text>`);
+    out.push(`<text x="${(x0 + w + 4).toFixed(1)}" y="${y + rowH / 2 + 4}" class="v">${escapeXml(Number.isFinite(v) ? format(v) : missing)}</text>`);
   });
   return out;
 }
@@ -63,7 +63,7 @@ export function renderBarChart(rows: readonly ScenarioSummary[], options: BarCha
   const gap = 90;
   const top = 78;
   const width = labelW + panelW * 2 + gap + 70;
-  const height = top + rows.length * rowH + 40;
+  const height = top + rows.length * rowH + 62;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     '<style>.t{font-size:16px;font-weight:bold}.s{font-size:11px;fill:#555}.h{font-size:12px;font-weight:bold}.l{font-size:12px}.v{font-size:11px;fill:#333}.tick{font-size:10px;fill:#777}.grid{stroke:#e5e5e5;stroke-width:1}</style>',
@@ -76,8 +76,21 @@ export function renderBarChart(rows: readonly ScenarioSummary[], options: BarCha
     parts.push(`<text x="${labelW - 8}" y="${top + i * rowH + rowH / 2 + 4}" class="l" text-anchor="end">${escapeXml(label)}</text>`);
   });
   const rps = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0));
-  parts.push(...panel(rows, labelW, panelW, top, rowH, 'requests per second (higher is better)', (r) => (r.rate === null ? r.rps : Number.NaN), rps));
+  parts.push(...panel(rows, labelW, panelW, top, rowH, 'requests per second (higher is better)', (r) => (r.rate === null ? r.rps : Number.NaN), rps, 'fixed rate: see latency'));
   parts.push(...panel(rows, labelW + panelW + gap, panelW, top, rowH, 'p99 latency, ms (lower is better)', (r) => r.latencyMs.p99, (v) => (v >= 10 ? v.toFixed(0) : v.toFixed(2))));
+  const legend: Array<[string, string]> = [
+    [COLORS.direct as string, 'direct (no proxy)'],
+    [COLORS.nginx as string, 'nginx'],
+    [COLORS.main as string, 'gateway main path (session on Redis)'],
+    [COLORS.gateway as string, 'other gateway scenarios'],
+    [COLORS.express as string, 'express-session stack'],
+  ];
+  let lx = 12;
+  const ly = height - 16;
+  for (const [color, text] of legend) {
+    parts.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${color}"/><text x="${lx + 14}" y="${ly}" class="v">${escapeXml(text)}</text>`);
+    lx += 24 + text.length * 6.2;
+  }
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

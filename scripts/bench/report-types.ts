@@ -74,8 +74,12 @@ export interface ScenarioSummary {
   errors: number;
   rssMaxBytes: number | null;
   cpuPercent: number | null;
+  /** INFO commandstats under load, per request: includes the commands Lua scripts run inside Redis. */
   redisCommandsPerRequest: number | null;
   redisByCommand: Record<string, number> | null;
+  /** Commands the client sent (= round trips, or parts of a pipelined one), from a MONITOR probe; null = not probed. */
+  redisRoundTripsPerRequest: number | null;
+  redisRoundTripsByCommand: Record<string, number> | null;
   /** Median over rounds of rps(this) / rps(baseline) in the same round; null when the baseline did not run. */
   ratios: { direct: number | null; nginx: number | null; express: number | null };
 }
@@ -149,6 +153,7 @@ export interface BenchReport {
     durationS: number;
     connections: number;
     fixedRate: number;
+    rateConnections: number;
     soakMinutes: number;
     idleConnections: number;
     sessions: number;

@@ -45,8 +45,12 @@ export class BenchStack {
   readonly #fdLimit: number;
   readonly #secret = 'bench-session-secret-0123456789abcdef';
 
-  constructor(fdLimit: number) {
+  /** `--cpu-prof DIR`: the gateways run with `node --cpu-prof`, writing a .cpuprofile when they stop. */
+  readonly #cpuProfDir: string | null;
+
+  constructor(fdLimit: number, cpuProfDir: string | null = null) {
     this.#fdLimit = fdLimit;
+    this.#cpuProfDir = cpuProfDir;
   }
 
   async #startNodeScript(name: TargetName, script: string, args: string[]): Promise<Target> {
@@ -71,14 +75,17 @@ export class BenchStack {
     return this.#startNodeScript('express', EXPRESS_MAIN, ['--backend', String(backendPort), '--redis', redisUrl]);
   }
 
-  /** A gateway on the Redis store (redisUrl) or the embedded one (null); ready when a request through it gets a 200. */
-  async startGateway(name: 'gateway-redis' | 'gateway-embedded', backendPort: number, redisUrl: string | null): Promise<Target | null> {
+  /**
+   * A gateway on the Redis store (redisUrl) or the embedded one (null); ready when a request through it gets a 200.
+   * `register: false` starts a scratch one (the memory scenarios want a fresh process) that the caller stops.
+   */
+  async startGateway(name: 'gateway-redis' | 'gateway-embedded', backendPort: number, redisUrl: string | null, register = true): Promise<Target | null> {
     if (!existsSync(GATEWAY_MAIN)) {
       this.notes.push(`${name}: skipped — the gateway is not built (${GATEWAY_MAIN} missing)`);
       return null;
     }
     const port = await freePort();
-    const file = join(this.#dir, `${name}.conf`);
+    const file = join(this.#dir, `${name}-${port}.conf`);
     writeFileSync(file, gatewayConfig({ listenPort: port, backendPort, sessionMaxBytes: '16k' }));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -89,7 +96,8 @@ export class BenchStack {
     delete env.REDIS_URL;
     delete env.ADMIN_TOKEN;
     if (redisUrl) env.REDIS_URL = redisUrl;
-    const child = spawnWithFdLimit(name, process.execPath, [GATEWAY_MAIN, 'start', '-c', file], { env, fdLimit: this.#fdLimit });
+    const profile = this.#cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', this.#cpuProfDir, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
+    const child = spawnWithFdLimit(name, process.execPath, [...profile, GATEWAY_MAIN, 'start', '-c', file], { env, fdLimit: this.#fdLimit });
     this.#children.push(child);
     try {
       await pollUntil(async () => {
@@ -102,7 +110,7 @@ export class BenchStack {
       return null;
     }
     const target = { name, port, child };
-    this.targets.set(name, target);
+    if (register) this.targets.set(name, target);
     return target;
   }
 

@@ -1,0 +1,128 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AdminOperationError, GatewayError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Gateway } from '../main.js';
+import { adminRouteRegistrars } from './route-registrars.js';
+import { RouteTable, type AdminReply, type AdminRequest } from './route-table.js';
+
+/** What admin route handlers may use. */
+export interface AdminContext {
+  gateway: Gateway;
+  log: Logger;
+}
+
+export interface AdminServerOptions {
+  host: string;
+  port: number;
+  /** ADMIN_TOKEN; null = no token (allowed only on loopback). */
+  token: string | null;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host) || host === '::ffff:127.0.0.1';
+}
+
+/**
+ * The admin listener (DESIGN §8), separate from the proxy listeners. Bearer ADMIN_TOKEN on every route except the
+ * public ones (the dashboard page, /healthz) when a token is set; a listener that is not on loopback refuses to start
+ * without one. Errors are JSON `{error:{code,message}}` with the error's status.
+ */
+export class AdminServer {
+  readonly routes = new RouteTable();
+  readonly #server: Server;
+  readonly #options: AdminServerOptions;
+  readonly #log: Logger;
+
+  constructor(ctx: AdminContext, options: AdminServerOptions) {
+    if (options.token === null && !isLoopback(options.host)) {
+      throw new GatewayError('SG_ADMIN_TOKEN_REQUIRED', `ADMIN_LISTEN ${options.host}:${options.port} is not a loopback address: set ADMIN_TOKEN (the admin API can drain backends)`);
+    }
+    this.#options = options;
+    this.#log = ctx.log;
+    for (const register of adminRouteRegistrars) register(this.routes, ctx);
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  async listen(): Promise<{ host: string; port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port, this.#options.host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = this.#server.address() as AddressInfo;
+    return { host: a.address, port: a.port };
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #authorized(req: IncomingMessage): boolean {
+    const token = this.#options.token;
+    if (token === null) return true;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!m) return false;
+    const given = Buffer.from(m[1]!);
+    const wanted = Buffer.from(token);
+    return given.length === wanted.length && timingSafeEqual(given, wanted);
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://admin.invalid');
+    try {
+      const route = this.routes.match(req.method ?? 'GET', url.pathname);
+      if (!route.options.public && !this.#authorized(req)) {
+        req.resume();
+        res.setHeader('www-authenticate', 'Bearer realm="session-gateway admin"');
+        throw new AdminOperationError('SG_ADMIN_UNAUTHORIZED', req.headers.authorization ? 'wrong admin token' : 'admin token required (Authorization: Bearer ADMIN_TOKEN)', 401);
+      }
+      const request: AdminRequest = { method: req.method ?? 'GET', path: url.pathname, params: route.params, query: url.searchParams, raw: req, json: () => readJson(req) };
+      send(res, await route.handler(request));
+    } catch (err) {
+      const error = err instanceof GatewayError ? err : new GatewayError('SG_ADMIN_INTERNAL', (err as Error)?.message ?? String(err), 500);
+      if (error.status >= 500) this.#log.error({ event: 'admin.error', code: error.code, err, path: url.pathname }, error.message);
+      else this.#log.info({ event: 'admin.refused', code: error.code, method: req.method, path: url.pathname, status: error.status }, error.message);
+      if (!res.headersSent) send(res, { status: error.status, json: { error: { code: error.code, message: error.message } } });
+      else res.destroy();
+    }
+  }
+}
+
+function send(res: ServerResponse, reply: AdminReply): void {
+  const status = reply.status ?? 200;
+  res.setHeader('cache-control', 'no-store');
+  if (reply.text !== undefined) {
+    res.writeHead(status, { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(reply.text) });
+    res.end(reply.text);
+    return;
+  }
+  const body = `${JSON.stringify(reply.json ?? {}, null, 2)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new AdminOperationError('SG_ADMIN_BAD_REQUEST', 'request body too large', 413);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new AdminOperationError('SG_ADMIN_BAD_REQUEST', 'request body must be a JSON object', 400);
+}

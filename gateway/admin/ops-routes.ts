@@ -1,0 +1,21 @@
+import type { AdminContext } from './admin-server.js';
+import { renderDashboard } from './dashboard.js';
+import { bindPoolMetrics, metricsRegistry } from './metrics.js';
+import type { RouteTable } from './route-table.js';
+
+/** GET /healthz (public: for a process supervisor), GET /metrics (Prometheus), GET / (the dashboard page, public:
+ * it holds no data, its script fetches /api/backends with the token the operator types in). */
+export function registerOpsRoutes(routes: RouteTable, { gateway }: AdminContext): void {
+  bindPoolMetrics(gateway.pool);
+  routes.get('/healthz', async () => {
+    const serving = gateway.pool.allBackends().filter((b) => b.isServing()).length;
+    try {
+      await gateway.store.ping();
+      return { json: { status: 'ok', store: gateway.store.kind, servingBackends: serving } };
+    } catch (err) {
+      return { status: 503, json: { status: 'store-unavailable', store: gateway.store.kind, error: (err as Error).message, servingBackends: serving } };
+    }
+  }, { public: true });
+  routes.get('/metrics', async () => ({ text: await metricsRegistry.metrics(), contentType: metricsRegistry.contentType }));
+  routes.get('/', () => ({ text: renderDashboard(), contentType: 'text/html; charset=utf-8' }), { public: true });
+}

@@ -1,0 +1,19 @@
+import type { AdminContext } from './admin-server.js';
+import { registerBackendRoutes } from './backend-routes.js';
+import { registerOpsRoutes } from './ops-routes.js';
+import { registerRolloutRoutes } from './rollout-routes.js';
+import type { RouteTable } from './route-table.js';
+
+/** A concern's admin routes, registered from its own file: `(routes, ctx) => { routes.get('/api/x', handler) }`. */
+export type AdminRouteRegistrar = (routes: RouteTable, ctx: AdminContext) => void;
+
+/**
+ * Every admin route comes from one of these. To add routes (e.g. `GET/DELETE /api/sessions…` from
+ * session-routes.ts), import the registrar and append it here; nothing else needs to change.
+ */
+export const adminRouteRegistrars: AdminRouteRegistrar[] = [
+  registerBackendRoutes,
+  registerRolloutRoutes,
+  registerOpsRoutes,
+  // registerSessionRoutes,   ← gateway/admin/session-routes.ts (DESIGN §8 /api/sessions)
+];

@@ -1,0 +1,4 @@
+import { stateCommand } from './state-commands.js';
+
+/** `ready NAME`: the backend takes new requests again (with slow start). */
+export const readyCommand = stateCommand('ready', 'ready NAME: let a drained / MAINT backend take requests again (slow start)');

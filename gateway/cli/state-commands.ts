@@ -1,0 +1,26 @@
+import { ADMIN_OPTIONS, adminClientFrom, parseArgs, printFailure } from './admin-args.js';
+import type { CliCommand } from './commands.js';
+
+/** `drain NAME` / `ready NAME`: one admin state change through the admin API (refusals come back as codes). */
+export function stateCommand(action: 'drain' | 'ready', summary: string): CliCommand {
+  return {
+    summary,
+    async run(args) {
+      const { values, positionals } = parseArgs({ args, options: ADMIN_OPTIONS, allowPositionals: true });
+      if (positionals.length !== 1) {
+        process.stderr.write(`session-gateway ${action}: exactly one backend NAME (host:port as in the upstream) is required\n`);
+        return 2;
+      }
+      const name = positionals[0]!;
+      const client = adminClientFrom(values);
+      try {
+        const result = await client.post<{ name: string; state: string; changed: boolean; epoch?: number }>(`/api/backends/${encodeURIComponent(name)}/${action}`, { by: 'cli' });
+        if (values.json) process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
+        else process.stdout.write(`${name}: ${result.state}${result.changed ? '' : ' (unchanged)'}\n`);
+        return 0;
+      } catch (err) {
+        return printFailure(err, values.json, action);
+      }
+    },
+  };
+}

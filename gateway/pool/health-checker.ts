@@ -1,0 +1,106 @@
+import { Agent, request } from 'undici';
+import type { Logger } from '../log.js';
+import type { Backend, HealthState } from './backend.js';
+import type { CheckResult } from './health-record.js';
+import type { UpstreamPool } from './upstream-pool.js';
+
+export interface HealthCheckerOptions {
+  log: Logger;
+  clock?: () => number;
+  /** Called after a backend's health changed (metrics, logs). */
+  onChange?: (backend: Backend, from: HealthState, to: HealthState) => void;
+}
+
+/**
+ * Active health checks (DESIGN §6): `GET <path>` on every backend every `intervalMs` with `timeoutMs`, rise/fall
+ * counts per backend (health-record.ts). Backends in MAINT are checked too: a rollout waits for a restarted backend
+ * to pass `rise` checks before it is READY again. Only a 2xx answer counts as healthy.
+ */
+export class HealthChecker {
+  readonly #pool: UpstreamPool;
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  readonly #onChange: HealthCheckerOptions['onChange'];
+  // Its own connections: a check must not queue behind (or be counted with) proxied requests.
+  readonly #agent = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000, connections: 2 });
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #stopped = false;
+
+  constructor(pool: UpstreamPool, options: HealthCheckerOptions) {
+    this.#pool = pool;
+    this.#log = options.log;
+    this.#clock = options.clock ?? Date.now;
+    this.#onChange = options.onChange;
+  }
+
+  /**
+   * One round over every backend, then the periodic checks. Resolves after the first round (each check is bounded
+   * by its timeout), so the gateway can listen knowing which backends answer.
+   */
+  async start(): Promise<void> {
+    const all = this.#backends();
+    await Promise.all(all.map(async ([backend, settings]) => {
+      await this.checkOnce(backend, settings);
+      this.#schedule(backend, settings);
+    }));
+  }
+
+  #backends(): Array<[Backend, { path: string; intervalMs: number; timeoutMs: number; rise: number; fall: number }]> {
+    const out: Array<[Backend, { path: string; intervalMs: number; timeoutMs: number; rise: number; fall: number }]> = [];
+    for (const upstream of this.#pool.upstreams()) for (const b of upstream.backends) out.push([b, upstream.settings.health]);
+    return out;
+  }
+
+  #schedule(backend: Backend, settings: { path: string; intervalMs: number; timeoutMs: number; rise: number; fall: number }): void {
+    if (this.#stopped) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      void this.checkOnce(backend, settings).finally(() => this.#schedule(backend, settings));
+    }, settings.intervalMs);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  async checkOnce(backend: Backend, settings: { path: string; timeoutMs: number; rise: number; fall: number }): Promise<void> {
+    const result = await this.#probe(backend, settings.path, settings.timeoutMs);
+    if (this.#stopped) return;
+    const before = backend.health;
+    const now = this.#clock();
+    const changed = backend.checks.apply(result, settings.rise, settings.fall, now);
+    if (changed === null) return;
+    backend.health = changed;
+    if (changed === 'HEALTHY') {
+      backend.passive.reset();
+      // Back from UNHEALTHY: ramp its weight up rather than hand it a full share at once.
+      if (before === 'UNHEALTHY') backend.slowStartSince = now;
+    }
+    const level = changed === 'UNHEALTHY' ? 'warn' : 'info';
+    this.#log[level]({ event: 'backend.health', backend: backend.name, upstream: backend.upstream, from: before, to: changed, detail: result.detail }, `backend ${backend.name} is ${changed}`);
+    this.#onChange?.(backend, before, changed);
+  }
+
+  async #probe(backend: Backend, path: string, timeoutMs: number): Promise<CheckResult> {
+    try {
+      const res = await request(`${backend.origin}${path}`, {
+        method: 'GET',
+        dispatcher: this.#agent,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+        headers: { 'user-agent': 'session-gateway-health-check' },
+      });
+      await res.body.dump();
+      return { ok: res.statusCode >= 200 && res.statusCode < 300, detail: String(res.statusCode) };
+    } catch (err) {
+      const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } };
+      return { ok: false, detail: e.code ?? e.cause?.code ?? e.name ?? e.message ?? 'error' };
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    await this.#agent.close().catch(() => {});
+  }
+}

@@ -1,0 +1,48 @@
+import { Redis } from 'ioredis';
+import { httpGet } from './net-util.js';
+
+export interface RoundTripProbe {
+  requests: number;
+  /** Commands clients sent to Redis per request — each one a round trip, or part of a pipelined one. */
+  perRequest: number;
+  /** Top-level commands per request by name (commands a Lua script runs inside Redis are not counted). */
+  byCommand: Record<string, number>;
+}
+
+/** Commands the bench itself sends; never charged to the proxy under test. */
+const OWN = new Set(['info', 'ping', 'monitor', 'client']);
+
+/**
+ * Redis round trips per request, measured exactly on a short sequential probe with MONITOR, whose lines tell the
+ * commands a client sent (`[0 127.0.0.1:port]`) from those a Lua script ran (`[0 lua]`). `INFO commandstats` under
+ * load cannot: it counts the commands inside an EVALSHA too. MONITOR slows Redis down, hence a probe and not the
+ * load runs.
+ */
+export async function probeRoundTrips(redisPort: number, targetPort: number, path: string, cookie: string | null, requests = 200): Promise<RoundTripProbe> {
+  const client = new Redis(redisPort, '127.0.0.1', { lazyConnect: true });
+  await client.connect();
+  const monitor = await client.monitor();
+  const counts: Record<string, number> = {};
+  let total = 0;
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source === 'lua') return;
+    const name = String(args[0] ?? '').toLowerCase();
+    if (OWN.has(name)) return;
+    counts[name] = (counts[name] ?? 0) + 1;
+    total += 1;
+  });
+  try {
+    for (let i = 0; i < requests; i += 1) {
+      const res = await httpGet(targetPort, path, cookie ? { cookie } : {});
+      if (res.status !== 200) throw new Error(`round-trip probe: ${path} answered ${res.status}`);
+    }
+    // MONITOR lines trail the replies by a moment; a short settle so the last request's commands are counted.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  } finally {
+    monitor.disconnect();
+    client.disconnect();
+  }
+  const byCommand: Record<string, number> = {};
+  for (const [name, n] of Object.entries(counts)) byCommand[name] = n / requests;
+  return { requests, perRequest: total / requests, byCommand };
+}
