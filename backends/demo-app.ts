@@ -47,6 +47,7 @@ export async function startDemoApp(options: Partial<DemoAppOptions> = {}, log: L
     log,
     isStopping: () => stop?.stopping ?? false,
     inFlight: () => stop?.inFlight ?? 0,
+    basePath: opts.basePath,
   };
   const sockets = new DemoWebSockets(server, ctx);
   stop = new GracefulStop(server, sockets, log);

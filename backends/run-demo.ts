@@ -8,7 +8,8 @@ import { SupervisedProcess } from './demo/supervisor.js';
 
 /**
  * What `npm start` runs: the three demo backends (127.0.0.1:8081-8083, named exactly as in nginx-compat.conf's
- * upstream) and the gateway on nginx-compat.conf, each a child process whose output is prefixed with its name.
+ * upstream `app`; the Portal app on 8084-8085, upstream `portal`, mounted under /portal/)
+ * and the gateway on nginx-compat.conf, each a child process whose output is prefixed with its name.
  * A backend that exits is started again, so the restart command of a rolling restart only has to signal it:
  *
  *   npm run rolling-restart -- --exec "node dist/backends/restart-demo-backend.js {port}"
@@ -19,6 +20,8 @@ import { SupervisedProcess } from './demo/supervisor.js';
  */
 
 const BACKEND_PORTS = [8081, 8082, 8083] as const;
+/** The second demo app (upstream `portal`, `location /portal/`): the same app mounted under /portal. */
+const PORTAL_PORTS = [8084, 8085] as const;
 const GATEWAY_URL = 'http://127.0.0.1:8080/';
 const ADMIN_URL = 'http://127.0.0.1:9901/';
 /** Only for `npm start` on a laptop: a real deployment sets SESSION_SECRET (and ideally SESSION_HEADER_SECRET). */
@@ -75,6 +78,21 @@ async function main(): Promise<void> {
       }),
     );
   }
+  for (const [i, port] of PORTAL_PORTS.entries()) {
+    const name = `127.0.0.1:${port}`;
+    children.push(
+      new SupervisedProcess({
+        name,
+        command: process.execPath,
+        args: [join(here, 'demo-app.js'), '--port', String(port), '--name', name, '--base-path', '/portal'],
+        env,
+        cwd: repoRoot,
+        respawn: true,
+        pidFile: demoPidFile(port, env),
+        color: COLORS[(i + BACKEND_PORTS.length) % COLORS.length],
+      }),
+    );
+  }
   let gatewayExited = false;
   const gateway = new SupervisedProcess({
     name: 'gateway',
@@ -113,9 +131,9 @@ async function main(): Promise<void> {
   const restartScript = relative(repoRoot, join(here, 'restart-demo-backend.js'));
   const lines = [
     '',
-    `  Demo page:        ${GATEWAY_URL}`,
+    `  Demo page:        ${GATEWAY_URL}  (second app, same login: ${GATEWAY_URL}portal/)`,
     `  Admin listener:   ${ADMIN_URL}`,
-    `  Backends:         ${BACKEND_PORTS.map((p) => `127.0.0.1:${p}`).join(', ')} (pid files in ${demoRuntimeDir(env)})`,
+    `  Backends:         ${BACKEND_PORTS.map((p) => `127.0.0.1:${p}`).join(', ')} (app), ${PORTAL_PORTS.map((p) => `127.0.0.1:${p}`).join(', ')} (portal) (pid files in ${demoRuntimeDir(env)})`,
     '',
     '  Rolling restart (in another terminal):',
     `    npm run rolling-restart -- --exec "node ${restartScript} {port}"`,

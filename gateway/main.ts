@@ -14,6 +14,7 @@ import { RequestHandler } from './proxy/request-handler.js';
 import { selectServer } from './proxy/router.js';
 import { UpgradeHandler } from './proxy/upgrade.js';
 import { SessionService } from './session/session-service.js';
+import { ExpirySweeper, sweepIntervalFromEnv } from './session/expiry-sweeper.js';
 import type { SessionStore } from './session/store.js';
 
 export interface GatewayOptions {
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   coord?: CoordStore;
   /** Sync interval, heartbeat TTL, SSE grace (coord-sync.ts defaults). */
   coordOptions?: Pick<CoordSyncOptions, 'syncIntervalMs' | 'heartbeatTtlMs' | 'drain'>;
+  /** How often expired sessions are swept (default: SESSION_SWEEP_INTERVAL_MS, else 5 s). */
+  sweepIntervalMs?: number;
 }
 
 interface Listener {
@@ -49,6 +52,7 @@ export class Gateway {
   readonly log: Logger;
   readonly coord: CoordSync;
   readonly health: HealthChecker;
+  readonly sweeper: ExpirySweeper;
   readonly #listeners: Listener[] = [];
   readonly #sockets = new Set<Socket>();
 
@@ -62,6 +66,7 @@ export class Gateway {
     this.sessions = new SessionService({ store: options.store, secrets: options.env.sessionSecrets, headerKey: options.env.headerKey, clock: options.clock });
     this.coord = new CoordSync({ store: options.coord ?? new MemoryCoordStore(), pool: this.pool, log: this.log, ...options.coordOptions });
     this.health = new HealthChecker(this.pool, { log: this.log });
+    this.sweeper = new ExpirySweeper({ store: options.store, log: this.log, intervalMs: options.sweepIntervalMs ?? sweepIntervalFromEnv(process.env), clock: options.clock });
     const byAddress = new Map<string, Listener>();
     for (const serverSettings of options.settings.servers) {
       for (const listen of serverSettings.listen) {
@@ -113,6 +118,7 @@ export class Gateway {
     // (each bounded by its timeout; a backend whose check has not completed stays UNKNOWN, which serves).
     await this.coord.start();
     await this.health.start();
+    this.sweeper.start();
     const bound: Array<{ host: string; port: number }> = [];
     for (const listener of this.#listeners) {
       await new Promise<void>((resolve, reject) => {
@@ -155,6 +161,7 @@ export class Gateway {
     await this.coord.store.close();
     await this.health.stop();
     await this.pool.close();
+    await this.sweeper.stop();
     await this.store.close();
   }
 }

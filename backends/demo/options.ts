@@ -22,6 +22,11 @@ export interface DemoAppOptions {
   /** Past this, a graceful stop gives up: open sockets are destroyed and the process exits 1. */
   stopTimeoutMs: number;
   logLevel: string;
+  /**
+   * Path prefix the app is mounted under behind the gateway (`/portal`), '' for the root. Requests under it are
+   * served with the prefix removed (so `/portal/api/whoami` answers like `/api/whoami`); others as they are.
+   */
+  basePath: string;
 }
 
 export const DEMO_APP_DEFAULTS: Readonly<Omit<DemoAppOptions, 'headerKey'>> = Object.freeze({
@@ -32,6 +37,7 @@ export const DEMO_APP_DEFAULTS: Readonly<Omit<DemoAppOptions, 'headerKey'>> = Ob
   stopDelayMs: 0,
   stopTimeoutMs: 10_000,
   logLevel: 'info',
+  basePath: '',
 });
 
 export class DemoOptionsError extends Error {
@@ -43,6 +49,14 @@ function intOption(name: string, text: string | undefined, fallback: number): nu
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new DemoOptionsError(`${name}: "${text}" is not a non-negative integer`);
   return value;
+}
+
+/** `/portal/` → `/portal`; '' or `/` → ''. */
+function basePathOption(text: string | undefined): string {
+  const trimmed = (text ?? '').trim().replace(/\/+$/, '');
+  if (trimmed === '') return DEMO_APP_DEFAULTS.basePath;
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(trimmed)) throw new DemoOptionsError(`base-path: "${text}" is not a path like /portal`);
+  return trimmed;
 }
 
 /**
@@ -59,7 +73,7 @@ export function parseDemoAppOptions(argv: readonly string[], env: NodeJS.Process
     if (value === undefined) throw new DemoOptionsError(`--${m[1]} needs a value`);
     flags.set(m[1]!, value);
   }
-  const known = ['port', 'name', 'host', 'stop-delay-ms', 'stop-timeout-ms'];
+  const known = ['port', 'name', 'host', 'stop-delay-ms', 'stop-timeout-ms', 'base-path'];
   for (const key of flags.keys()) if (!known.includes(key)) throw new DemoOptionsError(`unknown option --${key}`);
   const port = intOption('port', flags.get('port') ?? env.PORT, DEMO_APP_DEFAULTS.port);
   if (port > 65535) throw new DemoOptionsError(`port: ${port} is out of range`);
@@ -72,5 +86,6 @@ export function parseDemoAppOptions(argv: readonly string[], env: NodeJS.Process
     stopDelayMs: intOption('stop-delay-ms', flags.get('stop-delay-ms') ?? env.STOP_DELAY_MS, DEMO_APP_DEFAULTS.stopDelayMs),
     stopTimeoutMs: intOption('stop-timeout-ms', flags.get('stop-timeout-ms') ?? env.STOP_TIMEOUT_MS, DEMO_APP_DEFAULTS.stopTimeoutMs),
     logLevel: env.LOG_LEVEL?.trim() || DEMO_APP_DEFAULTS.logLevel,
+    basePath: basePathOption(flags.get('base-path') ?? env.BASE_PATH),
   };
 }

@@ -11,7 +11,15 @@ export interface PageState {
   counter: number;
   draft: string;
   evicted: boolean;
+  /** Where this app is mounted behind the gateway ('' = `/`, or e.g. `/portal`): its API calls go there. */
+  basePath?: string;
 }
+
+/** The demo's apps behind the gateway (nginx-compat.conf): one login is seen by all of them (single sign-on). */
+const APPS: ReadonlyArray<{ basePath: string; title: string }> = [
+  { basePath: '', title: 'Shop' },
+  { basePath: '/portal', title: 'Portal' },
+];
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -40,6 +48,7 @@ ol li{padding:3px 0;border-bottom:1px dashed var(--line);display:flex;gap:10px}o
 
 const SCRIPT = `
 const state = JSON.parse(document.getElementById('initial-state').textContent);
+const BASE = state.basePath ?? '';
 const $ = (id) => document.getElementById(id);
 const colors = {};
 const palette = ['#38bdf8', '#34d399', '#f472b6', '#fbbf24', '#a78bfa', '#fb923c'];
@@ -75,10 +84,10 @@ function render(s) {
   $('principal').textContent = s.principal ?? '';
   if (s.evicted) $('evicted').classList.remove('hidden');
 }
-async function refresh() { const s = await call('GET', '/api/whoami'); render(s); return s; }
-$('incr').onclick = async () => { try { const r = await call('POST', '/api/counter'); $('counter').textContent = r.counter; } catch (e) { alert(e.message); } };
-$('login-form').onsubmit = async (ev) => { ev.preventDefault(); try { await call('POST', '/api/login', { user: $('user').value.trim() }); $('evicted').classList.add('hidden'); await refresh(); } catch (e) { alert(e.message); } };
-$('logout').onclick = async () => { try { await call('POST', '/api/logout'); await refresh(); $('draft').value = ''; } catch (e) { alert(e.message); } };
+async function refresh() { const s = await call('GET', BASE + '/api/whoami'); render(s); return s; }
+$('incr').onclick = async () => { try { const r = await call('POST', BASE + '/api/counter'); $('counter').textContent = r.counter; } catch (e) { alert(e.message); } };
+$('login-form').onsubmit = async (ev) => { ev.preventDefault(); try { await call('POST', BASE + '/api/login', { user: $('user').value.trim() }); $('evicted').classList.add('hidden'); await refresh(); } catch (e) { alert(e.message); } };
+$('logout').onclick = async () => { try { await call('POST', BASE + '/api/logout'); await refresh(); $('draft').value = ''; } catch (e) { alert(e.message); } };
 $('whoami').onclick = () => refresh().catch(() => {});
 let timer = null, saving = Promise.resolve();
 $('draft').addEventListener('input', () => {
@@ -86,7 +95,7 @@ $('draft').addEventListener('input', () => {
   clearTimeout(timer);
   timer = setTimeout(() => {
     const text = $('draft').value;
-    saving = saving.then(() => call('PUT', '/api/draft', { text }))
+    saving = saving.then(() => call('PUT', BASE + '/api/draft', { text }))
       .then(() => { $('draft-status').textContent = 'saved ' + new Date().toLocaleTimeString() + ' (' + text.length + ' chars)'; })
       .catch((e) => { $('draft-status').textContent = 'not saved: ' + e.message; });
   }, 400);
@@ -96,11 +105,15 @@ render(state);
 
 export function renderDemoPage(state: PageState): string {
   const principal = state.principal ?? '';
+  const base = state.basePath ?? '';
+  const app = APPS.find((a) => a.basePath === base)?.title ?? base;
+  const nav = APPS.map((a) => (a.basePath === base ? `<b>${escapeHtml(a.title)}</b>` : `<a href="${escapeHtml(a.basePath)}/" style="color:var(--accent)">${escapeHtml(a.title)} (${escapeHtml(a.basePath)}/)</a>`)).join(' · ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>session-gateway demo · ${escapeHtml(state.backend)}</title><style>${STYLE}</style></head>
 <body><main>
-<h1>session-gateway demo</h1>
+<h1>session-gateway demo · ${escapeHtml(app)}</h1>
+<p class="sub" id="apps">Apps behind this gateway (one login signs you in to all of them): ${nav}</p>
 <p class="sub">Served by <span class="badge" id="backend">${escapeHtml(state.backend)}</span> · pid <span id="pid">${state.pid}</span> · started <span id="started">${escapeHtml(state.startedAt)}</span>.
 The backend is stateless: your session lives in the gateway's store and reaches it as a signed <code>X-Session</code> header.</p>
 <div id="evicted" class="notice${state.evicted ? '' : ' hidden'}"><b>Evicted — you were signed in elsewhere.</b> This session was ended because the same user logged in from another browser.</div>

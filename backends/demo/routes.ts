@@ -23,6 +23,8 @@ export interface DemoContext {
   isStopping: () => boolean;
   /** Requests in flight, this one included (reported by /healthz as `X-In-Flight`, for drain tests). */
   inFlight: () => number;
+  /** The prefix the app is mounted under ('' = root); see DemoAppOptions.basePath. */
+  basePath: string;
 }
 
 const MAX_SLOW_MS = 120_000;
@@ -43,7 +45,7 @@ function whoami(ctx: DemoContext, session: DemoSession) {
 
 const routes: Record<string, Partial<Record<string, Route>>> = {
   '/': {
-    GET: (_req, res, ctx, session) => sendText(res, 200, renderDemoPage(whoami(ctx, session)), 'text/html; charset=utf-8'),
+    GET: (_req, res, ctx, session) => sendText(res, 200, renderDemoPage({ ...whoami(ctx, session), basePath: ctx.basePath }), 'text/html; charset=utf-8'),
   },
   '/api/whoami': {
     GET: (_req, res, ctx, session) => sendJson(res, 200, whoami(ctx, session)),
@@ -125,6 +127,8 @@ export async function handleDemoRequest(req: IncomingMessage, res: ServerRespons
   res.setHeader('X-Backend', ctx.name());
   if (ctx.isStopping()) res.setHeader('Connection', 'close');
   const url = new URL(req.url ?? '/', 'http://demo.invalid');
+  const base = ctx.basePath;
+  if (base !== '' && (url.pathname === base || url.pathname.startsWith(`${base}/`))) url.pathname = url.pathname.slice(base.length) || '/';
   const byMethod = routes[url.pathname];
   const route = byMethod?.[req.method ?? 'GET'] ?? (req.method === 'HEAD' ? byMethod?.GET : undefined);
   if (!byMethod || !route) {

@@ -2,6 +2,7 @@ import type { AdminContext } from './admin-server.js';
 import { registerBackendRoutes } from './backend-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { registerRolloutRoutes } from './rollout-routes.js';
+import { registerSessionRoutes } from './session-routes.js';
 import type { RouteTable } from './route-table.js';
 
 /** A concern's admin routes, registered from its own file: `(routes, ctx) => { routes.get('/api/x', handler) }`. */
@@ -15,5 +16,5 @@ export const adminRouteRegistrars: AdminRouteRegistrar[] = [
   registerBackendRoutes,
   registerRolloutRoutes,
   registerOpsRoutes,
-  // registerSessionRoutes,   ← gateway/admin/session-routes.ts (DESIGN §8 /api/sessions)
+  registerSessionRoutes,
 ];

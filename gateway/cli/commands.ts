@@ -2,6 +2,7 @@ import { checkCommand } from './check-command.js';
 import { drainCommand } from './drain-command.js';
 import { readyCommand } from './ready-command.js';
 import { rollingRestartCommand } from './rolling-restart-command.js';
+import { sessionsCommand } from './sessions-command.js';
 import { startCommand } from './start-command.js';
 import { statusCommand } from './status-command.js';
 
@@ -19,6 +20,7 @@ export const commands: Record<string, CliCommand> = {
   drain: drainCommand,
   ready: readyCommand,
   'rolling-restart': rollingRestartCommand,
+  sessions: sessionsCommand,
 };
 
 export function usage(): string {

@@ -11,7 +11,7 @@ export const statusCommand: CliCommand = {
     try {
       const report = await client.get<BackendsReport>('/api/backends');
       if (values.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(report)}\n`);
         return 0;
       }
       process.stdout.write(formatStatus(report));

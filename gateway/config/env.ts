@@ -50,8 +50,8 @@ export function deriveHeaderKey(env: NodeJS.ProcessEnv): Buffer | null {
 
 export function readEnvSettings(env: NodeJS.ProcessEnv, problems: string[]): EnvSettings {
   const redisUrl = env.REDIS_URL?.trim() || null;
-  if (redisUrl && !/^(rediss?|redis-sentinel|redis-cluster):\/\//.test(redisUrl)) {
-    problems.push('REDIS_URL: must start with redis://, rediss://, redis-sentinel:// or redis-cluster://');
+  if (redisUrl && !/^rediss?(-sentinel|-cluster)?:\/\//.test(redisUrl)) {
+    problems.push('REDIS_URL: must start with redis://, rediss://, redis-sentinel://, redis-cluster:// (or their rediss- forms)');
   }
   const rawSecrets = (env.SESSION_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const [i, s] of rawSecrets.entries()) {

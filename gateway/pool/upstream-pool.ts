@@ -26,7 +26,11 @@ export class Upstream {
     const weight = (b: Backend) => b.effectiveWeight(now);
     const primary = candidates(false);
     if (primary.length > 0) return pickSmoothWeighted(primary, weight);
-    return pickSmoothWeighted(candidates(true), weight);
+    const backup = candidates(true);
+    if (backup.length > 0) return pickSmoothWeighted(backup, weight);
+    // Fail open (Envoy's "panic" mode): when every READY backend looks unhealthy, a wrong health check (an app
+    // without /healthz) must not take the whole upstream down; admin states are still obeyed.
+    return pickSmoothWeighted(this.backends.filter((b) => b.adminState === 'READY' && !b.settings.backup && !exclude?.has(b)));
   }
 
   /** Backends other than `backend` that take new requests now (for "never leave none serving"). */

@@ -88,6 +88,7 @@ export class RequestHandler {
       if (session.cookieForged) {
         this.#log.warn({ event: 'session.cookie_rejected', code: 'SG_COOKIE_INVALID', requestId, remote: req.socket.remoteAddress }, 'session cookie with a bad signature ignored');
       }
+      if (session.expired !== null) this.#log.info({ event: 'session.expired', reason: session.expired, by: 'load', requestId }, `session expired (${session.expired})`);
     }
     const proxy = location.proxy!;
     const headers: Record<string, string | string[]> = {};
@@ -327,9 +328,10 @@ export class RequestHandler {
     void req;
   }
 
-  #logCommit(result: { created: boolean; destroyed: boolean; handle: string; principal: string | null; evicted: string[] }, login: string | null, requestId: string, backend: string): void {
+  #logCommit(result: { created: boolean; destroyed: boolean; handle: string; principal: string | null; evicted: string[]; duplicateLogin?: boolean }, login: string | null, requestId: string, backend: string): void {
     if (result.created) this.#log.info({ event: 'session.created', sid: result.handle, requestId, backend }, 'session created');
     if (login !== null) this.#log.info({ event: 'session.login', sid: result.handle, principal: result.principal, requestId, backend }, 'session bound to a principal');
+    if (result.duplicateLogin) this.#log.info({ event: 'session.duplicate_login', sid: result.handle, principal: result.principal, evicted: result.evicted.length, requestId, backend }, 'login of a principal already signed in elsewhere');
     if (result.destroyed) this.#log.info({ event: 'session.destroyed', reason: 'logout', sid: result.handle, requestId, backend }, 'session destroyed');
     for (const sid of result.evicted) this.#log.info({ event: 'session.destroyed', reason: 'evicted', sid, principal: result.principal, requestId }, 'older session ended by the duplicate-login policy');
   }

@@ -67,11 +67,12 @@ export class RolloutOrchestrator {
     let locked = false;
     let renewTimer: NodeJS.Timeout | null = null;
     try {
+      // The lock first: a second rollout is refused as such, not because the first one has a backend out.
+      await this.#lock();
+      locked = true;
       const report = await this.#report();
       const targets = report.backends.filter((b) => !b.down);
       this.#refuseUnsafe(targets);
-      await this.#lock();
-      locked = true;
       renewTimer = setInterval(() => void this.#renew(), Math.max(1_000, Math.floor(this.#options.lockTtlMs / 3)));
       renewTimer.unref();
       this.#step('', 0, targets.length, 'lock', `rollout lock taken (${this.owner}); ${targets.length} backend(s): ${targets.map((t) => t.name).join(', ')}`);
@@ -82,7 +83,8 @@ export class RolloutOrchestrator {
       }
       return { ok: true, owner: this.owner, backends: outcomes };
     } catch (err) {
-      const e = err instanceof RolloutError ? err : new RolloutError((err as { code?: string }).code ?? 'SG_ROLLOUT_ABORTED', (err as Error).message, current === null && !locked ? 'refused' : 'aborted', current);
+      const untouched = this.#touched === null && outcomes.length === 0;
+      const e = err instanceof RolloutError ? err : new RolloutError((err as { code?: string }).code ?? 'SG_ROLLOUT_ABORTED', (err as Error).message, untouched ? 'refused' : 'aborted', current);
       if (this.#touched !== null) await this.#leaveInMaint(this.#touched);
       this.#step(e.backend ?? current ?? '', 0, 0, 'abort', `${e.outcome}: ${e.message} (${e.code})`);
       return { ok: false, owner: this.owner, backends: outcomes, error: { code: e.code, message: e.message, outcome: e.outcome, backend: e.backend ?? current } };
@@ -137,6 +139,8 @@ export class RolloutOrchestrator {
     let view = drained.view;
     const drainMs = Date.now() - drainStart;
     const forced = !drained.met;
+    const leftInFlight = forced ? view.cluster.inFlight : 0;
+    const leftLongLived = forced ? view.cluster.longLived : 0;
     this.#step(name, index, total, 'drained', forced
       ? `drain timeout (${drainTimeoutMs / 1000}s) passed: FORCED with ${view.cluster.inFlight} request(s) and ${view.cluster.longLived} stream(s) still open`
       : `drained on ${view.cluster.gateways} gateway(s) in ${(drainMs / 1000).toFixed(1)}s`);
@@ -168,7 +172,7 @@ export class RolloutOrchestrator {
       await this.#sleepChecked(settleMs);
     }
     this.#step(name, index, total, 'done', `restarted (out of service ${(outOfServiceMs / 1000).toFixed(1)}s)`);
-    return { name, drainMs, forced, leftInFlight: forced ? view.cluster.inFlight : 0, leftLongLived: forced ? view.cluster.longLived : 0, restartMs, readyMs, outOfServiceMs };
+    return { name, drainMs, forced, leftInFlight, leftLongLived, restartMs, readyMs, outOfServiceMs };
   }
 
   async #report(): Promise<BackendsReport> {

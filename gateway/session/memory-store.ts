@@ -1,5 +1,8 @@
 import { assertAttributeFields, expiryReason, integerOf, sessionDeadline } from './store-rules.js';
-import { encodedSize, type CommitRequest, type CommitResult, type LoadOptions, type LoadResult, type SessionStore, type SessionSummary, type SessionTimeouts, type StoredSession } from './store.js';
+import {
+  encodedSize, NO_COUNTERS, SIZE_BUCKETS, type CommitRequest, type CommitResult, type ExpiredSession, type LoadOptions, type LoadResult,
+  type SessionCounters, type SessionStats, type SessionStore, type SessionSummary, type SessionTimeouts, type StoredSession, type SweepResult,
+} from './store.js';
 
 /**
  * The embedded store a single gateway runs by default (no REDIS_URL): the same semantics as RedisSessionStore, held
@@ -15,6 +18,8 @@ interface MemorySession {
   lastAccessAt: number;
   /** When the session ends unless touched again (the Redis key TTL's twin); the sweep drops it after that. */
   expiresAt: number;
+  /** Which deadline expiresAt is (what the sweep reports as the reason). */
+  deadlineKind: 'idle' | 'absolute';
   backend: string | null;
   fields: Map<string, string>;
 }
@@ -37,6 +42,8 @@ export class MemorySessionStore implements SessionStore {
   /** Storage key of an evicted session → when its tombstone lapses. */
   readonly #tombstones = new Map<string, number>();
   readonly #clock: () => number;
+  /** Event counters of this process (the Redis store keeps them in Redis, global over gateways). */
+  readonly #counters: SessionCounters = { ...NO_COUNTERS };
   #timer: NodeJS.Timeout | null = null;
 
   constructor(options: MemorySessionStoreOptions = {}) {
@@ -59,7 +66,7 @@ export class MemorySessionStore implements SessionStore {
     }
     const expired = expiryReason(session.createdAt, session.lastAccessAt, options.now, options);
     if (expired) {
-      this.#destroy(session);
+      this.#expire(session, expired);
       return { found: false, expired };
     }
     if (options.now - session.lastAccessAt >= options.touchAfterMs) this.#touch(session, options.now, options);
@@ -70,14 +77,16 @@ export class MemorySessionStore implements SessionStore {
     assertAttributeFields(request.ops);
     const now = request.now;
     let session = request.key !== null ? this.#sessions.get(request.key) : undefined;
-    if (session && expiryReason(session.createdAt, session.lastAccessAt, now, request)) {
-      this.#destroy(session);
+    const reason = session ? expiryReason(session.createdAt, session.lastAccessAt, now, request) : null;
+    if (session && reason) {
+      this.#expire(session, reason);
       session = undefined;
     }
     if (request.logout) {
-      if (!session) return { ok: true, key: request.key ?? request.newKey ?? '', handle: '', principal: null, created: false, destroyed: false, size: 0, evicted: [] };
+      if (!session) return { ok: true, key: request.key ?? request.newKey ?? '', handle: '', principal: null, created: false, destroyed: false, size: 0, evicted: [], duplicateLogin: false };
       this.#destroy(session);
-      return { ok: true, key: session.key, handle: session.handle, principal: session.principal, created: false, destroyed: true, size: 0, evicted: [] };
+      this.#counters.destroyedLogout++;
+      return { ok: true, key: session.key, handle: session.handle, principal: session.principal, created: false, destroyed: true, size: 0, evicted: [], duplicateLogin: false };
     }
 
     // Work out the whole result before changing anything: a refused commit leaves the store exactly as it was.
@@ -95,22 +104,34 @@ export class MemorySessionStore implements SessionStore {
 
     const handle = session?.handle ?? request.newHandle;
     let evictions: MemorySession[] = [];
+    // A duplicate login: the principal already has another live session (a re-login of its own session is not one).
+    let duplicateLogin = false;
     if (request.login && request.login.maxPerPrincipal > 0) {
       const others = this.#liveOfPrincipal(request.login.principal, now).filter((s) => s.handle !== handle);
+      duplicateLogin = others.length > 0 && session?.principal !== request.login.principal;
       const excess = others.length + 1 - request.login.maxPerPrincipal;
       if (excess > 0) {
-        if (request.login.onLimit === 'reject-new') return { ok: false, code: 'SG_LOGIN_REJECTED', live: others.length };
+        if (request.login.onLimit === 'reject-new') {
+          this.#counters.loginRejected++;
+          if (duplicateLogin) this.#counters.duplicateLogins++;
+          return { ok: false, code: 'SG_LOGIN_REJECTED', live: others.length };
+        }
         evictions = others.slice(0, excess);
       }
+    } else if (request.login && session?.principal !== request.login.principal) {
+      // Unlimited: index size only, like the Redis script (no walk of a long index on every login).
+      const index = this.#principals.get(request.login.principal);
+      duplicateLogin = (index?.size ?? 0) - (index?.has(handle) ? 1 : 0) > 0;
     }
 
     const created = !session;
     if (!session) {
       if (request.newKey === null) throw new Error('commit: newKey is required to create a session');
       if (request.key !== null) this.#tombstones.delete(request.key);
-      session = { key: request.newKey, handle, principal: null, createdAt: now, lastAccessAt: now, expiresAt: now, backend: null, fields };
+      session = { key: request.newKey, handle, principal: null, createdAt: now, lastAccessAt: now, expiresAt: now, deadlineKind: 'idle', backend: null, fields };
       this.#sessions.set(session.key, session);
       this.#keyByHandle.set(handle, session.key);
+      this.#counters.created++;
     } else {
       session.fields = fields;
     }
@@ -128,8 +149,11 @@ export class MemorySessionStore implements SessionStore {
       if (!index) this.#principals.set(session.principal, (index = new Map()));
       index.delete(handle); // re-login moves it to the newest position
       index.set(handle, now);
+      this.#counters.logins++;
+      if (duplicateLogin) this.#counters.duplicateLogins++;
       for (const victim of evictions) {
         this.#destroy(victim);
+        this.#counters.destroyedEvicted++;
         this.#tombstones.set(victim.key, victim.expiresAt);
       }
     }
@@ -137,7 +161,7 @@ export class MemorySessionStore implements SessionStore {
     this.#touch(session, now, request);
     return {
       ok: true, key: session.key, handle, principal: session.principal, created, destroyed: false, size,
-      evicted: evictions.map((s) => s.handle),
+      evicted: evictions.map((s) => s.handle), duplicateLogin,
     };
   }
 
@@ -146,7 +170,37 @@ export class MemorySessionStore implements SessionStore {
     const session = key !== undefined ? this.#sessions.get(key) : undefined;
     if (!session) return false;
     this.#destroy(session);
+    this.#counters.destroyedKill++;
     return true;
+  }
+
+  async destroyByPrincipal(principal: string, now: number): Promise<string[]> {
+    const ended = this.#liveOfPrincipal(principal, now);
+    for (const session of ended) {
+      this.#destroy(session);
+      this.#counters.destroyedKill++;
+    }
+    return ended.map((s) => s.handle);
+  }
+
+  /** One process, no lock to take: the whole sweep runs at once (a batch never leaves `more`). */
+  async sweepExpired(now: number): Promise<SweepResult> {
+    return { swept: true, expired: this.sweep(now), more: false };
+  }
+
+  async stats(now: number): Promise<SessionStats> {
+    let active = 0;
+    const sizes: number[] = [];
+    for (const session of this.#sessions.values()) {
+      if (session.expiresAt > now) active++;
+      sizes.push(encodedSize(session.fields));
+    }
+    return {
+      active,
+      pendingExpiry: this.#sessions.size - active,
+      counters: { ...this.#counters },
+      sizeBuckets: [...SIZE_BUCKETS, null].map((le) => ({ le, count: sizes.filter((n) => le === null || n <= le).length })),
+    };
   }
 
   async listByPrincipal(principal: string, now: number): Promise<SessionSummary[]> {
@@ -163,14 +217,18 @@ export class MemorySessionStore implements SessionStore {
     this.#timer = null;
   }
 
-  /** Drop sessions and tombstones whose time is over (what the Redis key TTLs do). */
-  sweep(now: number): void {
+  /** End sessions whose deadline passed (counted as expired) and drop lapsed tombstones; returns the ended ones. */
+  sweep(now: number): ExpiredSession[] {
+    const expired: ExpiredSession[] = [];
     for (const session of this.#sessions.values()) {
-      if (session.expiresAt <= now) this.#destroy(session);
+      if (session.expiresAt > now) continue;
+      this.#expire(session, session.deadlineKind);
+      expired.push({ handle: session.handle, principal: session.principal, reason: session.deadlineKind });
     }
     for (const [key, until] of this.#tombstones) {
       if (until <= now) this.#tombstones.delete(key);
     }
+    return expired;
   }
 
   /** Sessions held (for tests and metrics). */
@@ -185,6 +243,8 @@ export class MemorySessionStore implements SessionStore {
       ...[...this.#keyByHandle.keys()].map((h) => `h:${h}`),
       ...[...this.#principals.keys()].map((p) => `p:${p}`),
       ...[...this.#tombstones.keys()].map((k) => `e:${k}`),
+      // The Redis store's deadline and size indexes exist exactly while some session does.
+      ...(this.#sessions.size > 0 ? ['x:deadlines', 'z:sizes'] : []),
     ];
   }
 
@@ -197,7 +257,7 @@ export class MemorySessionStore implements SessionStore {
       const key = this.#keyByHandle.get(handle);
       const session = key !== undefined ? this.#sessions.get(key) : undefined;
       if (!session) index.delete(handle);
-      else if (session.expiresAt <= now) this.#destroy(session);
+      else if (session.expiresAt <= now) this.#expire(session, session.deadlineKind);
       else live.push([session, loginAt]);
     }
     if (index.size === 0) this.#principals.delete(principal);
@@ -207,6 +267,13 @@ export class MemorySessionStore implements SessionStore {
   #touch(session: MemorySession, now: number, timeouts: SessionTimeouts): void {
     session.lastAccessAt = now;
     session.expiresAt = sessionDeadline(session.createdAt, now, timeouts);
+    session.deadlineKind = session.createdAt + timeouts.absoluteTimeoutMs < now + timeouts.idleTimeoutMs ? 'absolute' : 'idle';
+  }
+
+  #expire(session: MemorySession, reason: 'idle' | 'absolute'): void {
+    this.#destroy(session);
+    if (reason === 'absolute') this.#counters.expiredAbsolute++;
+    else this.#counters.expiredIdle++;
   }
 
   #destroy(session: MemorySession): void {

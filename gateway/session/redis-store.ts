@@ -1,7 +1,10 @@
-import { COMMIT_SESSION, DESTROY_BY_HANDLE, LIST_BY_PRINCIPAL, LOAD_SESSION } from './redis-scripts.js';
+import { COMMIT_SESSION, COUNTER_FIELDS, DESTROY_BY_HANDLE, DESTROY_BY_PRINCIPAL, LIST_BY_PRINCIPAL, LOAD_SESSION, SESSION_STATS, SWEEP_EXPIRED } from './redis-scripts.js';
 import { keyPrefixFor, toStoreUnavailable, type RedisClient } from './redis-connection.js';
 import { META_PREFIX, assertAttributeFields } from './store-rules.js';
-import { encodedSize, type CommitRequest, type CommitResult, type LoadOptions, type LoadResult, type SessionStore, type SessionSummary } from './store.js';
+import {
+  encodedSize, NO_COUNTERS, SIZE_BUCKETS, type CommitRequest, type CommitResult, type ExpiredSession, type LoadOptions, type LoadResult,
+  type SessionCounters, type SessionStats, type SessionStore, type SessionSummary, type SweepOptions, type SweepResult,
+} from './store.js';
 
 /**
  * Sessions in Redis (standalone, Sentinel or Cluster). Every operation is one Lua script (redis-scripts.ts): one
@@ -16,7 +19,13 @@ interface SessionScripts {
   sgCommitSession(sessionKey: string, ...args: string[]): Promise<Reply>;
   sgDestroyByHandle(handleKey: string, prefix: string): Promise<number>;
   sgListByPrincipal(principalKey: string, ...args: string[]): Promise<Reply[]>;
+  sgDestroyByPrincipal(principalKey: string, ...args: string[]): Promise<Reply>;
+  sgSweepExpired(deadlinesKey: string, lockKey: string, ...args: string[]): Promise<Reply>;
+  sgSessionStats(countersKey: string, deadlinesKey: string, sizesKey: string, ...args: string[]): Promise<[Reply, number, number, number[]]>;
 }
+
+/** `expired_idle` → `expiredIdle` */
+const counterName = (field: string): keyof SessionCounters => field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof SessionCounters;
 
 export interface RedisSessionStoreOptions {
   /** Close the client on close() (default true: the store owns the connection it was given). */
@@ -38,6 +47,9 @@ export class RedisSessionStore implements SessionStore {
     client.defineCommand('sgCommitSession', { numberOfKeys: 1, lua: COMMIT_SESSION });
     client.defineCommand('sgDestroyByHandle', { numberOfKeys: 1, lua: DESTROY_BY_HANDLE });
     client.defineCommand('sgListByPrincipal', { numberOfKeys: 1, lua: LIST_BY_PRINCIPAL });
+    client.defineCommand('sgDestroyByPrincipal', { numberOfKeys: 1, lua: DESTROY_BY_PRINCIPAL });
+    client.defineCommand('sgSweepExpired', { numberOfKeys: 2, lua: SWEEP_EXPIRED });
+    client.defineCommand('sgSessionStats', { numberOfKeys: 3, lua: SESSION_STATS });
     this.#scripts = client as unknown as SessionScripts;
   }
 
@@ -124,7 +136,7 @@ export class RedisSessionStore implements SessionStore {
           throw toStoreUnavailable(new Error(`unexpected script reply ${String(reply[1])}`), 'commit');
       }
     }
-    const [, key, handle, hasPrincipal, principal, created, destroyed, size, ...evicted] = reply;
+    const [, key, handle, hasPrincipal, principal, created, destroyed, size, duplicate, ...evicted] = reply;
     return {
       ok: true,
       key: key ?? '',
@@ -134,6 +146,7 @@ export class RedisSessionStore implements SessionStore {
       destroyed: destroyed === '1',
       size: Number(size),
       evicted,
+      duplicateLogin: duplicate === '1',
     };
   }
 
@@ -160,6 +173,51 @@ export class RedisSessionStore implements SessionStore {
       size: Number(size),
       backend: hasBackend === '1' ? backend ?? '' : null,
     }));
+  }
+
+  async destroyByPrincipal(principal: string, now: number): Promise<string[]> {
+    try {
+      return await this.#scripts.sgDestroyByPrincipal(`${this.#prefix}p:${principal}`, this.#prefix, principal, String(now));
+    } catch (err) {
+      throw toStoreUnavailable(err, 'destroy');
+    }
+  }
+
+  async sweepExpired(now: number, options: SweepOptions): Promise<SweepResult> {
+    const p = this.#prefix;
+    let reply: Reply;
+    try {
+      reply = await this.#scripts.sgSweepExpired(`${p}x:deadlines`, `${p}l:sweep`, p, String(now), String(options.batch), String(options.lockMs), options.owner);
+    } catch (err) {
+      throw toStoreUnavailable(err, 'sweep');
+    }
+    if (reply[0] !== 'ok') return { swept: false };
+    const expired: ExpiredSession[] = [];
+    for (let i = 2; i + 2 < reply.length; i += 3) {
+      expired.push({ handle: reply[i]!, principal: reply[i + 1] === '' ? null : reply[i + 1]!, reason: reply[i + 2] === 'absolute' ? 'absolute' : 'idle' });
+    }
+    return { swept: true, expired, more: reply[1] === '1' };
+  }
+
+  async stats(now: number): Promise<SessionStats> {
+    const p = this.#prefix;
+    let reply: [Reply, number, number, number[]];
+    try {
+      reply = await this.#scripts.sgSessionStats(`${p}c:counters`, `${p}x:deadlines`, `${p}z:sizes`, String(now), ...SIZE_BUCKETS.map(String), '+inf');
+    } catch (err) {
+      throw toStoreUnavailable(err, 'stats');
+    }
+    const [flat, active, pendingExpiry, buckets] = reply;
+    const counters: SessionCounters = { ...NO_COUNTERS };
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      if ((COUNTER_FIELDS as readonly string[]).includes(flat[i]!)) counters[counterName(flat[i]!)] = Number(flat[i + 1]);
+    }
+    return {
+      active: Number(active),
+      pendingExpiry: Number(pendingExpiry),
+      counters,
+      sizeBuckets: buckets.map((count, i) => ({ le: SIZE_BUCKETS[i] ?? null, count: Number(count) })),
+    };
   }
 
   async ping(): Promise<void> {

@@ -23,7 +23,8 @@ export async function createSessionStore(options: SessionStoreOptions): Promise<
   const { redisUrl, log } = options;
   if (redisUrl === null) {
     log?.info({ store: 'memory' }, 'REDIS_URL is not set: sessions are kept in memory (one gateway only; lost on restart)');
-    return new MemorySessionStore();
+    // No timer of its own: the gateway's ExpirySweeper ends expired sessions (and logs each one).
+    return new MemorySessionStore({ sweepIntervalMs: 0 });
   }
   const client = await connectRedis(redisUrl, {
     ...options.connection,

@@ -75,7 +75,9 @@ export interface CommitRequest extends SessionTimeouts {
 export type CommitResult =
   | { ok: true; key: string; handle: string; principal: string | null; created: boolean; destroyed: boolean; size: number;
       /** Handles ended by the duplicate-login policy (evict-oldest). */
-      evicted: string[] }
+      evicted: string[];
+      /** This login found the principal already signed in elsewhere (another live session). */
+      duplicateLogin: boolean }
   | { ok: false; code: 'SG_WRITEBACK_TOO_LARGE'; size: number }
   | { ok: false; code: 'SG_WRITEBACK_NOT_NUMBER'; field: string }
   | { ok: false; code: 'SG_LOGIN_REJECTED'; live: number };
@@ -90,6 +92,62 @@ export interface SessionSummary {
   backend: string | null;
 }
 
+/** A session the expiry sweep ended (for the `session.expired` log line). */
+export interface ExpiredSession {
+  handle: string;
+  principal: string | null;
+  reason: 'idle' | 'absolute';
+}
+
+export interface SweepOptions {
+  /** Who sweeps (the gateway id): the lock holder may renew the lock for its next batch. */
+  owner: string;
+  /** The lock lapses after this long: at most one sweep per period over every gateway. */
+  lockMs: number;
+  /** Sessions ended per call at most; `more` says whether to call again. */
+  batch: number;
+}
+
+export type SweepResult = { swept: false } | { swept: true; expired: ExpiredSession[]; more: boolean };
+
+/**
+ * Event counters (DESIGN §4, the numbers KHAN users watched). In Redis they are global over every gateway sharing it;
+ * the memory store counts for its process.
+ */
+export interface SessionCounters {
+  created: number;
+  logins: number;
+  /** Logins of a principal that already had another live session (whatever the policy did about it). */
+  duplicateLogins: number;
+  /** Logins refused by `reject-new`. */
+  loginRejected: number;
+  destroyedLogout: number;
+  destroyedKill: number;
+  destroyedEvicted: number;
+  expiredIdle: number;
+  expiredAbsolute: number;
+  /** Entries whose keys lapsed before any sweep ran (no gateway for the whole grace period): reason unknown. */
+  expiredLapsed: number;
+}
+
+export interface SessionStats {
+  /** Sessions whose deadline has not passed. */
+  active: number;
+  /** Past their deadline, not swept yet. */
+  pendingExpiry: number;
+  counters: SessionCounters;
+  /** Cumulative: live sessions of at most `le` bytes (encoded size); the last bucket is `le: null` (+Inf). */
+  sizeBuckets: Array<{ le: number | null; count: number }>;
+}
+
+/** Upper bounds of the size distribution, bytes. */
+export const SIZE_BUCKETS: readonly number[] = [256, 1024, 2048, 4096, 8192, 16384];
+
+export const NO_COUNTERS: Readonly<SessionCounters> = Object.freeze({
+  created: 0, logins: 0, duplicateLogins: 0, loginRejected: 0, destroyedLogout: 0, destroyedKill: 0, destroyedEvicted: 0,
+  expiredIdle: 0, expiredAbsolute: 0, expiredLapsed: 0,
+});
+
 export interface SessionStore {
   readonly kind: 'redis' | 'memory';
   /** Read a session and touch it, in one round trip. */
@@ -98,8 +156,17 @@ export interface SessionStore {
   commit(request: CommitRequest): Promise<CommitResult>;
   /** End a session by handle (admin kill). Returns false when it did not exist. */
   destroyByHandle(handle: string): Promise<boolean>;
+  /** End every live session of a principal (force logout), atomically. Returns the handles ended. */
+  destroyByPrincipal(principal: string, now: number): Promise<string[]>;
   /** Live sessions of a principal, oldest first. */
   listByPrincipal(principal: string, now: number): Promise<SessionSummary[]>;
+  /**
+   * End sessions whose deadline passed (idle or absolute), with their index entries, counting each once; a load or
+   * commit racing for the same session never counts it twice (whoever deletes it counts it).
+   */
+  sweepExpired(now: number, options: SweepOptions): Promise<SweepResult>;
+  /** Counters, live sessions and their size distribution. */
+  stats(now: number): Promise<SessionStats>;
   /** Resolves when the store answers (start-up check, /healthz). */
   ping(): Promise<void>;
   close(): Promise<void>;

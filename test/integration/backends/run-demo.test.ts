@@ -18,7 +18,7 @@ import { httpRequest, json } from './http-client.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const backendsDir = join(here, '..', '..', '..', 'backends');
-const PORTS = [8080, 8081, 8082, 8083, 9901];
+const PORTS = [8080, 8081, 8082, 8083, 8084, 8085, 9901];
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

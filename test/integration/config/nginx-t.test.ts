@@ -63,7 +63,7 @@ test('session-gateway check accepts the shipped file and lists what it ignores',
     `${shipped}:${lineOf(text, 'access_log off;')}: directive access_log is ignored`,
     `${shipped}:${lineOf(text, 'map $http_upgrade')}: directive map is ignored`,
     `${shipped}:${lineOf(text, 'proxy_http_version 1.1;')}: directive proxy_http_version is ignored`,
-    'config OK: 1 server(s), 1 upstream(s), 2 location(s), 4 ignored directive(s)',
+    'config OK: 1 server(s), 2 upstream(s), 3 location(s), 4 ignored directive(s)',
   ]);
 });
 

@@ -19,10 +19,10 @@ describe('MemorySessionStore sweep', () => {
     const b = await store.commit({ ...base, now: t0 + 500, key: null, newKey: 'kb', newHandle: 'hb', login: { principal: 'p', maxPerPrincipal: 1, onLimit: 'evict-oldest' } });
     assert.ok(a.ok && b.ok);
     assert.deepEqual(b.evicted, ['ha']);
-    assert.deepEqual(store.debugKeys().sort(), ['e:ka', 'h:hb', 'p:p', 's:kb']);
-    store.sweep(t0 + 1_000); // the tombstone lapses with what would have been a's deadline
-    assert.deepEqual(store.debugKeys().sort(), ['h:hb', 'p:p', 's:kb']);
-    store.sweep(t0 + 1_500);
+    assert.deepEqual(store.debugKeys().sort(), ['e:ka', 'h:hb', 'p:p', 's:kb', 'x:deadlines', 'z:sizes']);
+    assert.deepEqual(store.sweep(t0 + 1_000), []); // the tombstone lapses with what would have been a's deadline
+    assert.deepEqual(store.debugKeys().sort(), ['h:hb', 'p:p', 's:kb', 'x:deadlines', 'z:sizes']);
+    assert.deepEqual(store.sweep(t0 + 1_500), [{ handle: 'hb', principal: 'p', reason: 'idle' }]);
     assert.deepEqual(store.debugKeys(), []);
     await store.close();
   });

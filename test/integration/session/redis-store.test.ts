@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { StoreUnavailableError } from '../../../gateway/errors.js';
 import { createRedisClient, duplicateRedisClient, waitUntilReady } from '../../../gateway/session/redis-connection.js';
 import { RedisSessionStore } from '../../../gateway/session/redis-store.js';
+import { EXPIRED_KEY_GRACE_MS } from '../../../gateway/session/redis-scripts.js';
 import { createSessionStore } from '../../../gateway/session/store-factory.js';
 import { attributeField, type SessionStore } from '../../../gateway/session/store.js';
 import { freePort } from '../../helpers/ports.js';
@@ -44,7 +45,8 @@ describe('RedisSessionStore', () => {
     assert.ok(r.ok);
     for (const key of [`${PREFIX}s:k1`, `${PREFIX}h:h1`, `${PREFIX}p:p1`]) {
       const ttl = await redis.client().pttl(key);
-      assert.ok(ttl > 0 && ttl <= 60_000, `${key} ttl ${ttl}`);
+      // The keys outlive the deadline by a grace period so the sweep still finds (and counts) the session.
+      assert.ok(ttl > EXPIRED_KEY_GRACE_MS && ttl <= 60_000 + EXPIRED_KEY_GRACE_MS, `${key} ttl ${ttl}`);
     }
     // MONITOR shows what each client sends; commands a script runs come from source 'lua'.
     const monitor = await redis.client().monitor();
@@ -59,6 +61,19 @@ describe('RedisSessionStore', () => {
     monitor.disconnect();
     assert.equal(sent.length, 2, `one command for the load, one ping: ${sent.join(' ')}`);
     assert.match(sent[0]!, /^eval(sha)?$/);
+    await store.close();
+  });
+
+  it('lets one gateway sweep per lock period: another owner is refused until the lock lapses', async () => {
+    await redis.client().flushall();
+    const store = await createSessionStore({ redisUrl: redis.url });
+    const now = Date.now();
+    const first = await store.sweepExpired(now, { owner: 'gw-a', lockMs: 60_000, batch: 10 });
+    assert.deepEqual(first, { swept: true, expired: [], more: false });
+    assert.deepEqual(await store.sweepExpired(now, { owner: 'gw-b', lockMs: 60_000, batch: 10 }), { swept: false });
+    assert.equal((await store.sweepExpired(now, { owner: 'gw-a', lockMs: 60_000, batch: 10 })).swept, true, 'the holder renews it');
+    await redis.client().del(`${PREFIX}l:sweep`); // what the PX expiry does after lockMs
+    assert.equal((await store.sweepExpired(now, { owner: 'gw-b', lockMs: 60_000, batch: 10 })).swept, true);
     await store.close();
   });
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { GatewayError } from '../../../gateway/errors.js';
 import { attributeField, encodedSize, type AttributeOps, type CommitRequest, type CommitResult, type SessionStore } from '../../../gateway/session/store.js';
+import { runLifecycleConformance } from './store-lifecycle-conformance.js';
 
 /**
  * The one behaviour suite every SessionStore runs (memory-store.test.ts, redis-store.test.ts). Time is always the
@@ -62,6 +63,9 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       await t.close();
     });
 
+    /** Keys of sessions and their indexes: the store-wide counters (`c:`) and sweep lock (`l:`) are not session state. */
+    const storedKeys = async (): Promise<string[]> => (await t.storedKeys()).filter((k) => !k.startsWith('c:') && !k.startsWith('l:'));
+
     /** A new anonymous session holding `set`, created at `now`. */
     async function createSession(now: number, set: Record<string, unknown> = { seed: 1 }): Promise<{ key: string; handle: string }> {
       const r = ok(await store.commit(request(now, { ops: ops({ set }) })));
@@ -80,7 +84,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
 
     it('reports an unknown key as not found and not expired', async () => {
       assert.deepEqual(await store.load(id(), loadOptions(t0)), { found: false, expired: null });
-      assert.deepEqual(await t.storedKeys(), []);
+      assert.deepEqual(await storedKeys(), []);
     });
 
     it('creates a session lazily on the first commit, under newKey with newHandle', async () => {
@@ -173,7 +177,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       assert.deepEqual(await fieldsOf(s.key, t0 + 2), before);
       const created = await store.commit(request(t0, { ops: ops({ set: { s: 'x' }, incr: { s: 1 } }) }));
       assert.equal(created.ok, false);
-      assert.deepEqual(await t.storedKeys(), [`h:${s.handle}`, `s:${s.key}`].sort());
+      assert.deepEqual(await storedKeys(), [`h:${s.handle}`, `s:${s.key}`, 'x:deadlines', 'z:sizes'].sort());
     });
 
     it('expires an idle session, tells it apart from an unknown key once, then forgets it', async () => {
@@ -181,7 +185,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       assert.deepEqual(await store.load(s.key, loadOptions(t0 + IDLE + 1)), { found: false, expired: 'idle' });
       assert.deepEqual(await store.load(s.key, loadOptions(t0 + IDLE + 2)), { found: false, expired: null });
       assert.equal(await store.destroyByHandle(s.handle), false);
-      assert.deepEqual(await t.storedKeys(), []);
+      assert.deepEqual(await storedKeys(), []);
     });
 
     it('slides the idle timeout on load, throttled by touchAfterMs', async () => {
@@ -206,7 +210,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         assert.ok((await store.load(s.key, { now: t0 + m * MIN, touchAfterMs: 0, ...timeouts })).found);
       }
       assert.deepEqual(await store.load(s.key, { now: t0 + 60 * MIN, touchAfterMs: 0, ...timeouts }), { found: false, expired: 'absolute' });
-      assert.deepEqual(await t.storedKeys(), []);
+      assert.deepEqual(await storedKeys(), []);
     });
 
     it('treats a commit to an expired session as a new session', async () => {
@@ -217,7 +221,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       assert.equal(r.key, req.newKey);
       assert.notEqual(r.handle, s.handle);
       assert.deepEqual(await fieldsOf(r.key, t0 + IDLE + 2), { fresh: 1 });
-      assert.deepEqual((await t.storedKeys()).sort(), [`h:${r.handle}`, `s:${r.key}`].sort());
+      assert.deepEqual((await storedKeys()).sort(), [`h:${r.handle}`, `s:${r.key}`, 'x:deadlines', 'z:sizes'].sort());
     });
 
     it('rotates the key at login, keeping data and handle, and binds the principal', async () => {
@@ -295,7 +299,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       assert.deepEqual(await store.load(ra.key, loadOptions(t0 + 8)), { found: false, expired: null });
       assert.ok((await store.load(rb.key, loadOptions(t0 + 9))).found);
       assert.equal(await store.destroyByHandle(ra.handle), false);
-      assert.ok(!(await t.storedKeys()).some((k) => k.startsWith('e:')), 'the tombstone is gone once reported');
+      assert.ok(!(await storedKeys()).some((k) => k.startsWith('e:')), 'the tombstone is gone once reported');
     });
 
     it('removes every key of the session at logout', async () => {
@@ -306,11 +310,11 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       assert.equal(out.handle, s.handle);
       assert.deepEqual(await store.load(r.key, loadOptions(t0 + 3)), { found: false, expired: null });
       assert.deepEqual(await store.listByPrincipal('gina', t0 + 3), []);
-      assert.deepEqual(await t.storedKeys(), []);
+      assert.deepEqual(await storedKeys(), []);
       const none = ok(await store.commit(request(t0 + 4, { key: id(), logout: true })));
       assert.equal(none.destroyed, false);
       assert.equal(none.created, false);
-      assert.deepEqual(await t.storedKeys(), []);
+      assert.deepEqual(await storedKeys(), []);
     });
 
     it('lists a principal\'s live sessions oldest first and drops ended ones from the index', async () => {
@@ -337,10 +341,10 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       // Keep the newest alive, let the oldest run past its idle timeout: the list drops and cleans it.
       assert.ok((await store.load(keys[2]!, loadOptions(t0 + 35 * MIN))).found);
       assert.deepEqual((await store.listByPrincipal('hank', t0 + 41 * MIN)).map((x) => x.handle), [handles[2]]);
-      assert.ok(!(await t.storedKeys()).includes(`s:${keys[0]}`));
+      assert.ok(!(await storedKeys()).includes(`s:${keys[0]}`));
       assert.deepEqual(await store.listByPrincipal('nobody', t0), []);
       assert.equal(await store.destroyByHandle(handles[2]!), true);
-      assert.deepEqual(await t.storedKeys(), []);
+      assert.deepEqual(await storedKeys(), []);
     });
 
     it('moves the session between principals on a login as someone else', async () => {
@@ -359,11 +363,12 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
     it('rejects an attribute field that could collide with the store\'s own fields', async () => {
       const bad: AttributeOps = { set: new Map([['#h', '"x"']]), unset: [], incr: new Map() };
       await assert.rejects(store.commit(request(t0, { ops: bad })), (err: unknown) => err instanceof GatewayError && err.code === 'SG_WRITEBACK_MALFORMED');
-      assert.deepEqual(await t.storedKeys(), []);
+      assert.deepEqual(await storedKeys(), []);
     });
 
     it('answers ping', async () => {
       await store.ping();
     });
   });
+  runLifecycleConformance(name, makeStore);
 }

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { defaults, type UpstreamSettings } from '../../../gateway/config/settings.js';
+import { Upstream } from '../../../gateway/pool/upstream-pool.js';
+
+function upstream(servers: Array<{ port: number; backup?: boolean; maxFails?: number }>): Upstream {
+  const settings: UpstreamSettings = {
+    name: 'app',
+    keepalive: 4,
+    keepaliveTimeoutMs: 4_000,
+    health: { ...defaults.health },
+    source: 'test:1',
+    servers: servers.map((s) => ({ name: `127.0.0.1:${s.port}`, host: '127.0.0.1', port: s.port, weight: 1, maxFails: s.maxFails ?? 1, failTimeoutMs: 10_000, backup: s.backup ?? false, down: false })),
+  };
+  return new Upstream(settings, { connectTimeoutMs: 1_000, maxResponseHeaderBytes: 16_384 });
+}
+
+describe('Upstream: serving rules (no sockets are opened)', () => {
+  const made: Upstream[] = [];
+  after(async () => Promise.all(made.flatMap((u) => u.backends.map((b) => b.close()))));
+
+  it('new requests only go to READY and not UNHEALTHY backends; backups only when no primary serves', () => {
+    const u = upstream([{ port: 1 }, { port: 2 }, { port: 3, backup: true }]);
+    made.push(u);
+    const [a, b, backup] = u.backends;
+    a!.adminState = 'DRAINING';
+    for (let i = 0; i < 5; i++) assert.equal(u.pick(), b);
+    b!.health = 'UNHEALTHY';
+    assert.equal(u.pick(), backup);
+    backup!.adminState = 'MAINT';
+    assert.equal(u.pick(), b, 'fail open: every READY backend looks unhealthy, so try the READY one anyway');
+    b!.adminState = 'MAINT';
+    assert.equal(u.pick(), null, 'never a backend an operator took out');
+  });
+
+  it('passive ejection never takes out the last serving backend', () => {
+    const u = upstream([{ port: 4 }, { port: 5 }]);
+    made.push(u);
+    const [a, b] = u.backends;
+    assert.equal(u.recordFailure(a!, 1_000), true, 'ejects while another serves');
+    assert.equal(a!.passive.ejected(1_001), true);
+    assert.equal(u.recordFailure(b!, 1_001), false, 'b is the last one serving');
+    assert.equal(b!.passive.ejected(1_002), false);
+  });
+});
