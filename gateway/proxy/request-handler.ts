@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { pipeline } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { LocationSettings, ServerSettings } from '../config/settings.js';
 import { ClientRequestError, GatewayError, NoBackendError, StoreUnavailableError, WriteBackError } from '../errors.js';
@@ -10,6 +9,7 @@ import type { Backend } from '../pool/backend.js';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
 import { NO_SESSION, type RequestSession, type SessionService } from '../session/session-service.js';
 import { parseWriteBack } from '../session/write-back.js';
+import { BackendExchange, type BackendResponseHead } from './backend-exchange.js';
 import { BodyLimit } from './body-limit.js';
 import { sendGatewayError } from './error-response.js';
 import { acceptableRequestId, connectionTokensOf, expandVariables, isHopByHop, isSessionHeader, withoutCookie, type ForwardContext } from './headers.js';
@@ -24,6 +24,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
  * only when nothing of them was sent.
  */
 const RETRY_BUFFER_BYTES = 64 * 1024;
+/** A refused request body up to this size is read and dropped rather than cut off (see #refuse). */
+const LINGER_BYTES = 16 * 1024 * 1024;
 
 export interface RequestHandlerOptions {
   settings: ServerSettings;
@@ -169,7 +171,10 @@ export class RequestHandler {
 
   #refuse(req: IncomingMessage, res: ServerResponse, error: GatewayError): void {
     this.#log.warn({ event: 'proxy.client_refused', code: error.code, url: req.url, remote: req.socket.remoteAddress }, error.message);
-    res.setHeader('connection', 'close');
+    // Like nginx's lingering close: read and drop what the client is still sending, so it sees this answer instead of
+    // a reset mid-upload; a body too large to be worth reading ends the connection instead.
+    const declared = Number(req.headers['content-length'] ?? Number.NaN);
+    if (!(declared <= LINGER_BYTES)) res.setHeader('connection', 'close');
     sendGatewayError(res, error.status, error.code, error.message);
     req.resume();
   }
@@ -198,9 +203,12 @@ export class RequestHandler {
         body = req;
       }
     }
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
+    let exchange: BackendExchange | null = null;
+    let clientGone = false;
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      clientGone = true;
+      exchange?.abort(new Error('the client closed the connection'));
     });
 
     const tried = new Set<Backend>();
@@ -219,24 +227,24 @@ export class RequestHandler {
       }
       tried.add(backend);
       backend.inFlight++;
-      let response: Dispatcher.ResponseData;
+      exchange = new BackendExchange(backend.dispatcher, {
+        path: prepared.path,
+        method: req.method ?? 'GET',
+        headers: prepared.headers,
+        body,
+        headersTimeout: proxy.readTimeoutMs,
+        bodyTimeout: proxy.readTimeoutMs,
+      });
+      let head: BackendResponseHead;
       try {
-        response = await backend.dispatcher.request({
-          path: prepared.path,
-          method: req.method as Dispatcher.HttpMethod,
-          headers: prepared.headers,
-          body,
-          signal: abort.signal,
-          headersTimeout: proxy.readTimeoutMs,
-          bodyTimeout: proxy.readTimeoutMs,
-        });
+        head = await exchange.head;
       } catch (err) {
         backend.inFlight--;
         if (bodyLimit?.exceeded) {
           this.#refuse(req, res, new ClientRequestError('SG_BODY_TOO_LARGE', `request body is larger than client_max_body_size ${location.clientMaxBodyBytes}`, 413));
           return;
         }
-        if (abort.signal.aborted) return;
+        if (clientGone) return;
         const error = toUpstreamError(err, backend.name);
         upstreamFailuresTotal.inc({ backend: backend.name });
         const ejected = upstream?.recordFailure(backend) ?? false;
@@ -258,38 +266,30 @@ export class RequestHandler {
         return;
       }
       backend.passive.recordSuccess();
-      await this.#respond(req, res, prepared, backend, response);
+      await this.#respond(res, prepared, backend, exchange, head);
       return;
     }
   }
 
-  async #respond(req: IncomingMessage, res: ServerResponse, prepared: PreparedRequest, backend: Backend, response: Dispatcher.ResponseData): Promise<void> {
+  async #respond(res: ServerResponse, prepared: PreparedRequest, backend: Backend, exchange: BackendExchange, head: BackendResponseHead): Promise<void> {
     const { location, requestId, session } = prepared;
     const finished = once(() => backend.inFlight--);
-    // Until the body is piped, a failure on it must not become an unhandled 'error' event.
-    response.body.on('error', noop);
-    const headers: OutgoingHttpHeaders = {};
-    const connectionTokens = connectionTokensOf(response.headers.connection);
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (value === undefined || isHopByHop(name, connectionTokens) || isSessionHeader(name)) continue;
-      headers[name] = value;
-    }
-    let status = response.statusCode;
+    let status = head.statusCode;
     let replacementBody: string | null = null;
-    const cookies: string[] = [];
+    let setCookies: string[] | null = null;
     if (location.session.enabled) {
       try {
-        const writeBack = parseWriteBack(response.headers, location.session.scope);
+        const writeBack = parseWriteBack(head.headers, location.session.scope);
         if (writeBack) {
           const outcome = await this.#sessions.applyWriteBack(session, writeBack, location.session, backend.name, prepared.secure);
-          if (outcome.setCookie) cookies.push(outcome.setCookie);
+          if (outcome.setCookie) setCookies = [outcome.setCookie];
           if (outcome.result) this.#logCommit(outcome.result, writeBack.login, requestId, backend.name);
         } else if (session.stale) {
           // The cookie names a session that is gone: tell the browser to drop it.
-          cookies.push(this.#sessions.expiredCookie(location.session, prepared.secure));
+          setCookies = [this.#sessions.expiredCookie(location.session, prepared.secure)];
         }
       } catch (err) {
-        response.body.destroy();
+        exchange.discard();
         finished();
         const error = err instanceof GatewayError ? err : new StoreUnavailableError('session write failed', { cause: err });
         const level = error instanceof WriteBackError ? 'error' : 'warn';
@@ -303,29 +303,30 @@ export class RequestHandler {
         }
       }
     }
-    if (cookies.length > 0) {
-      const prior = headers['set-cookie'];
-      headers['set-cookie'] = prior === undefined ? cookies : [...(Array.isArray(prior) ? prior : [String(prior)]), ...cookies];
+    if (res.destroyed) {
+      // The client left while the write-back was applied: the session is saved, nobody is left to answer.
+      exchange.discard();
+      finished();
+      return;
     }
     if (replacementBody !== null) {
-      for (const name of ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']) delete headers[name];
-      headers['content-type'] = 'text/plain; charset=utf-8';
-      headers['content-length'] = Buffer.byteLength(replacementBody);
-      headers['x-gateway-error'] = 'SG_LOGIN_REJECTED';
+      const headers = passOnHeaders(head, ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']);
+      headers.push('Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(replacementBody)), 'X-Gateway-Error', 'SG_LOGIN_REJECTED');
       res.writeHead(status, headers);
       res.end(replacementBody);
       return;
     }
-    res.writeHead(status, headers);
-    const untrack = trackEventStream(backend, response, res);
-    pipeline(response.body, res, (err) => {
+    const headers = passOnHeaders(head);
+    if (setCookies) for (const cookie of setCookies) headers.push('Set-Cookie', cookie);
+    res.writeHead(status, head.statusText || undefined, headers);
+    const untrack = trackEventStream(backend, head, exchange, res);
+    exchange.streamTo(res, (err) => {
       untrack();
       finished();
-      if (err && !res.writableFinished && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+      if (err && !res.writableFinished && !res.destroyed) {
         this.#log.warn({ event: 'proxy.response_aborted', backend: backend.name, requestId, cause: err.message }, 'response stream ended early');
       }
     });
-    void req;
   }
 
   #logCommit(result: { created: boolean; destroyed: boolean; handle: string; principal: string | null; evicted: string[]; duplicateLogin?: boolean }, login: string | null, requestId: string, backend: string): void {
@@ -362,18 +363,31 @@ function readWhole(req: IncomingMessage, length: number): Promise<Buffer> {
   });
 }
 
+/** The backend's response head as passed on: hop-by-hop and X-Session-* fields removed, plus `drop` (lower-case). */
+function passOnHeaders(head: BackendResponseHead, drop: readonly string[] = []): string[] {
+  const out: string[] = [];
+  const connectionTokens = connectionTokensOf(head.headers.connection);
+  const raw = head.raw;
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (isHopByHop(lower, connectionTokens) || isSessionHeader(lower) || drop.includes(lower)) continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  return out;
+}
+
 /**
  * An SSE response (text/event-stream) outlives requests: it is counted with the backend's long-lived streams, and
  * moved out of in-flight accounting's way; a drain ends it after its grace period (drain.ts). Returns the untrack.
  */
-function trackEventStream(backend: Backend, response: Dispatcher.ResponseData, res: ServerResponse): () => void {
-  const type = response.headers['content-type'];
+function trackEventStream(backend: Backend, head: BackendResponseHead, exchange: BackendExchange, res: ServerResponse): () => void {
+  const type = head.headers['content-type'];
   if (!String(Array.isArray(type) ? type[0] : (type ?? '')).toLowerCase().startsWith('text/event-stream')) return noop;
   const entry = {
     kind: 'sse' as const,
     close: () => {
       res.end();
-      response.body.destroy();
+      exchange.abort(new Error('event stream ended by a drain'));
     },
   };
   backend.longLived.add(entry);
