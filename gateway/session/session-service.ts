@@ -24,6 +24,8 @@ export const NO_SESSION: RequestSession = Object.freeze({
   cookieValid: false, cookieForged: false, key: null, session: null, stale: false, expired: null, evicted: false,
 });
 
+const VERIFIED_COOKIE_CACHE_SIZE = 10_000;
+
 export interface SessionServiceOptions {
   store: SessionStore;
   secrets: readonly string[];
@@ -46,12 +48,29 @@ export class SessionService {
   readonly #signer: CookieSigner;
   readonly #headerKey: Buffer;
   readonly #clock: () => number;
+  readonly #verified = new Map<string, string>();
 
   constructor(options: SessionServiceOptions) {
     this.store = options.store;
     this.#signer = new CookieSigner(options.secrets);
     this.#headerKey = options.headerKey;
     this.#clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * Cookie value → storage key, for values whose signature verified: a busy session's cookie is checked with two
+   * hashes once, not on every request. Only verified values are kept; the map is bounded and simply starts over when
+   * full (a miss costs the same as no cache).
+   */
+  #storageKeyOfCookie(value: string): string | null {
+    const cached = this.#verified.get(value);
+    if (cached !== undefined) return cached;
+    const id = this.#signer.verify(value);
+    if (id === null) return null;
+    const key = storageKeyOf(id);
+    if (this.#verified.size >= VERIFIED_COOKIE_CACHE_SIZE) this.#verified.clear();
+    this.#verified.set(value, key);
+    return key;
   }
 
   now(): number {
@@ -71,9 +90,8 @@ export class SessionService {
   async loadSession(cookieHeader: string | undefined, settings: SessionSettings): Promise<RequestSession> {
     const value = this.cookieValueOf(cookieHeader, settings.cookieName);
     if (value === undefined) return NO_SESSION;
-    const id = this.#signer.verify(value);
-    if (id === null) return { ...NO_SESSION, cookieForged: true };
-    const key = storageKeyOf(id);
+    const key = this.#storageKeyOfCookie(value);
+    if (key === null) return { ...NO_SESSION, cookieForged: true };
     const now = this.#clock();
     let result;
     try {
