@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { BenchChild, spawnWithFdLimit } from './child-process.js';
-import { freePort, pollUntil } from './net-util.js';
+import { freePort, waitForRedis } from '../lib/net.js';
 import { parseCommandStats, parseUsedMemory, type CommandCounts } from './redis-stats.js';
 
 /** `redis-server --version` → "7.0.15", or null when not installed. */
@@ -41,18 +41,9 @@ export class BenchRedis {
     const dir = mkdtempSync(join(tmpdir(), 'sg-bench-redis-'));
     const child = spawnWithFdLimit('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxclients', '10000'], { fdLimit });
     const redis = new BenchRedis(port, child, dir);
-    await pollUntil(async () => {
+    await waitForRedis(port, () => {
       if (!child.alive) throw new Error(`redis-server exited: ${child.stderrTail()}`);
-      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      // Refused while redis-server starts: expected, and connect() rejects with it anyway.
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } finally {
-        probe.disconnect();
-      }
-    }, { what: `redis-server on ${port}` });
+    });
     await redis.#client.connect();
     return redis;
   }

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { httpGet } from './net-util.js';
+import { httpGet } from '../lib/net.js';
 
 export interface RoundTripProbe {
   requests: number;

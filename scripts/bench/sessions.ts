@@ -1,4 +1,4 @@
-import { httpGet } from './net-util.js';
+import { httpGet } from '../lib/net.js';
 import type { SessionKind } from './scenarios.js';
 
 /** `name=value` of the first cookie a response sets, or null. */

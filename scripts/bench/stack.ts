@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchChild, readPortLine, spawnWithFdLimit } from './child-process.js';
 import { gatewayConfig, nginxConfig } from './configs.js';
-import { freePort, httpGet, pollUntil } from './net-util.js';
+import { freePort, httpGet, waitFor } from '../lib/net.js';
 import { BenchRedis } from './redis-launcher.js';
 import type { TargetName } from './scenarios.js';
 
@@ -100,7 +100,7 @@ export class BenchStack {
     const child = spawnWithFdLimit(name, process.execPath, [...profile, GATEWAY_MAIN, 'start', '-c', file], { env, fdLimit: this.#fdLimit });
     this.#children.push(child);
     try {
-      await pollUntil(async () => {
+      await waitFor(async () => {
         if (!child.alive) throw new Error(`exited: ${child.stderrTail()}`);
         return (await httpGet(port, '/')).status === 200;
       }, { what: `${name} on ${port} to answer 200`, timeoutMs: 20_000, intervalMs: 100 });
@@ -127,7 +127,7 @@ export class BenchStack {
     const child = spawnWithFdLimit('nginx', NGINX_BIN, ['-p', prefix, '-c', file, '-g', 'daemon off;'], { fdLimit: this.#fdLimit });
     this.#children.push(child);
     try {
-      await pollUntil(async () => {
+      await waitFor(async () => {
         if (!child.alive) throw new Error(`exited: ${child.stderrTail()}`);
         return (await httpGet(port, '/')).status === 200;
       }, { what: `nginx on ${port}` });

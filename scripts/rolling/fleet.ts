@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { request } from 'undici';
-import { freePort, ManagedProcess, pollUntil } from './processes.js';
+import { freePort, waitFor, waitForRedis } from '../lib/net.js';
+import { ManagedProcess } from './processes.js';
 
 /** The build folder this file was compiled into (dist/ or .build/NAME/). */
 export const buildRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -66,7 +66,7 @@ export class Fleet {
       proc.start();
       this.backends.push({ name, port, process: proc });
     }
-    await Promise.all(this.backends.map((b) => pollUntil(async () => (await request(`http://${b.name}/healthz`)).statusCode === 200, 15_000, `backend ${b.name}`)));
+    await Promise.all(this.backends.map((b) => waitFor(async () => (await request(`http://${b.name}/healthz`)).statusCode === 200, { timeoutMs: 15_000, what: `backend ${b.name}` })));
     const port0 = await freePort();
     const ports = [port0];
     for (let i = 1; i < this.options.gateways; i++) ports.push(await freePort());
@@ -100,10 +100,10 @@ ${this.backends.map((b) => `    server ${b.name};`).join('\n')}
     const proc = new ManagedProcess(`gateway:${port}`, process.execPath, [gatewayCli, 'start', '-c', this.configFor(port)], env);
     proc.start();
     const handle: GatewayHandle = { process: proc, port, adminPort, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}` };
-    await pollUntil(async () => {
+    await waitFor(async () => {
       if (!proc.alive && proc.pids.length > 0) throw new Error(`gateway exited:\n${proc.tail()}`);
       return (await request(`${handle.adminUrl}/healthz`)).statusCode === 200;
-    }, 20_000, `gateway on ${port}`);
+    }, { timeoutMs: 20_000, what: `gateway on ${port}` });
     this.gateways.push(handle);
     return handle;
   }
@@ -113,16 +113,7 @@ ${this.backends.map((b) => `    server ${b.name};`).join('\n')}
     this.redis = new ManagedProcess('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], process.env);
     this.redis.start();
     this.redisUrl = `redis://127.0.0.1:${port}`;
-    await pollUntil(async () => {
-      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } finally {
-        probe.disconnect();
-      }
-    }, 10_000, 'redis-server');
+    await waitForRedis(port);
   }
 
   /** The current pid of each backend (from the processes this fleet runs). */

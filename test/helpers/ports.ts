@@ -1,14 +1,1 @@
-import { createServer } from 'node:net';
-
-/** A TCP port that was free a moment ago (for processes that cannot listen on port 0 and report back). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from '../../scripts/lib/net.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './ports.js';
-import { waitFor } from './wait-for.js';
+import { waitForRedis } from '../../scripts/lib/net.js';
 
 /**
  * A real redis-server started for one test file, on a free port, persisting nothing. Never the shared 6379 one.
@@ -32,17 +32,9 @@ export class TestRedis {
   async #spawn(): Promise<void> {
     const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.#dir], { stdio: 'ignore' });
     this.#process = child;
-    await waitFor(async () => {
+    await waitForRedis(this.port, () => {
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-      const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } finally {
-        probe.disconnect();
-      }
-    }, { what: `redis-server on ${this.port}` });
+    });
   }
 
   /** A client for assertions (keys, commandstats). */

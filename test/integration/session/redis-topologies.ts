@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../helpers/ports.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor, waitForRedis } from '../../../scripts/lib/net.js';
 
 /**
  * Real Sentinel and Cluster processes for the store tests (never the shared Redis): a sentinel watching a
@@ -23,17 +23,9 @@ abstract class RedisProcess {
   protected async spawnServer(args: string[]): Promise<void> {
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.#child = child;
-    await waitFor(async () => {
+    await waitForRedis(this.port, () => {
       if (child.exitCode !== null) throw new Error(`redis-server ${args.join(' ')} exited with ${child.exitCode}`);
-      const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {}); // refused until the server listens: connect() rejects with it too
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } finally {
-        probe.disconnect();
-      }
-    }, { what: `redis-server on ${this.port}` });
+    });
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,13 @@
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (for nginx and the gateway, which cannot report port 0 back). */
+/**
+ * Small helpers the load scripts and the tests share: they start real processes on free ports and wait for them
+ * by polling, never by sleeping a fixed time.
+ */
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for processes that cannot listen on port 0 and report back). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -14,10 +20,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `condition` until it returns truthy (the bench's waitFor: start-up checks, never a fixed sleep). */
-export async function pollUntil<T>(condition: () => T | Promise<T>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  const intervalMs = options.intervalMs ?? 50;
+/** Poll until `condition` returns a truthy value; a thrown error is kept as the cause of the final timeout. */
+export async function waitFor<T>(condition: () => T | Promise<T>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const intervalMs = options.intervalMs ?? 25;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -27,9 +33,26 @@ export async function pollUntil<T>(condition: () => T | Promise<T>, options: { t
     } catch (err) {
       lastError = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${options.what ?? 'condition'}`, { cause: lastError });
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${options.what ?? 'condition'}`, { cause: lastError });
+    }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** Resolves once a redis-server on 127.0.0.1:port answers PING; `alive` lets the caller fail fast if it exited. */
+export function waitForRedis(port: number, alive: () => void = () => {}, timeoutMs = 10_000): Promise<true> {
+  return waitFor(async () => {
+    alive();
+    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {}); // refused until the server listens: connect() rejects with it too
+    try {
+      await probe.connect();
+      return (await probe.ping()) === 'PONG';
+    } finally {
+      probe.disconnect();
+    }
+  }, { timeoutMs, what: `redis-server on ${port}` }) as Promise<true>;
 }
 
 /** One plain HTTP GET to 127.0.0.1 on a fresh connection; resolves status, headers and body. */
