@@ -12,8 +12,8 @@ import { SupervisedProcess } from './demo/supervisor.js';
  * and the gateway on nginx-compat.conf, each a child process whose output is prefixed with its name.
  * A backend that exits is started again, so the restart command of a rolling restart only has to signal it:
  *
- *   npm run rolling-restart -- --exec "node dist/backends/restart-demo-backend.js {port}"
- *   npm run rolling-restart -- --exec "kill -TERM $(cat <tmpdir>/session-gateway-demo/{port}.pid)"
+ *   npm run rolling-restart      (= session-gateway rolling-restart --exec "node dist/backends/restart-demo-backend.js {port}")
+ *   session-gateway rolling-restart --exec "kill -TERM $(cat <tmpdir>/session-gateway-demo/{port}.pid)"
  *
  * (restart-demo-backend.js also waits until the respawned process has written its new pid.)
  * Ctrl-C / SIGTERM stops every child and exits 0.
@@ -136,8 +136,8 @@ async function main(): Promise<void> {
     `  Backends:         ${BACKEND_PORTS.map((p) => `127.0.0.1:${p}`).join(', ')} (app), ${PORTAL_PORTS.map((p) => `127.0.0.1:${p}`).join(', ')} (portal) (pid files in ${demoRuntimeDir(env)})`,
     '',
     '  Rolling restart (in another terminal):',
-    `    npm run rolling-restart -- --exec "node ${restartScript} {port}"`,
-    `    (equivalent: --exec "kill -TERM $(cat ${demoPidFile('{port}', env)})" — run-demo respawns the backend)`,
+    `    npm run rolling-restart     (runs: session-gateway rolling-restart --exec "node ${restartScript} {port}")`,
+    `    equivalent --exec: "kill -TERM $(cat ${demoPidFile('{port}', env)})" — run-demo respawns the backend`,
     '',
     '  Ctrl-C stops everything.',
     '',

@@ -33,7 +33,11 @@ if (invokedDirectly) {
       if (code !== -1) process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`session-gateway: ${(err as Error)?.stack ?? String(err)}\n`);
+      // An error with a stable code is an operator's problem (Redis unreachable, port taken): say it in one line.
+      // Anything else is a bug: show the stack.
+      const e = err as { code?: unknown; message?: string; stack?: string };
+      const line = typeof e?.code === 'string' ? `${e.code}: ${e.message}` : (e?.stack ?? String(err));
+      process.stderr.write(`session-gateway: ${line}\n`);
       process.exitCode = 1;
     },
   );

@@ -7,6 +7,7 @@ import { AdminServer } from '../admin/admin-server.js';
 import { MemoryCoordStore } from '../coord/memory-coord.js';
 import { RedisCoordStore } from '../coord/redis-coord.js';
 import { GatewayError } from '../errors.js';
+import { redactRedisUrl } from '../session/redis-connection.js';
 import { createSessionStore } from '../session/store-factory.js';
 import type { CliCommand } from './commands.js';
 
@@ -33,9 +34,10 @@ export const startCommand: CliCommand = {
       log.warn({ event: 'config.secret_generated', secret: true }, 'SESSION_SECRET is not set: using a random secret for this process; sessions end when it restarts and other gateways cannot read them');
     }
     const store = await createSessionStore({ redisUrl: env.redisUrl, log });
-    log.info({ event: 'store.ready', kind: store.kind }, store.kind === 'memory'
-      ? 'session store: embedded (in-memory, this process only); set REDIS_URL to share sessions between gateways'
-      : 'session store: redis');
+    // One line that says which store runs (DESIGN §5): an operator must never wonder whether sessions are shared.
+    log.info({ event: 'store.ready', kind: store.kind, ...(env.redisUrl ? { redis: redactRedisUrl(env.redisUrl) } : {}) }, store.kind === 'memory'
+      ? 'session store: embedded (in memory, this process only; lost on restart) — set REDIS_URL to share sessions between gateways'
+      : `session store: redis at ${redactRedisUrl(env.redisUrl ?? '')}`);
     // Admin state lives next to the sessions: in Redis it is shared by every gateway on the same REDIS_URL.
     const coord = env.redisUrl === null ? new MemoryCoordStore() : await RedisCoordStore.connect(env.redisUrl, log);
     const gateway = new Gateway({ settings: loaded.settings, env, store, log, coord });

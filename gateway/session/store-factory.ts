@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import { MemorySessionStore } from './memory-store.js';
-import { connectRedis, redactRedisUrl, type RedisConnectionOptions } from './redis-connection.js';
+import { connectRedis, type RedisConnectionOptions } from './redis-connection.js';
 import { RedisSessionStore } from './redis-store.js';
 import type { SessionStore } from './store.js';
 
@@ -22,7 +22,6 @@ export interface SessionStoreOptions {
 export async function createSessionStore(options: SessionStoreOptions): Promise<SessionStore> {
   const { redisUrl, log } = options;
   if (redisUrl === null) {
-    log?.info({ store: 'memory' }, 'REDIS_URL is not set: sessions are kept in memory (one gateway only; lost on restart)');
     // No timer of its own: the gateway's ExpirySweeper ends expired sessions (and logs each one).
     return new MemorySessionStore({ sweepIntervalMs: 0 });
   }
@@ -32,6 +31,5 @@ export async function createSessionStore(options: SessionStoreOptions): Promise<
     connectionName: options.connection?.connectionName ?? 'session-gateway:sessions',
     readyTimeoutMs: options.readyTimeoutMs ?? 5_000,
   });
-  log?.info({ store: 'redis', redis: redactRedisUrl(redisUrl) }, 'session store connected');
   return new RedisSessionStore(client);
 }
