@@ -29,6 +29,8 @@ const SESSION_VARIABLES: Record<string, Setter<SessionSettings>> = {
   session_on_limit: (s, v) =>
     v === 'evict-oldest' || v === 'reject-new' ? ((s.onLimit = v as OnLimit), null) : 'must be "evict-oldest" or "reject-new"',
   session_scope: (s, v) => (/^[A-Za-z0-9_.-]*$/.test(v) ? ((s.scope = v), null) : 'may contain only letters, digits, "_", "." and "-"'),
+  session_trust_forwarded_proto: (s, v) =>
+    v === 'on' || v === 'off' ? ((s.trustForwardedProto = v === 'on'), null) : 'must be "on" or "off"',
   session_cookie_secure: (s, v) =>
     v === 'auto' || v === 'always' || v === 'never' ? ((s.cookieSecure = v as CookieSecure), null) : 'must be "auto", "always" or "never"',
 };

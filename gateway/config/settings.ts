@@ -19,6 +19,9 @@ export interface SessionSettings {
   /** Attribute namespace; '' is the shared scope every location sees by default. */
   scope: string;
   cookieSecure: CookieSecure;
+  /** Behind a TLS-terminating load balancer: believe the client connection's `X-Forwarded-Proto: https` (for the
+   * cookie's Secure flag and the X-Forwarded-Proto passed on). Off by default: a client could send it itself. */
+  trustForwardedProto: boolean;
 }
 
 export interface HealthCheckSettings {
@@ -114,6 +117,7 @@ export const defaults = {
     onLimit: 'evict-oldest',
     scope: '',
     cookieSecure: 'auto',
+    trustForwardedProto: false,
   } satisfies SessionSettings as SessionSettings,
   health: {
     path: '/healthz',

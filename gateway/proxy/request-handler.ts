@@ -82,8 +82,8 @@ export class RequestHandler {
   /** Everything up to the choice of backend: shared by plain requests and WebSocket upgrades. */
   async prepare(req: IncomingMessage, location: LocationSettings): Promise<PreparedRequest> {
     const requestId = acceptableRequestId(req.headers['x-request-id']) ?? randomUUID();
-    const secure = (req.socket as TLSSocket).encrypted === true;
     const sessionSettings = location.session;
+    const secure = (req.socket as TLSSocket).encrypted === true || (sessionSettings.trustForwardedProto && forwardedHttps(req.headers['x-forwarded-proto']));
     let session = NO_SESSION;
     if (sessionSettings.enabled) {
       session = await this.#sessions.loadSession(req.headers.cookie, sessionSettings);
@@ -345,6 +345,12 @@ export function rewritePath(url: string, locationPath: string, uriPrefix: string
 }
 
 function noop(): void {}
+
+/** The first hop's scheme in X-Forwarded-Proto (`https, http` → https): what the load balancer in front saw. */
+function forwardedHttps(value: string | string[] | undefined): boolean {
+  const first = (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim().toLowerCase();
+  return first === 'https';
+}
 
 /** Read a body of known, small size whole (for a replayable retry). */
 function readWhole(req: IncomingMessage, length: number): Promise<Buffer> {

@@ -22,7 +22,8 @@ describe('proxying on the embedded store', () => {
         location / { proxy_pass http://app; proxy_set_header Host $host; }
         location /api/upload { client_max_body_size 0; proxy_pass http://app; }
         location /api/slow { proxy_read_timeout 300ms; proxy_pass http://app; }
-        location = /exact { proxy_pass http://app/api/whoami; }`,
+        location = /exact { proxy_pass http://app/api/whoami; }
+        location /behind-lb/ { set $session_trust_forwarded_proto on; proxy_pass http://app/; }`,
     });
   });
 
@@ -88,6 +89,16 @@ describe('proxying on the embedded store', () => {
     assert.equal(headers['x-drop-me'], undefined, 'a header named in Connection is hop-by-hop');
     const generated = (await new Browser(gateway.url).fetch('/debug/headers')).json<Record<string, string>>();
     assert.match(generated['x-request-id']!, /^[0-9a-f-]{36}$/);
+  });
+
+  it('marks the cookie Secure only on HTTPS, or on X-Forwarded-Proto: https where that is trusted', async () => {
+    const direct = await new Browser(gateway.url).fetch('/api/login', { json: { user: 'sam' }, headers: { 'x-forwarded-proto': 'https' } });
+    assert.doesNotMatch(String(direct.headers['set-cookie']), /Secure/i, 'an untrusted X-Forwarded-Proto is ignored');
+    const behind = new Browser(gateway.url);
+    const viaLb = await behind.fetch('/behind-lb/api/login', { json: { user: 'sam' }, headers: { 'x-forwarded-proto': 'https' } });
+    assert.match(String(viaLb.headers['set-cookie']), /; Secure/i);
+    const seen = (await behind.fetch('/behind-lb/debug/headers', { headers: { 'x-forwarded-proto': 'https' } })).json<Record<string, string>>();
+    assert.equal(seen['x-forwarded-proto'], 'https');
   });
 
   it('routes an exact location and rewrites the URI as proxy_pass says', async () => {

@@ -160,7 +160,7 @@ test('$session_* variables in server and location; a location starts from its se
     } }`);
   const [root, shop, stat] = s.servers[0]!.locations;
   const server = { enabled: true, cookieName: 'sid', idleTimeoutMs: 600_000, absoluteTimeoutMs: 28_800_000, maxBytes: 4096,
-    maxPerPrincipal: 1, onLimit: 'reject-new', scope: '', cookieSecure: 'always' };
+    maxPerPrincipal: 1, onLimit: 'reject-new', scope: '', cookieSecure: 'always', trustForwardedProto: false };
   assert.deepEqual(root!.session, server);
   assert.deepEqual(shop!.session, { ...server, scope: 'shop', idleTimeoutMs: 300_000 });
   assert.deepEqual(stat!.session, { ...server, enabled: false });
@@ -242,7 +242,7 @@ http {
     't.conf:12: invalid port in "99999"',
     't.conf:13: "listen ... ssl" is not supported by the gateway (terminate TLS in front of it)',
     't.conf:14: "$session_idle_timeout" must be a time such as 30m, greater than 0, got "soon"',
-    't.conf:15: unknown gateway variable "$session_bogus" (known: $session, $session_cookie, $session_idle_timeout, $session_absolute_timeout, $session_max_bytes, $session_max_per_principal, $session_on_limit, $session_scope, $session_cookie_secure)',
+    't.conf:15: unknown gateway variable "$session_bogus" (known: $session, $session_cookie, $session_idle_timeout, $session_absolute_timeout, $session_max_bytes, $session_max_per_principal, $session_on_limit, $session_scope, $session_trust_forwarded_proto, $session_cookie_secure)',
     't.conf:16: "$health_check_rise" must be a positive integer, greater than 0, got "0"',
     't.conf:17: unknown gateway variable "$health_nope" (known: $health_check_interval, $health_check_timeout, $health_check_rise, $health_check_fall, $health_check_path, $slow_start)',
     't.conf:18: "$health_check_fall" is allowed in "server" context only: it applies to the upstreams the server proxies to',
