@@ -14,7 +14,7 @@ import { RequestHandler } from './proxy/request-handler.js';
 import { selectServer } from './proxy/router.js';
 import { UpgradeHandler } from './proxy/upgrade.js';
 import { SessionService } from './session/session-service.js';
-import { ExpirySweeper, sweepIntervalFromEnv } from './session/expiry-sweeper.js';
+import { ExpirySweeper } from './session/expiry-sweeper.js';
 import type { SessionStore } from './session/store.js';
 
 export interface GatewayOptions {
@@ -66,7 +66,7 @@ export class Gateway {
     this.sessions = new SessionService({ store: options.store, secrets: options.env.sessionSecrets, headerKey: options.env.headerKey, clock: options.clock });
     this.coord = new CoordSync({ store: options.coord ?? new MemoryCoordStore(), pool: this.pool, log: this.log, ...options.coordOptions });
     this.health = new HealthChecker(this.pool, { log: this.log });
-    this.sweeper = new ExpirySweeper({ store: options.store, log: this.log, intervalMs: options.sweepIntervalMs ?? sweepIntervalFromEnv(process.env), clock: options.clock });
+    this.sweeper = new ExpirySweeper({ store: options.store, log: this.log, intervalMs: options.sweepIntervalMs ?? options.env.sweepIntervalMs, clock: options.clock });
     const byAddress = new Map<string, Listener>();
     for (const serverSettings of options.settings.servers) {
       for (const listen of serverSettings.listen) {

@@ -17,9 +17,12 @@ export interface EnvSettings {
   adminToken: string | null;
   adminListen: { host: string; port: number };
   logLevel: string;
+  /** How often this gateway runs the expired-session sweep (SESSION_SWEEP_INTERVAL_MS, default 5 s). */
+  sweepIntervalMs: number;
 }
 
 export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:9901';
+export const DEFAULT_SWEEP_INTERVAL_MS = 5_000;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function parseHostPort(text: string): { host: string; port: number } | null {
@@ -69,6 +72,9 @@ export function readEnvSettings(env: NodeJS.ProcessEnv, problems: string[]): Env
   const adminListenText = env.ADMIN_LISTEN?.trim() || DEFAULT_ADMIN_LISTEN;
   const adminListen = parseHostPort(adminListenText);
   if (!adminListen) problems.push(`ADMIN_LISTEN: "${adminListenText}" is not host:port`);
+  const sweepText = env.SESSION_SWEEP_INTERVAL_MS?.trim();
+  const sweepIntervalMs = sweepText ? Number(sweepText) : DEFAULT_SWEEP_INTERVAL_MS;
+  if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs <= 0) problems.push(`SESSION_SWEEP_INTERVAL_MS: "${sweepText}" is not a positive whole number of milliseconds`);
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   return {
@@ -80,5 +86,6 @@ export function readEnvSettings(env: NodeJS.ProcessEnv, problems: string[]): Env
     adminToken: env.ADMIN_TOKEN?.trim() || null,
     adminListen: adminListen ?? { host: '127.0.0.1', port: 9901 },
     logLevel,
+    sweepIntervalMs: Number.isInteger(sweepIntervalMs) && sweepIntervalMs > 0 ? sweepIntervalMs : DEFAULT_SWEEP_INTERVAL_MS,
   };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_SWEEP_INTERVAL_MS } from '../config/env.js';
 import type { Logger } from '../log.js';
 import type { SessionStore } from './store.js';
 
@@ -17,17 +18,9 @@ export interface ExpirySweeperOptions {
   clock?: () => number;
 }
 
-export const DEFAULT_SWEEP_INTERVAL_MS = 5_000;
 const DEFAULT_BATCH = 200;
 /** A lot of expired sessions at once (a mass idle-out) are swept in at most this many batches per tick. */
 const MAX_BATCHES_PER_TICK = 50;
-
-/** `SESSION_SWEEP_INTERVAL_MS` (milliseconds) when set to a positive integer, else the default. */
-export function sweepIntervalFromEnv(env: NodeJS.ProcessEnv): number {
-  const text = env.SESSION_SWEEP_INTERVAL_MS?.trim();
-  const n = text ? Number(text) : Number.NaN;
-  return Number.isInteger(n) && n > 0 ? n : DEFAULT_SWEEP_INTERVAL_MS;
-}
 
 export class ExpirySweeper {
   readonly #store: SessionStore;

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,14 +25,9 @@ export interface Target {
 
 export function nginxVersion(): string | null {
   if (!existsSync(NGINX_BIN)) return null;
-  try {
-    // nginx prints its version on stderr.
-    const out = execFileSync(NGINX_BIN, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return /nginx\/(\S+)/.exec(out)?.[1] ?? null;
-  } catch (err) {
-    const stderr = String((err as { stderr?: unknown }).stderr ?? '');
-    return /nginx\/(\S+)/.exec(stderr)?.[1] ?? null;
-  }
+  // nginx prints its version on stderr (and exits 0), so read both streams.
+  const out = spawnSync(NGINX_BIN, ['-v'], { encoding: 'utf8' });
+  return /nginx\/(\S+)/.exec(`${out.stdout ?? ''}${out.stderr ?? ''}`)?.[1] ?? null;
 }
 
 /** Everything a bench run starts: started in order, stopped in reverse, each skipped with a note when it cannot run. */
