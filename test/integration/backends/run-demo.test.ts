@@ -42,7 +42,7 @@ describe('run-demo (npm start)', () => {
       await waitFor(() => output.includes('Demo page:') || child.exitCode !== null, { timeoutMs: 30_000, what: 'run-demo ready' });
       assert.equal(child.exitCode, null, output);
       assert.match(output, /DEMO secret/);
-      assert.match(output, /rolling-restart -- --exec "node .*restart-demo-backend\.js \{port\}"/);
+      assert.match(output, /npm run rolling-restart .*--exec "node .*restart-demo-backend\.js \{port\}"/);
 
       const login = await httpRequest('http://127.0.0.1:8080/api/login', { method: 'POST', body: JSON.stringify({ user: 'carol' }) });
       assert.equal(login.status, 200, login.body);
