@@ -12,7 +12,8 @@ import { parseWriteBack } from '../session/write-back.js';
 import { BackendExchange, type BackendResponseHead } from './backend-exchange.js';
 import { BodyLimit } from './body-limit.js';
 import { sendGatewayError } from './error-response.js';
-import { acceptableRequestId, connectionTokensOf, expandVariables, isHopByHop, isSessionHeader, withoutCookie, type ForwardContext } from './headers.js';
+import { buildForwardHeaders } from './forward-headers.js';
+import { acceptableRequestId, connectionTokensOf, isHopByHop, isSessionHeader, type ForwardContext } from './headers.js';
 import { LocationRouter } from './router.js';
 import { failedBeforeRequestSent, toUpstreamError } from './upstream-errors.js';
 import { requestsTotal, retriesTotal, statusClass, upstreamFailuresTotal } from '../admin/metrics.js';
@@ -93,42 +94,15 @@ export class RequestHandler {
       if (session.expired !== null) this.#log.info({ event: 'session.expired', reason: session.expired, by: 'load', requestId }, `session expired (${session.expired})`);
     }
     const proxy = location.proxy!;
-    const headers: Record<string, string | string[]> = {};
-    const connectionTokens = connectionTokensOf(req.headers.connection);
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || isHopByHop(name, connectionTokens) || isSessionHeader(name)) continue;
-      if (name === 'host' || name === 'expect') continue;
-      headers[name] = value;
-    }
-    if (sessionSettings.enabled && typeof headers.cookie === 'string') {
-      const kept = withoutCookie(headers.cookie, sessionSettings.cookieName);
-      if (kept === null) delete headers.cookie;
-      else headers.cookie = kept;
-    }
-    const host = req.headers.host ?? '';
-    const remoteAddress = req.socket.remoteAddress ?? '';
     const ctx: ForwardContext = {
-      remoteAddress,
+      remoteAddress: req.socket.remoteAddress ?? '',
       scheme: secure ? 'https' : 'http',
-      host: host.replace(/:\d+$/, ''),
+      host: (req.headers.host ?? '').replace(/:\d+$/, ''),
       requestId,
       proxyHost: proxy.upstream,
       requestUri: req.url ?? '/',
     };
-    // nginx's default is Host: $proxy_host; proxy_set_header Host $host; (in the shipped config) passes the client's.
-    headers.host = proxy.upstream;
-    const priorXff = req.headers['x-forwarded-for'];
-    headers['x-forwarded-for'] = priorXff ? `${Array.isArray(priorXff) ? priorXff.join(', ') : priorXff}, ${remoteAddress}` : remoteAddress;
-    headers['x-forwarded-proto'] = ctx.scheme;
-    if (host) headers['x-forwarded-host'] = host;
-    headers['x-request-id'] = requestId;
-    for (const [name, template] of proxy.setHeaders) {
-      const lower = name.toLowerCase();
-      if (isHopByHop(lower, connectionTokens) || isSessionHeader(lower)) continue;
-      const value = expandVariables(template, ctx, req.headers);
-      if (value === '') delete headers[lower];
-      else headers[lower] = value;
-    }
+    const headers = buildForwardHeaders(req, proxy, ctx, sessionSettings.enabled ? sessionSettings.cookieName : null);
     const token = this.#sessions.hydrate(session, sessionSettings);
     if (token !== null) headers['x-session'] = token;
     if (session.evicted) headers['x-session-status'] = 'evicted';
