@@ -73,7 +73,7 @@ export class Gateway {
         const key = `${listen.host}:${listen.port}`;
         let listener = byAddress.get(key);
         if (!listener) {
-          listener = { key, host: listen.host, port: listen.port, server: this.#createServer(() => listener!), handlers: [] };
+          listener = { key, host: listen.host, port: listen.port, server: this.#createServer(() => listener!, serverSettings.clientHeaderTimeoutMs), handlers: [] };
           byAddress.set(key, listener);
           this.#listeners.push(listener);
         }
@@ -83,10 +83,16 @@ export class Gateway {
     }
   }
 
-  #createServer(listener: () => Listener): Server {
-    const server = createServer({ maxHeaderSize: defaults.maxHeaderBytes, keepAliveTimeout: 75_000, requestTimeout: 0 });
-    // Keep-alive like nginx's default (75 s); a slow client that never finishes its head is cut by headersTimeout.
-    server.headersTimeout = 60_000;
+  #createServer(listener: () => Listener, headerTimeoutMs: number): Server {
+    // Keep-alive like nginx's default (75 s). A slow client that never finishes its head is answered 408 after
+    // client_header_timeout (the listener's first server block sets it); Node checks at most every second here.
+    const server = createServer({
+      maxHeaderSize: defaults.maxHeaderBytes,
+      keepAliveTimeout: 75_000,
+      requestTimeout: 0,
+      headersTimeout: headerTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, headerTimeoutMs),
+    });
     server.on('request', (req, res) => selectServer(listener().handlers, req.headers.host).handler.handle(req, res));
     server.on('upgrade', (req, socket, head) => selectServer(listener().handlers, req.headers.host).upgrades.handle(req, socket, head));
     server.on('connection', (socket: Socket) => {

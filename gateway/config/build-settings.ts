@@ -33,11 +33,12 @@ interface Inherited {
   nextUpstream: NextUpstreamCondition[];
   nextUpstreamTries: number;
   clientMaxBodyBytes: number;
+  clientHeaderTimeoutMs: number;
 }
 
 const INHERITED_DIRECTIVES = new Set([
   'proxy_set_header', 'proxy_connect_timeout', 'proxy_read_timeout', 'proxy_send_timeout',
-  'proxy_next_upstream', 'proxy_next_upstream_tries', 'client_max_body_size',
+  'proxy_next_upstream', 'proxy_next_upstream_tries', 'client_max_body_size', 'client_header_timeout',
 ]);
 
 /** Directives we implement, and where nginx allows them; anything else is ignored. */
@@ -45,6 +46,8 @@ const ALLOWED: Record<string, ReadonlyArray<'main' | 'http' | 'server' | 'locati
   http: ['main'], server: ['http', 'upstream'], upstream: ['http'], listen: ['server'], server_name: ['server'],
   location: ['server', 'location'], proxy_pass: ['location'], set: ['server', 'location'], keepalive: ['upstream'],
   ...Object.fromEntries([...INHERITED_DIRECTIVES].map((n) => [n, ['http', 'server', 'location'] as const])),
+  // nginx reads the request head before it knows the location: this one is http and server only.
+  client_header_timeout: ['http', 'server'],
 };
 
 const NEXT_UPSTREAM: ReadonlySet<string> = new Set(['error', 'timeout', 'invalid_header', 'http_502', 'http_503', 'http_504', 'non_idempotent', 'off']);
@@ -102,7 +105,8 @@ function applyInherited(block: Directive[], parent: Inherited, report: ConfigRep
       else level.clientMaxBodyBytes = n;
     } else {
       const ms = parseTimeMs(value);
-      const key = d.name === 'proxy_connect_timeout' ? 'connectTimeoutMs' : d.name === 'proxy_read_timeout' ? 'readTimeoutMs' : 'sendTimeoutMs';
+      const key = d.name === 'proxy_connect_timeout' ? 'connectTimeoutMs' : d.name === 'proxy_read_timeout' ? 'readTimeoutMs'
+        : d.name === 'client_header_timeout' ? 'clientHeaderTimeoutMs' : 'sendTimeoutMs';
       if (ms === null || ms === 0) report.problem(d, `invalid time "${value}" in "${d.name}" directive`);
       else level[key] = ms;
     }
@@ -147,7 +151,7 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
       else upstreams.set(upstream.name, upstream);
     }
     const b: Builder = { report, upstreams, explicit: new Set(upstreams.keys()), healthFrom: new Map() };
-    const inherited = applyInherited(block, { ...defaults.proxy, setHeaders: [], clientMaxBodyBytes: defaults.clientMaxBodyBytes }, report);
+    const inherited = applyInherited(block, { ...defaults.proxy, setHeaders: [], clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs }, report);
     for (const d of block) {
       if (d.name === 'upstream' || INHERITED_DIRECTIVES.has(d.name) || !allowedHere(d, 'http', report)) continue;
       if (d.name === 'server' && report.shape(d, true) && report.arity(d, 0)) servers.push(buildServer(d, inherited, b));
@@ -195,7 +199,10 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
   const paths = new Set<string>();
   for (const loc of locationBlocks) buildLocation(loc, null, inherited, session, locations, paths, b);
   checkSessionLimits(locations, report);
-  const server: ServerSettings = { listen, serverNames: serverNames.length > 0 ? serverNames : [''], locations, source: `${d.file}:${d.line}` };
+  const server: ServerSettings = {
+    listen, serverNames: serverNames.length > 0 ? serverNames : [''], locations, clientHeaderTimeoutMs: inherited.clientHeaderTimeoutMs,
+    source: `${d.file}:${d.line}`,
+  };
   assignHealth(server, health, b);
   return server;
 }
@@ -256,7 +263,7 @@ function buildLocation(
     if (typeof target === 'string') report.problem(proxyPass, target);
     else {
       if (target.implicit && !b.upstreams.has(target.name)) b.upstreams.set(target.name, implicitUpstream(target.name, target.implicit, location.source));
-      const { clientMaxBodyBytes: _, ...proxy } = inherited;
+      const { clientMaxBodyBytes: _, clientHeaderTimeoutMs: __, ...proxy } = inherited;
       location.proxy = { ...proxy, upstream: target.name, uriPrefix: target.uriPrefix };
     }
   }

@@ -94,6 +94,8 @@ export interface ServerSettings {
   listen: ListenSettings[];
   serverNames: string[];
   locations: LocationSettings[];
+  /** nginx `client_header_timeout`: a client that has not sent its whole request head by then gets 408. */
+  clientHeaderTimeoutMs: number;
   source: string;
 }
 
@@ -137,6 +139,7 @@ export const defaults = {
     nextUpstreamTries: 0,
   },
   clientMaxBodyBytes: 1024 * 1024,
+  clientHeaderTimeoutMs: 60_000,
   listen: { host: '0.0.0.0', port: 80 },
   /** Largest request head the listener accepts before answering 431 (Node's own default). */
   maxHeaderBytes: 16 * 1024,

@@ -7,8 +7,9 @@ import { freePort } from './ports.js';
 import { waitForRedis } from '../../scripts/lib/net.js';
 
 /**
- * A real redis-server started for one test file, on a free port, persisting nothing. Never the shared 6379 one.
- * `restart()` kills it and starts it again on the same port (to test what a Redis restart does to the gateway).
+ * A real redis-server started for one test file, on a free port. Never the shared 6379 one. It persists nothing,
+ * unless `persistent` (an append-only file fsynced on every write, as a production Redis with a volume would run).
+ * `restart()` kills it (SIGKILL: a crash, not a clean shutdown) and starts it again on the same port.
  */
 export class TestRedis {
   readonly port: number;
@@ -17,20 +18,24 @@ export class TestRedis {
   #dir: string;
   #client: Redis | null = null;
 
-  private constructor(port: number) {
+  readonly #persistent: boolean;
+
+  private constructor(port: number, persistent: boolean) {
     this.port = port;
+    this.#persistent = persistent;
     this.url = `redis://127.0.0.1:${port}`;
     this.#dir = mkdtempSync(join(tmpdir(), 'sg-redis-'));
   }
 
-  static async start(): Promise<TestRedis> {
-    const redis = new TestRedis(await freePort());
+  static async start(options: { persistent?: boolean } = {}): Promise<TestRedis> {
+    const redis = new TestRedis(await freePort(), options.persistent ?? false);
     await redis.#spawn();
     return redis;
   }
 
   async #spawn(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.#dir], { stdio: 'ignore' });
+    const persistence = this.#persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.#dir], { stdio: 'ignore' });
     this.#process = child;
     await waitForRedis(this.port, () => {
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
