@@ -27,7 +27,8 @@ export class LocationRouter {
 export function selectServer<T extends { settings: ServerSettings }>(servers: readonly T[], hostHeader: string | undefined): T {
   if (servers.length > 1 && hostHeader) {
     const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
-    const found = servers.find((s) => s.settings.serverNames.includes(host));
+    // Host names are case-insensitive (RFC 9110 §4.2.3); nginx compares server_name the same way.
+    const found = servers.find((s) => s.settings.serverNames.some((name) => name.toLowerCase() === host));
     if (found) return found;
   }
   return servers[0]!;

@@ -34,10 +34,12 @@ export class CookieSigner {
     if (!value || value.length !== ID_CHARS + 1 + ID_CHARS || value[ID_CHARS] !== '.') return null;
     const id = value.slice(0, ID_CHARS);
     if (!ID_PATTERN.test(id)) return null;
-    const sig = Buffer.from(value.slice(ID_CHARS + 1), 'base64url');
-    if (sig.length !== 32) return null;
+    // Compare the text, not decoded bytes: base64url decoding ignores a last character's spare bits, so one
+    // signature would otherwise have several spellings.
+    const given = Buffer.from(value.slice(ID_CHARS + 1), 'latin1');
+    if (given.length !== ID_CHARS) return null;
     for (const key of this.#keys) {
-      if (timingSafeEqual(sig, this.#mac(key, id))) return id;
+      if (timingSafeEqual(given, Buffer.from(this.#mac(key, id).toString('base64url'), 'latin1'))) return id;
     }
     return null;
   }

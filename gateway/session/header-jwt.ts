@@ -45,9 +45,18 @@ export function verifySessionHeader(token: string, key: Buffer | string, nowMs =
   const expected = createHmac('sha256', key).update(`${head}.${body}`).digest();
   const given = Buffer.from(sig, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new SessionHeaderError('bad signature');
-  const header = JSON.parse(Buffer.from(head, 'base64url').toString()) as { alg?: string };
-  if (header.alg !== 'HS256') throw new SessionHeaderError(`unexpected alg ${String(header.alg)}`);
-  const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as SessionClaims;
+  const header = parseJsonPart(head) as { alg?: unknown } | null;
+  if (header === null || typeof header !== 'object' || header.alg !== 'HS256') throw new SessionHeaderError(`unexpected alg ${String(header?.alg)}`);
+  const claims = parseJsonPart(body) as SessionClaims | null;
+  if (claims === null || typeof claims !== 'object') throw new SessionHeaderError('claims are not a JSON object');
   if (typeof claims.exp !== 'number' || claims.exp + skewSeconds < nowMs / 1000) throw new SessionHeaderError('expired');
   return claims;
+}
+
+function parseJsonPart(part: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(part, 'base64url').toString());
+  } catch {
+    throw new SessionHeaderError('a part is not base64url JSON');
+  }
 }

@@ -14,8 +14,8 @@ export const WRITE_BACK_HEADERS = ['x-session-update', 'x-session-login', 'x-ses
 export const MAX_UPDATE_HEADER_BYTES = 64 * 1024;
 const MAX_NAME_LENGTH = 256;
 const MAX_PRINCIPAL_LENGTH = 256;
-// Printable, no separators a log line or a Redis key would trip on.
-const NAME_PATTERN = /^[^\x00-\x1f\x7f]+$/;
+// No control characters (C0, DEL, C1) and no Unicode line breaks: names end up in log lines, one per line.
+const NAME_PATTERN = /^[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$/;
 
 export interface WriteBack {
   ops: AttributeOps;
@@ -40,7 +40,8 @@ function checkName(kind: string, name: string): void {
 }
 
 function decodeUpdate(raw: string): unknown {
-  if (Buffer.byteLength(raw) > MAX_UPDATE_HEADER_BYTES) {
+  // The header arrives as a latin1 string, one character per byte on the wire.
+  if (raw.length > MAX_UPDATE_HEADER_BYTES) {
     throw new WriteBackError('SG_WRITEBACK_TOO_LARGE', `X-Session-Update is larger than ${MAX_UPDATE_HEADER_BYTES} bytes`);
   }
   const text = raw.startsWith('b64:') ? Buffer.from(raw.slice(4), 'base64url').toString('utf8') : Buffer.from(raw, 'latin1').toString('utf8');

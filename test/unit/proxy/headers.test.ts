@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import type { IncomingHttpHeaders } from 'node:http';
+import { describe, it } from 'node:test';
+import {
+  acceptableRequestId,
+  connectionTokensOf,
+  expandVariables,
+  isHopByHop,
+  isSessionHeader,
+  withoutCookie,
+  type ForwardContext,
+} from '../../../gateway/proxy/headers.js';
+
+const none: ReadonlySet<string> = new Set();
+
+const ctx: ForwardContext = {
+  remoteAddress: '203.0.113.7',
+  scheme: 'https',
+  host: 'shop.example',
+  requestId: 'req-42',
+  proxyHost: 'app_backends',
+  requestUri: '/cart?item=1',
+};
+
+function expand(value: string, headers: IncomingHttpHeaders = {}): string {
+  return expandVariables(value, ctx, headers);
+}
+
+describe('isHopByHop', () => {
+  it('is true for every RFC 9110 hop-by-hop field', () => {
+    for (const name of ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']) {
+      assert.equal(isHopByHop(name, none), true, name);
+    }
+  });
+
+  it('is false for end-to-end fields', () => {
+    for (const name of ['content-type', 'content-length', 'cookie', 'host', 'x-forwarded-for', 'trailers']) {
+      assert.equal(isHopByHop(name, none), false, name);
+    }
+  });
+
+  it('is true for a field the Connection header names', () => {
+    const tokens = connectionTokensOf('close, X-Internal-Trace');
+    assert.equal(isHopByHop('x-internal-trace', tokens), true);
+    assert.equal(isHopByHop('x-other', tokens), false);
+  });
+});
+
+describe('connectionTokensOf', () => {
+  it('lower-cases and trims every comma-separated token', () => {
+    assert.deepEqual([...connectionTokensOf(' Keep-Alive ,X-Foo,  ,upgrade')], ['keep-alive', 'x-foo', 'upgrade']);
+  });
+
+  it('reads every Connection header when it came more than once', () => {
+    assert.deepEqual([...connectionTokensOf(['close', 'X-A, x-b'])], ['close', 'x-a', 'x-b']);
+  });
+
+  it('is empty without a Connection header', () => {
+    assert.equal(connectionTokensOf(undefined).size, 0);
+    assert.equal(connectionTokensOf('').size, 0);
+  });
+});
+
+describe('isSessionHeader', () => {
+  it('is true for every name starting with x-session', () => {
+    for (const name of ['x-session', 'x-session-update', 'x-session-login', 'x-session-logout', 'x-session-anything', 'x-sessionid']) {
+      assert.equal(isSessionHeader(name), true, name);
+    }
+  });
+
+  it('is false for other names', () => {
+    for (const name of ['', 'x', 'x-sess', 'x-sessio', 'session', 'x-request-id', 'cookie', 'y-session', 'xx-session']) {
+      assert.equal(isSessionHeader(name), false, name);
+    }
+  });
+});
+
+describe('withoutCookie', () => {
+  it('removes the named cookie and keeps the others in order', () => {
+    assert.equal(withoutCookie('a=1; gsid=abc.def; b=2', 'gsid'), 'a=1; b=2');
+  });
+
+  it('keeps the other cookies byte for byte', () => {
+    const others = ['q="quoted value"', 'e=', 'eq=x=y==', 'pct=%20%3B', 'u=caf\u00c3\u00a9', 'Case=Sensitive'];
+    assert.equal(withoutCookie(['gsid=abc.def', ...others].join('; '), 'gsid'), others.join('; '));
+  });
+
+  it('removes the cookie wherever it is, with or without spaces around the separators', () => {
+    assert.equal(withoutCookie('gsid=x;a=1', 'gsid'), 'a=1');
+    assert.equal(withoutCookie('a=1;gsid=x', 'gsid'), 'a=1');
+    assert.equal(withoutCookie('a=1 ;  gsid=x ; b=2', 'gsid'), 'a=1; b=2');
+  });
+
+  it('removes every copy of the cookie', () => {
+    assert.equal(withoutCookie('gsid=one; a=1; gsid=two', 'gsid'), 'a=1');
+  });
+
+  it('keeps cookies whose name only contains the name, or whose value does', () => {
+    assert.equal(withoutCookie('xgsid=1; gsid=2; gsidx=3; v=gsid', 'gsid'), 'xgsid=1; gsidx=3; v=gsid');
+  });
+
+  it('keeps a cookie whose name differs only in case', () => {
+    assert.equal(withoutCookie('GSID=1; gsid=2', 'gsid'), 'GSID=1');
+  });
+
+  it('returns the header unchanged when the cookie is absent', () => {
+    const header = 'a=1;b=2;  c=3';
+    assert.equal(withoutCookie(header, 'gsid'), header);
+  });
+
+  it('returns null when no cookie is left', () => {
+    assert.equal(withoutCookie('gsid=abc.def', 'gsid'), null);
+    assert.equal(withoutCookie('gsid=a; gsid=b;', 'gsid'), null);
+  });
+});
+
+describe('acceptableRequestId', () => {
+  it('keeps a short printable id', () => {
+    for (const id of ['abc-123', '0f8c2a5e-2b7d-4a8e-9d0e-0c1d2e3f4a5b', '~!@#$%^&*()', 'x'.repeat(200)]) {
+      assert.equal(acceptableRequestId(id), id);
+    }
+  });
+
+  it('refuses an empty, missing or repeated id', () => {
+    assert.equal(acceptableRequestId(''), null);
+    assert.equal(acceptableRequestId(undefined), null);
+    assert.equal(acceptableRequestId(['a', 'b']), null);
+  });
+
+  it('refuses an id longer than 200 characters', () => {
+    assert.equal(acceptableRequestId('x'.repeat(201)), null);
+  });
+
+  it('refuses spaces, control and non-ASCII characters', () => {
+    for (const id of ['a b', 'a\tb', 'a\u0000', 'line\nbreak', 'del\u007f', 'caf\u00e9']) {
+      assert.equal(acceptableRequestId(id), null, JSON.stringify(id));
+    }
+  });
+});
+
+describe('expandVariables', () => {
+  it('returns a value without variables as it is', () => {
+    assert.equal(expand('plain value'), 'plain value');
+  });
+
+  it('$host', () => {
+    assert.equal(expand('$host'), 'shop.example');
+  });
+
+  it('$remote_addr', () => {
+    assert.equal(expand('$remote_addr'), '203.0.113.7');
+  });
+
+  it('$scheme', () => {
+    assert.equal(expand('$scheme'), 'https');
+  });
+
+  it('$request_id', () => {
+    assert.equal(expand('$request_id'), 'req-42');
+  });
+
+  it('$proxy_host', () => {
+    assert.equal(expand('$proxy_host'), 'app_backends');
+  });
+
+  it('$request_uri', () => {
+    assert.equal(expand('$request_uri'), '/cart?item=1');
+  });
+
+  it('$proxy_add_x_forwarded_for without an X-Forwarded-For is the client address', () => {
+    assert.equal(expand('$proxy_add_x_forwarded_for'), '203.0.113.7');
+  });
+
+  it('$proxy_add_x_forwarded_for appends the client address to an X-Forwarded-For', () => {
+    assert.equal(expand('$proxy_add_x_forwarded_for', { 'x-forwarded-for': '198.51.100.1, 10.0.0.2' }), '198.51.100.1, 10.0.0.2, 203.0.113.7');
+  });
+
+  it('$http_x_foo is the request header X-Foo', () => {
+    assert.equal(expand('$http_x_foo', { 'x-foo': 'bar' }), 'bar');
+  });
+
+  it('$http_x_foo joins an X-Foo sent more than once', () => {
+    assert.equal(expand('$http_x_foo', { 'x-foo': ['a', 'b'] }), 'a, b');
+  });
+
+  it('$http_x_foo is empty when the request has no X-Foo', () => {
+    assert.equal(expand('[$http_x_foo]'), '[]');
+  });
+
+  it('$http_host is the host', () => {
+    assert.equal(expand('$http_host'), 'shop.example');
+  });
+
+  it('$connection_upgrade is "upgrade" only for an Upgrade request', () => {
+    assert.equal(expand('$connection_upgrade', { upgrade: 'websocket' }), 'upgrade');
+    assert.equal(expand('$connection_upgrade'), '');
+  });
+
+  it('${host} ends the name at the brace', () => {
+    assert.equal(expand('${host}name'), 'shop.examplename');
+  });
+
+  it('a bare name runs to the first character that cannot be in a name', () => {
+    assert.equal(expand('$scheme://$host:8443$request_uri'), 'https://shop.example:8443/cart?item=1');
+  });
+
+  it('an unknown variable expands to an empty string', () => {
+    assert.equal(expand('[$no_such_variable]'), '[]');
+    assert.equal(expand('[${nope}]'), '[]');
+    assert.equal(expand('$hostname'), '');
+  });
+
+  it('a lone $ is kept', () => {
+    assert.equal(expand('costs $ 5'), 'costs $ 5');
+  });
+});

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defaults, type LocationSettings, type ServerSettings } from '../../../gateway/config/settings.js';
+import { LocationRouter, selectServer } from '../../../gateway/proxy/router.js';
+
+function location(match: LocationSettings['match'], path: string): LocationSettings {
+  return {
+    match,
+    path,
+    proxy: null,
+    clientMaxBodyBytes: defaults.clientMaxBodyBytes,
+    session: { ...defaults.session },
+    source: `test.conf:${match}:${path}`,
+  };
+}
+
+function server(locations: LocationSettings[], serverNames: string[] = ['']): ServerSettings {
+  return { listen: [{ ...defaults.listen }], serverNames, locations, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, source: 'test.conf:1' };
+}
+
+function routeOf(router: LocationRouter, url: string): string | null {
+  const loc = router.match(url);
+  return loc === null ? null : `${loc.match} ${loc.path}`;
+}
+
+describe('LocationRouter.match', () => {
+  it('an exact location beats a prefix location of the same path', () => {
+    const router = new LocationRouter(server([location('prefix', '/login'), location('exact', '/login')]));
+    assert.equal(routeOf(router, '/login'), 'exact /login');
+  });
+
+  it('an exact location beats a longer-matching prefix', () => {
+    const router = new LocationRouter(server([location('prefix', '/'), location('exact', '/'), location('prefix', '/api')]));
+    assert.equal(routeOf(router, '/'), 'exact /');
+  });
+
+  it('an exact location matches only its exact path', () => {
+    const router = new LocationRouter(server([location('exact', '/login'), location('prefix', '/')]));
+    assert.equal(routeOf(router, '/login/'), 'prefix /');
+    assert.equal(routeOf(router, '/loginx'), 'prefix /');
+  });
+
+  it('the longest matching prefix wins, whatever the order of the locations', () => {
+    const router = new LocationRouter(server([location('prefix', '/a'), location('prefix', '/a/b/c'), location('prefix', '/'), location('prefix', '/a/b')]));
+    assert.equal(routeOf(router, '/a/b/c/d'), 'prefix /a/b/c');
+    assert.equal(routeOf(router, '/a/b/x'), 'prefix /a/b');
+    assert.equal(routeOf(router, '/a/x'), 'prefix /a');
+    assert.equal(routeOf(router, '/z'), 'prefix /');
+  });
+
+  it('a prefix is a string prefix, not a path segment (as in nginx)', () => {
+    const router = new LocationRouter(server([location('prefix', '/api'), location('prefix', '/')]));
+    assert.equal(routeOf(router, '/apiary'), 'prefix /api');
+  });
+
+  it('ignores the query string', () => {
+    const router = new LocationRouter(server([location('exact', '/login'), location('prefix', '/api'), location('prefix', '/')]));
+    assert.equal(routeOf(router, '/login?next=/api'), 'exact /login');
+    assert.equal(routeOf(router, '/?path=/api'), 'prefix /');
+    assert.equal(routeOf(router, '/api?'), 'prefix /api');
+  });
+
+  it('returns null when no location matches', () => {
+    const router = new LocationRouter(server([location('prefix', '/api'), location('exact', '/login')]));
+    assert.equal(router.match('/static/app.js'), null);
+    assert.equal(router.match('/'), null);
+  });
+
+  it('returns null for a server without locations', () => {
+    assert.equal(new LocationRouter(server([])).match('/'), null);
+  });
+});
+
+describe('selectServer', () => {
+  const first = { name: 'first', settings: server([], ['a.example']) };
+  const second = { name: 'second', settings: server([], ['b.example', 'www.b.example']) };
+  const servers = [first, second];
+
+  it('picks the server whose server_name is the Host', () => {
+    assert.equal(selectServer(servers, 'www.b.example').name, 'second');
+  });
+
+  it('strips the port from the Host', () => {
+    assert.equal(selectServer(servers, 'b.example:8080').name, 'second');
+  });
+
+  it('compares the Host case-insensitively', () => {
+    assert.equal(selectServer(servers, 'B.Example:8080').name, 'second');
+  });
+
+  it('falls back to the first server for an unknown Host', () => {
+    assert.equal(selectServer(servers, 'c.example').name, 'first');
+  });
+
+  it('falls back to the first server without a Host', () => {
+    assert.equal(selectServer(servers, undefined).name, 'first');
+    assert.equal(selectServer(servers, '').name, 'first');
+  });
+
+  it('returns the only server whatever the Host', () => {
+    assert.equal(selectServer([second], 'a.example').name, 'second');
+  });
+
+  it('matches a server_name written with capitals', () => {
+    const mixed = { name: 'mixed', settings: server([], ['Shop.Example']) };
+    assert.equal(selectServer([first, mixed], 'shop.example').name, 'mixed');
+  });
+});
