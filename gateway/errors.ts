@@ -66,9 +66,9 @@ export class BackendTimeoutError extends GatewayError {
   }
 }
 
-/** Bad client input the gateway refuses itself (400, 413, 431). */
+/** Bad or too slow client input the gateway refuses itself (400, 408, 413, 431). */
 export class ClientRequestError extends GatewayError {
-  constructor(code: 'SG_BAD_REQUEST' | 'SG_BODY_TOO_LARGE' | 'SG_HEADERS_TOO_LARGE', message: string, status: 400 | 413 | 431) {
+  constructor(code: 'SG_BAD_REQUEST' | 'SG_BODY_TOO_LARGE' | 'SG_HEADERS_TOO_LARGE' | 'SG_CLIENT_TIMEOUT', message: string, status: 400 | 408 | 413 | 431) {
     super(code, message, status);
   }
 }

@@ -33,12 +33,13 @@ interface Inherited {
   nextUpstream: NextUpstreamCondition[];
   nextUpstreamTries: number;
   clientMaxBodyBytes: number;
+  clientBodyTimeoutMs: number;
   clientHeaderTimeoutMs: number;
 }
 
 const INHERITED_DIRECTIVES = new Set([
   'proxy_set_header', 'proxy_connect_timeout', 'proxy_read_timeout', 'proxy_send_timeout',
-  'proxy_next_upstream', 'proxy_next_upstream_tries', 'client_max_body_size', 'client_header_timeout',
+  'proxy_next_upstream', 'proxy_next_upstream_tries', 'client_max_body_size', 'client_body_timeout', 'client_header_timeout',
 ]);
 
 /** Directives we implement, and where nginx allows them; anything else is ignored. */
@@ -106,7 +107,7 @@ function applyInherited(block: Directive[], parent: Inherited, report: ConfigRep
     } else {
       const ms = parseTimeMs(value);
       const key = d.name === 'proxy_connect_timeout' ? 'connectTimeoutMs' : d.name === 'proxy_read_timeout' ? 'readTimeoutMs'
-        : d.name === 'client_header_timeout' ? 'clientHeaderTimeoutMs' : 'sendTimeoutMs';
+        : d.name === 'client_header_timeout' ? 'clientHeaderTimeoutMs' : d.name === 'client_body_timeout' ? 'clientBodyTimeoutMs' : 'sendTimeoutMs';
       if (ms === null || ms === 0) report.problem(d, `invalid time "${value}" in "${d.name}" directive`);
       else level[key] = ms;
     }
@@ -151,7 +152,7 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
       else upstreams.set(upstream.name, upstream);
     }
     const b: Builder = { report, upstreams, explicit: new Set(upstreams.keys()), healthFrom: new Map() };
-    const inherited = applyInherited(block, { ...defaults.proxy, setHeaders: [], clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs }, report);
+    const inherited = applyInherited(block, { ...defaults.proxy, setHeaders: [], clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientBodyTimeoutMs: defaults.clientBodyTimeoutMs, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs }, report);
     for (const d of block) {
       if (d.name === 'upstream' || INHERITED_DIRECTIVES.has(d.name) || !allowedHere(d, 'http', report)) continue;
       if (d.name === 'server' && report.shape(d, true) && report.arity(d, 0)) servers.push(buildServer(d, inherited, b));
@@ -256,14 +257,15 @@ function buildLocation(
     }
   }
   const location: LocationSettings = {
-    match, path, proxy: null, clientMaxBodyBytes: inherited.clientMaxBodyBytes, session, source: `${d.file}:${d.line}`,
+    match, path, proxy: null, clientMaxBodyBytes: inherited.clientMaxBodyBytes, clientBodyTimeoutMs: inherited.clientBodyTimeoutMs,
+    session, source: `${d.file}:${d.line}`,
   };
   if (proxyPass) {
     const target = parseProxyPass(proxyPass.args[0]!, b.explicit);
     if (typeof target === 'string') report.problem(proxyPass, target);
     else {
       if (target.implicit && !b.upstreams.has(target.name)) b.upstreams.set(target.name, implicitUpstream(target.name, target.implicit, location.source));
-      const { clientMaxBodyBytes: _, clientHeaderTimeoutMs: __, ...proxy } = inherited;
+      const { clientMaxBodyBytes: _, clientBodyTimeoutMs: __, clientHeaderTimeoutMs: ___, ...proxy } = inherited;
       location.proxy = { ...proxy, upstream: target.name, uriPrefix: target.uriPrefix };
     }
   }

@@ -81,6 +81,8 @@ export interface LocationSettings {
   proxy: ProxySettings | null;
   /** 0 = unlimited (nginx `client_max_body_size 0`). */
   clientMaxBodyBytes: number;
+  /** nginx `client_body_timeout`: the longest pause between two reads of the request body (408 after it). */
+  clientBodyTimeoutMs: number;
   session: SessionSettings;
   source: string;
 }
@@ -140,6 +142,7 @@ export const defaults = {
   },
   clientMaxBodyBytes: 1024 * 1024,
   clientHeaderTimeoutMs: 60_000,
+  clientBodyTimeoutMs: 60_000,
   listen: { host: '0.0.0.0', port: 80 },
   /** Largest request head the listener accepts before answering 431 (Node's own default). */
   maxHeaderBytes: 16 * 1024,

@@ -10,7 +10,7 @@ import type { UpstreamPool } from '../pool/upstream-pool.js';
 import { NO_SESSION, type RequestSession, type SessionService } from '../session/session-service.js';
 import { parseWriteBack } from '../session/write-back.js';
 import { BackendExchange, type BackendResponseHead } from './backend-exchange.js';
-import { BodyLimit } from './body-limit.js';
+import { RequestBody } from './request-body.js';
 import { sendGatewayError } from './error-response.js';
 import { buildForwardHeaders } from './forward-headers.js';
 import { acceptableRequestId, connectionTokensOf, isHopByHop, isSessionHeader, type ForwardContext } from './headers.js';
@@ -158,24 +158,21 @@ export class RequestHandler {
     const proxy = location.proxy!;
     const upstream = this.#pool.upstream(proxy.upstream);
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-    let bodyLimit: BodyLimit | null = null;
+    let streamed: RequestBody | null = null;
     let body: Dispatcher.DispatchOptions['body'] = null;
     const declaredLength = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : Number.NaN;
     if (hasBody && declaredLength <= RETRY_BUFFER_BYTES) {
       // Small and of known size: keep it, so a safe retry can send it again (see RETRY_BUFFER_BYTES).
       try {
-        body = await readWhole(req, declaredLength);
-      } catch {
-        return; // the client went away mid-body; nothing to answer
+        body = await readWhole(req, declaredLength, location.clientBodyTimeoutMs);
+      } catch (err) {
+        if (err instanceof ClientRequestError) this.#refuse(req, res, err);
+        return; // otherwise the client went away mid-body; nothing to answer
       }
     } else if (hasBody) {
-      if (location.clientMaxBodyBytes > 0 && req.headers['content-length'] === undefined) {
-        bodyLimit = new BodyLimit(location.clientMaxBodyBytes);
-        body = req.pipe(bodyLimit);
-        req.on('error', (err) => bodyLimit?.destroy(err));
-      } else {
-        body = req;
-      }
+      streamed = new RequestBody({ maxBytes: req.headers['content-length'] === undefined ? location.clientMaxBodyBytes : 0, clientTimeoutMs: location.clientBodyTimeoutMs, sendTimeoutMs: proxy.sendTimeoutMs });
+      body = req.pipe(streamed);
+      req.on('error', (err) => streamed?.destroy(err));
     }
     let exchange: BackendExchange | null = null;
     let clientGone = false;
@@ -214,8 +211,8 @@ export class RequestHandler {
         head = await exchange.head;
       } catch (err) {
         backend.inFlight--;
-        if (bodyLimit?.exceeded) {
-          this.#refuse(req, res, new ClientRequestError('SG_BODY_TOO_LARGE', `request body is larger than client_max_body_size ${location.clientMaxBodyBytes}`, 413));
+        if (streamed?.failure instanceof ClientRequestError) {
+          this.#refuse(req, res, streamed.failure);
           return;
         }
         if (clientGone) return;
@@ -326,18 +323,31 @@ function forwardedHttps(value: string | string[] | undefined): boolean {
   return first === 'https';
 }
 
-/** Read a body of known, small size whole (for a replayable retry). */
-function readWhole(req: IncomingMessage, length: number): Promise<Buffer> {
+/** Read a body of known, small size whole (for a replayable retry); a client that stalls gets 408. */
+function readWhole(req: IncomingMessage, length: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let timer = setTimeout(stalled, timeoutMs);
+    function stalled(): void {
+      reject(new ClientRequestError('SG_CLIENT_TIMEOUT', `the client sent nothing of its request body for ${timeoutMs} ms (client_body_timeout)`, 408));
+    }
     req.on('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      timer = setTimeout(stalled, timeoutMs);
       size += chunk.length;
       if (size <= length) chunks.push(chunk);
     });
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
+    req.once('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+    req.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     req.once('close', () => {
+      clearTimeout(timer);
       if (!req.complete) reject(new Error('client closed the request mid-body'));
     });
   });

@@ -9,6 +9,7 @@ function location(match: LocationSettings['match'], path: string): LocationSetti
     path,
     proxy: null,
     clientMaxBodyBytes: defaults.clientMaxBodyBytes,
+    clientBodyTimeoutMs: defaults.clientBodyTimeoutMs,
     session: { ...defaults.session },
     source: `test.conf:${match}:${path}`,
   };
