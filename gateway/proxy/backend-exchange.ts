@@ -92,11 +92,13 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
     if (this.#finished) return;
     this.#finished = true;
     const res = this.#res;
+    // Report first: the caller tells a backend failure (worth a log line) from a client that left by whether the
+    // response was still open.
+    this.#done?.(err);
     if (res) {
       if (err) res.destroy(err);
       else res.end();
     }
-    this.#done?.(err);
   }
 
   // --- undici's handler interface ---

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { request } from 'undici';
 import { Browser } from '../../helpers/browser.js';
 import { startGateway, type GatewayUnderTest } from '../../helpers/gateway-process.js';
 import { TestRedis } from '../../helpers/redis-server.js';
@@ -116,6 +117,18 @@ describe('malformed and oversized write-backs', () => {
     Object.assign(seen, (await browser.fetch('/claims')).json<{ data: Record<string, unknown> }>().data);
     for (const n of names) assert.equal(seen[n], n.toUpperCase());
     assert.equal(seen.theme, 'dark');
+  });
+
+  it('cuts the client connection when the backend dies mid-response, with a log line naming it', async () => {
+    backend.respond = (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100000' });
+      res.write('the first part of a long answer');
+      setImmediate(() => req.socket.destroy());
+    };
+    const res = await request(`${gateway.url}/dies-midway`);
+    assert.equal(res.statusCode, 200, 'the head had already gone out');
+    await assert.rejects(res.body.text(), 'the body is cut, not silently short');
+    await gateway.process.waitForRecord((r) => r.event === 'proxy.response_aborted' && typeof r.backend === 'string', 'a log line naming the backend');
   });
 
   it('answers 413 when a body is larger than client_max_body_size', async () => {
