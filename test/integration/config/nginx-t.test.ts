@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { checkConfigCommand, loadGatewayConfig } from '../../../gateway/config/load-config.js';
+import { repoRoot } from '../../helpers/paths.js';
 
-/** The repository root: the nearest directory above this test that has package.json (works from any build folder). */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above the test file');
-    dir = up;
-  }
-  return dir;
-}
-
-const shipped = join(repoRoot(), 'nginx-compat.conf');
+const shipped = join(repoRoot, 'nginx-compat.conf');
 const tmp = mkdtempSync(join(tmpdir(), 'sg-nginx-t-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
