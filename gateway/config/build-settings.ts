@@ -278,7 +278,7 @@ function implicitUpstream(name: string, addr: { host: string; port: number }, so
   return {
     name,
     servers: [{ name, host: addr.host, port: addr.port, weight: defaults.server.weight, maxFails: defaults.server.maxFails,
-      failTimeoutMs: defaults.server.failTimeoutMs, backup: false, down: false }],
+      failTimeoutMs: defaults.server.failTimeoutMs, backup: false, down: false, maxConns: 0 }],
     keepalive: defaults.upstream.keepalive,
     keepaliveTimeoutMs: defaults.upstream.keepaliveTimeoutMs,
     health: { ...defaults.health },

@@ -5,7 +5,7 @@ import { defaults, type UpstreamServerSettings, type UpstreamSettings } from './
 import { parseCount, parseTimeMs } from './units.js';
 
 /**
- * `upstream NAME { server ADDR [weight=N] [max_fails=N] [fail_timeout=T] [backup] [down]; keepalive N;
+ * `upstream NAME { server ADDR [weight=N] [max_fails=N] [fail_timeout=T] [max_conns=N] [backup] [down]; keepalive N;
  * keepalive_timeout T; }` with nginx's meaning. Health-check settings are filled in later from the `server` blocks
  * that proxy to this upstream (nginx's `set` is not allowed inside `upstream`).
  */
@@ -81,6 +81,7 @@ export function buildUpstreamServer(d: Directive, report: ConfigReport): Upstrea
     failTimeoutMs: defaults.server.failTimeoutMs,
     backup: false,
     down: false,
+    maxConns: 0,
   };
   let ok = true;
   for (const param of d.args.slice(1)) {
@@ -105,8 +106,10 @@ export function buildUpstreamServer(d: Directive, report: ConfigReport): Upstrea
       const ms = parseTimeMs(value);
       if (ms === null) invalid('fail_timeout must be a time such as 10s');
       else server.failTimeoutMs = ms;
-    } else if (key === 'max_conns' && value !== null && parseCount(value) !== null) {
-      // Accepted as nginx does; the gateway does not cap connections per backend.
+    } else if (key === 'max_conns' && value !== null) {
+      const n = parseCount(value);
+      if (n === null) invalid('max_conns must be a non-negative integer (0 = unlimited)');
+      else server.maxConns = n;
     } else invalid('unknown parameter');
   }
   return ok ? server : null;

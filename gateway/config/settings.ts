@@ -43,6 +43,8 @@ export interface UpstreamServerSettings {
   failTimeoutMs: number;
   backup: boolean;
   down: boolean;
+  /** nginx `max_conns`: connections to this backend at most; 0 = unlimited. Requests over it wait for a connection. */
+  maxConns: number;
 }
 
 export interface UpstreamSettings {

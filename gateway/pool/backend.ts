@@ -60,7 +60,9 @@ export class Backend {
     this.passive = new PassiveFailures(server.maxFails, server.failTimeoutMs);
     this.slowStartMs = upstream.health.slowStartMs;
     this.#poolOptions = {
-      connections: null,
+      // nginx `max_conns`: over it, requests wait in the pool for a free connection instead of opening more (a burst
+      // of new connections can overflow a backend's listen queue and stall in SYN retries).
+      connections: server.maxConns > 0 ? server.maxConns : null,
       pipelining: 1,
       // Below the backend's own keep-alive timeout, so a pooled socket is never reused just as the backend closes it.
       keepAliveTimeout: upstream.keepaliveTimeoutMs,

@@ -40,7 +40,7 @@ test('a minimal config gets nginx defaults', () => {
     nextUpstream: ['error', 'timeout'], nextUpstreamTries: 0,
   });
   const up = s.upstreams.get('app')!;
-  assert.deepEqual(up.servers, [{ name: '127.0.0.1:8081', host: '127.0.0.1', port: 8081, weight: 1, maxFails: 1, failTimeoutMs: 10_000, backup: false, down: false }]);
+  assert.deepEqual(up.servers, [{ name: '127.0.0.1:8081', host: '127.0.0.1', port: 8081, weight: 1, maxFails: 1, failTimeoutMs: 10_000, backup: false, down: false, maxConns: 0 }]);
   assert.equal(up.keepalive, defaults.upstream.keepalive);
   assert.deepEqual(up.health, defaults.health);
   assert.equal(up.source, 't.conf:1');
@@ -69,10 +69,10 @@ test('upstream servers with every parameter, keepalive and keepalive_timeout', (
     }
     server { location / { proxy_pass http://app; } } }`);
   const up = s.upstreams.get('app')!;
-  assert.deepEqual(up.servers.map((x) => [x.name, x.host, x.port, x.weight, x.maxFails, x.failTimeoutMs, x.backup, x.down]), [
-    ['10.0.0.1:81', '10.0.0.1', 81, 3, 0, 30_000, false, false],
-    ['10.0.0.2:80', '10.0.0.2', 80, 1, 1, 10_000, true, false],
-    ['[::1]:82', '::1', 82, 1, 1, 10_000, false, true],
+  assert.deepEqual(up.servers.map((x) => [x.name, x.host, x.port, x.weight, x.maxFails, x.failTimeoutMs, x.backup, x.down, x.maxConns]), [
+    ['10.0.0.1:81', '10.0.0.1', 81, 3, 0, 30_000, false, false, 0],
+    ['10.0.0.2:80', '10.0.0.2', 80, 1, 1, 10_000, true, false, 0],
+    ['[::1]:82', '::1', 82, 1, 1, 10_000, false, true, 10],
   ]);
   assert.equal(up.keepalive, 8);
   assert.equal(up.keepaliveTimeoutMs, 3_000);

@@ -10,7 +10,7 @@ function upstream(servers: Array<{ port: number; backup?: boolean; maxFails?: nu
     keepaliveTimeoutMs: 4_000,
     health: { ...defaults.health },
     source: 'test:1',
-    servers: servers.map((s) => ({ name: `127.0.0.1:${s.port}`, host: '127.0.0.1', port: s.port, weight: 1, maxFails: s.maxFails ?? 1, failTimeoutMs: 10_000, backup: s.backup ?? false, down: false })),
+    servers: servers.map((s) => ({ name: `127.0.0.1:${s.port}`, host: '127.0.0.1', port: s.port, weight: 1, maxFails: s.maxFails ?? 1, failTimeoutMs: 10_000, backup: s.backup ?? false, down: false, maxConns: 0 })),
   };
   return new Upstream(settings, { connectTimeoutMs: 1_000, maxResponseHeaderBytes: 16_384 });
 }
