@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { buildRoot } from '../../helpers/paths.js';
@@ -23,3 +24,16 @@ export async function runLoadtest(args: string[]): Promise<Record<string, unknow
   }
 }
 
+
+/** Issue 3's "done when" on a loadtest-rolling result: nothing failed, nothing lost, every backend restarted. */
+export function assertNoLoss(r: Record<string, unknown> & { code: number | null }): void {
+  assert.equal(r.non2xx, 0, `non-2xx: ${JSON.stringify(r.statuses)} ${JSON.stringify(r.samples)}`);
+  assert.equal(r.socketErrors, 0, `socket errors: ${JSON.stringify(r.errorCodes)}`);
+  assert.equal(r.sessionsReset, 0);
+  assert.equal(r.counterBackwards, 0);
+  assert.equal(r.draftsLost, 0);
+  assert.deepEqual(r.notRestarted, []);
+  assert.equal((r.rollout as { ok: boolean }).ok, true);
+  assert.equal(r.pass, true);
+  assert.equal(r.code, 0);
+}

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { GatewayError } from '../../../gateway/errors.js';
-import { attributeField, encodedSize, type AttributeOps, type CommitRequest, type CommitResult, type SessionStore } from '../../../gateway/session/store.js';
+import { attributeField, encodedSize, type AttributeOps, type CommitRequest, type SessionStore } from '../../../gateway/session/store.js';
+import { f, id, MIN, ok, ops, request, sessionStateKeys, TIMEOUTS, type StoreUnderTest } from './store-fixtures.js';
 import { runLifecycleConformance } from './store-lifecycle-conformance.js';
 
 /**
@@ -11,40 +11,9 @@ import { runLifecycleConformance } from './store-lifecycle-conformance.js';
  * their prefix (`s:…`, `h:…`, `p:…`, `e:…`), so "nothing is left behind" is checked the same way on both.
  */
 
-export interface StoreUnderTest {
-  store: SessionStore;
-  storedKeys(): Promise<string[]>;
-  close(): Promise<void>;
-}
+export type { StoreUnderTest } from './store-fixtures.js';
 
-const MIN = 60_000;
-const IDLE = 30 * MIN;
-const ABSOLUTE = 24 * 60 * MIN;
-const TIMEOUTS = { idleTimeoutMs: IDLE, absoluteTimeoutMs: ABSOLUTE };
-const MAX_BYTES = 8 * 1024;
-
-const id = (): string => randomBytes(32).toString('base64url');
-const f = (name: string): string => attributeField('', name);
-
-function ops(o: { set?: Record<string, unknown>; unset?: string[]; incr?: Record<string, number> } = {}): AttributeOps {
-  return {
-    set: new Map(Object.entries(o.set ?? {}).map(([k, v]) => [f(k), JSON.stringify(v)])),
-    unset: (o.unset ?? []).map(f),
-    incr: new Map(Object.entries(o.incr ?? {}).map(([k, v]) => [f(k), v])),
-  };
-}
-
-function request(now: number, partial: Partial<CommitRequest> = {}): CommitRequest {
-  return {
-    now, key: null, newKey: id(), newHandle: id(), ops: ops(), login: null, logout: false,
-    maxBytes: MAX_BYTES, backend: null, ...TIMEOUTS, ...partial,
-  };
-}
-
-function ok(result: CommitResult): Extract<CommitResult, { ok: true }> {
-  assert.ok(result.ok, `commit refused: ${JSON.stringify(result)}`);
-  return result;
-}
+const IDLE = TIMEOUTS.idleTimeoutMs;
 
 const loadOptions = (now: number, touchAfterMs = 0) => ({ now, touchAfterMs, ...TIMEOUTS });
 
@@ -63,8 +32,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       await t.close();
     });
 
-    /** Keys of sessions and their indexes: the store-wide counters (`c:`) and sweep lock (`l:`) are not session state. */
-    const storedKeys = async (): Promise<string[]> => (await t.storedKeys()).filter((k) => !k.startsWith('c:') && !k.startsWith('l:'));
+    const storedKeys = (): Promise<string[]> => sessionStateKeys(t);
 
     /** A new anonymous session holding `set`, created at `now`. */
     async function createSession(now: number, set: Record<string, unknown> = { seed: 1 }): Promise<{ key: string; handle: string }> {

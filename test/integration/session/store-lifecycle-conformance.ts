@@ -1,31 +1,17 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { attributeField, type CommitRequest, type CommitResult, type SessionCounters, type SessionStore } from '../../../gateway/session/store.js';
-import type { StoreUnderTest } from './store-conformance.js';
+import { attributeField, type CommitRequest, type SessionCounters, type SessionStore } from '../../../gateway/session/store.js';
+import { MIN, ok, ops, request, sessionStateKeys, TIMEOUTS, type StoreUnderTest } from './store-fixtures.js';
 
 /**
  * Part two of the store conformance suite (run by runStoreConformance on every store): expiry without keyspace
  * notifications (the sweep), force logout by principal, and the event counters. Time is the `now` argument only.
  */
 
-const MIN = 60_000;
-const TIMEOUTS = { idleTimeoutMs: 30 * MIN, absoluteTimeoutMs: 24 * 60 * MIN };
 const SWEEP = { owner: 'conformance', lockMs: 1_000, batch: 100 };
 
-const id = (): string => randomBytes(32).toString('base64url');
-
-function request(now: number, partial: Partial<CommitRequest> = {}): CommitRequest {
-  return {
-    now, key: null, newKey: id(), newHandle: id(), login: null, logout: false, maxBytes: 8192, backend: null,
-    ops: { set: new Map([[attributeField('', 'seed'), '1']]), unset: [], incr: new Map() }, ...TIMEOUTS, ...partial,
-  };
-}
-
-function ok(result: CommitResult): Extract<CommitResult, { ok: true }> {
-  assert.ok(result.ok, `commit refused: ${JSON.stringify(result)}`);
-  return result;
-}
+/** A new session holding `seed: 1`, changed by `partial`. */
+const seeded = (now: number, partial: Partial<CommitRequest> = {}): CommitRequest => request(now, { ops: ops({ set: { seed: 1 } }), ...partial });
 
 /** Counter changes between two readings, only the ones that moved. */
 function moved(before: SessionCounters, after: SessionCounters): Partial<SessionCounters> {
@@ -49,11 +35,11 @@ export function runLifecycleConformance(name: string, makeStore: () => Promise<S
       await t.close();
     });
 
-    const sessionKeys = async (): Promise<string[]> => (await t.storedKeys()).filter((k) => !k.startsWith('c:') && !k.startsWith('l:'));
+    const sessionKeys = (): Promise<string[]> => sessionStateKeys(t);
     const counters = async (now = t0): Promise<SessionCounters> => (await store.stats(now)).counters;
 
     async function loggedIn(now: number, principal: string, partial: Partial<CommitRequest> = {}) {
-      return ok(await store.commit(request(now, { login: { principal, maxPerPrincipal: 0, onLimit: 'evict-oldest' }, ...partial })));
+      return ok(await store.commit(seeded(now, { login: { principal, maxPerPrincipal: 0, onLimit: 'evict-oldest' }, ...partial })));
     }
 
     it('sweeps an idle-expired session: counted once as idle, no index entry left', async () => {
@@ -124,16 +110,16 @@ export function runLifecycleConformance(name: string, makeStore: () => Promise<S
       const first = await loggedIn(t0, 'amir');
       assert.equal(first.duplicateLogin, false);
       const limit = (onLimit: 'evict-oldest' | 'reject-new') => ({ login: { principal: 'amir', maxPerPrincipal: 1, onLimit } });
-      const second = ok(await store.commit(request(t0 + 1, limit('evict-oldest'))));
+      const second = ok(await store.commit(seeded(t0 + 1, limit('evict-oldest'))));
       assert.equal(second.duplicateLogin, true);
       assert.deepEqual(second.evicted, [first.handle]);
-      const refused = await store.commit(request(t0 + 2, limit('reject-new')));
+      const refused = await store.commit(seeded(t0 + 2, limit('reject-new')));
       assert.equal(refused.ok, false);
       // Logging in again from the principal's own session is not a duplicate.
-      assert.equal(ok(await store.commit(request(t0 + 3, { key: second.key, ...limit('reject-new') }))).duplicateLogin, false);
+      assert.equal(ok(await store.commit(seeded(t0 + 3, { key: second.key, ...limit('reject-new') }))).duplicateLogin, false);
       const unlimited = await loggedIn(t0 + 4, 'amir');
       assert.equal(unlimited.duplicateLogin, true);
-      ok(await store.commit(request(t0 + 5, { key: unlimited.key, logout: true })));
+      ok(await store.commit(seeded(t0 + 5, { key: unlimited.key, logout: true })));
       assert.deepEqual(moved(before, await counters()), {
         created: 3, logins: 4, duplicateLogins: 3, loginRejected: 1, destroyedEvicted: 1, destroyedLogout: 1,
       });
