@@ -10,7 +10,7 @@ import { handleDemoRequest, type DemoContext } from './demo/routes.js';
 import { DemoWebSockets } from './demo/websocket.js';
 
 /**
- * The demo backend (DESIGN §9): a small stateless app on node:http. It reads the session only from the signed
+ * The demo backend (docs/architecture.md §9): a small stateless app on node:http. It reads the session only from the signed
  * `X-Session` request header and changes it only through `X-Session-*` response headers, so any instance can be
  * drained and restarted without losing anyone's session.
  *

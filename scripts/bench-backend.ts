@@ -52,7 +52,7 @@ export function handleBenchRequest(req: IncomingMessage, res: ServerResponse): v
 export function startBenchBackend(port = 0): Promise<{ server: Server; port: number }> {
   // An 8 KiB session arrives as a JWT of ~11 KiB in X-Session: above Node's 16 KiB default once cookies are added.
   const server = createServer({ maxHeaderSize: 64 * 1024, keepAliveTimeout: 65_000 }, handleBenchRequest);
-  // Idle pooled sockets of the proxies must not be cut under them mid-run (see DESIGN §6 on pool idle timeouts).
+  // Idle pooled sockets of the proxies must not be cut under them mid-run (see docs/architecture.md §6 on pool idle timeouts).
   server.headersTimeout = 66_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { verifySessionHeader, type SessionClaims } from '../../gateway/session/header-jwt.js';
 
 /**
- * The demo app's whole view of the session protocol (DESIGN §3, contract): it reads the session only from the
+ * The demo app's whole view of the session protocol (docs/architecture.md §3, contract): it reads the session only from the
  * signed `X-Session` request header and changes it only through `X-Session-*` response headers.
  */
 

@@ -27,7 +27,7 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * The admin listener (DESIGN §8), separate from the proxy listeners. Bearer ADMIN_TOKEN on every route except the
+ * The admin listener (docs/architecture.md §8), separate from the proxy listeners. Bearer ADMIN_TOKEN on every route except the
  * public ones (the dashboard page, /healthz) when a token is set; a listener that is not on loopback refuses to start
  * without one. Errors are JSON `{error:{code,message}}` with the error's status.
  */

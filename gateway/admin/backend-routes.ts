@@ -6,7 +6,7 @@ import { backendsReport } from './backend-views.js';
 import type { AdminRequest, RouteTable } from './route-table.js';
 
 /**
- * GET /api/backends, POST /api/backends/{name}/drain | ready | maint (DESIGN §8). State changes go through the
+ * GET /api/backends, POST /api/backends/{name}/drain | ready | maint (docs/architecture.md §8). State changes go through the
  * shared store (every gateway applies them within one sync interval). Refused with 409: taking out the last serving
  * backend of an upstream, making a `down` backend READY.
  */
@@ -42,7 +42,7 @@ function backendsOf(gateway: Gateway, name: string): Backend[] {
   return found;
 }
 
-/** DESIGN §7: never take a backend out when that would leave an upstream with none serving. */
+/** docs/architecture.md §7: never take a backend out when that would leave an upstream with none serving. */
 function refuseLastServing(gateway: Gateway, backends: Backend[]): void {
   for (const backend of backends) {
     const upstream = gateway.pool.upstream(backend.upstream);

@@ -25,7 +25,7 @@ export const upstreamFailuresTotal = new Counter({
 
 export const retriesTotal = new Counter({
   name: 'session_gateway_retries_total',
-  help: 'Requests retried on another backend (only when safe, DESIGN §6).',
+  help: 'Requests retried on another backend (only when safe, docs/architecture.md §6).',
   registers: [metricsRegistry],
 });
 

@@ -5,7 +5,7 @@ import type { RouteTable } from './route-table.js';
 const MAX_TTL_MS = 10 * 60_000;
 
 /**
- * The rollout lock (DESIGN §7: one rollout at a time), kept in the shared store with a TTL and an owner token, so
+ * The rollout lock (docs/architecture.md §7: one rollout at a time), kept in the shared store with a TTL and an owner token, so
  * two `rolling-restart` runs are refused whichever gateway each talks to. A crashed rollout's lock expires.
  *   POST /api/rollout/lock {owner, ttlMs}   → 200 | 409 SG_ROLLOUT_LOCKED {holder}
  *   POST /api/rollout/lock/renew {owner, ttlMs} → 200 | 409 SG_ROLLOUT_LOCK_LOST

@@ -41,7 +41,7 @@ const destroyed = (c: SessionCounters): number => c.destroyedLogout + c.destroye
 const expired = (c: SessionCounters): number => c.expiredIdle + c.expiredAbsolute + c.expiredLapsed;
 
 /**
- * Force logout and session numbers (DESIGN §4, §8): the store is what changes, so a kill ends the session on every
+ * Force logout and session numbers (docs/architecture.md §4, §8): the store is what changes, so a kill ends the session on every
  * gateway that shares it. `GET /api/sessions?principal=P`, `DELETE /api/sessions?principal=P`,
  * `DELETE /api/sessions/{sid}`, `GET /api/sessions/stats`.
  */

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AdminClient, resolveAdminUrl } from './admin-client.js';
 
-/** Options every command that talks to a gateway takes (DESIGN §8). */
+/** Options every command that talks to a gateway takes (docs/architecture.md §8). */
 export const ADMIN_OPTIONS = {
   admin: { type: 'string' },
   token: { type: 'string' },

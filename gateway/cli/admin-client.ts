@@ -16,7 +16,7 @@ export interface AdminClientOptions {
   timeoutMs?: number;
 }
 
-/** Where the CLI finds the admin API: --admin, then ADMIN_LISTEN, then the default (DESIGN §8). */
+/** Where the CLI finds the admin API: --admin, then ADMIN_LISTEN, then the default (docs/architecture.md §8). */
 export function resolveAdminUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   if (flag) return flag.includes('://') ? flag.replace(/\/+$/, '') : `http://${flag}`;
   const listen = env.ADMIN_LISTEN?.trim();

@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { commands, usage } from './commands.js';
 
-/** `session-gateway <command> [options]` — the package bin (DESIGN §8). */
+/** `session-gateway <command> [options]` — the package bin (docs/architecture.md §8). */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {

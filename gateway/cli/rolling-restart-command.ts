@@ -13,7 +13,7 @@ const USAGE = `usage: session-gateway rolling-restart --exec CMD [--drain-timeou
 exit: 0 done · 1 aborted (see the reason) · 2 usage · 3 admin API unreachable · 4 refused (nothing changed)
 `;
 
-/** `rolling-restart` (DESIGN §7): the CLI drives the rollout through the admin API; see rollout/orchestrator.ts. */
+/** `rolling-restart` (docs/architecture.md §7): the CLI drives the rollout through the admin API; see rollout/orchestrator.ts. */
 export const rollingRestartCommand: CliCommand = {
   summary: 'rolling-restart --exec CMD: drain, restart and readmit every backend, one at a time',
   async run(args) {

@@ -12,7 +12,7 @@ const USAGE = `usage: session-gateway sessions list --principal P [--admin URL] 
 exit: 0 done · 1 refused or failed (e.g. SG_SESSION_NOT_FOUND) · 2 usage · 3 admin API unreachable
 `;
 
-/** `sessions list | kill | stats` (DESIGN §8): force logout and session numbers through the admin API. */
+/** `sessions list | kill | stats` (docs/architecture.md §8): force logout and session numbers through the admin API. */
 export const sessionsCommand: CliCommand = {
   summary: 'sessions list --principal P | kill --principal P | --sid SID | stats: force logout',
   async run(args) {

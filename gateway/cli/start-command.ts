@@ -34,7 +34,7 @@ export const startCommand: CliCommand = {
       log.warn({ event: 'config.secret_generated', secret: true }, 'SESSION_SECRET is not set: using a random secret for this process; sessions end when it restarts and other gateways cannot read them');
     }
     const store = await createSessionStore({ redisUrl: env.redisUrl, log });
-    // One line that says which store runs (DESIGN §5): an operator must never wonder whether sessions are shared.
+    // One line that says which store runs (docs/architecture.md §5): an operator must never wonder whether sessions are shared.
     log.info({ event: 'store.ready', kind: store.kind, ...(env.redisUrl ? { redis: redactRedisUrl(env.redisUrl) } : {}) }, store.kind === 'memory'
       ? 'session store: embedded (in memory, this process only; lost on restart) — set REDIS_URL to share sessions between gateways'
       : `session store: redis at ${redactRedisUrl(env.redisUrl ?? '')}`);

@@ -7,7 +7,7 @@ import { parseCount, parseSize, parseTimeMs } from './units.js';
  * Gateway-only settings written as nginx variables (`set $session_idle_timeout 30m;`), so the file stays valid for
  * `nginx -t`. `$session_*` apply in `server` and `location` (a location starts from its server's values);
  * `$health_check_*` and `$slow_start` apply in `server` only, to every upstream that server's locations proxy to —
- * nginx has no `set` inside `upstream`. The names are contract (DESIGN §5).
+ * nginx has no `set` inside `upstream`. The names are contract (docs/architecture.md §5).
  */
 
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

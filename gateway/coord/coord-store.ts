@@ -1,7 +1,7 @@
 import type { AdminState, HealthState } from '../pool/backend.js';
 
 /**
- * Shared admin state and heartbeats (DESIGN §6–§7): what every gateway in front of the same backends must agree on.
+ * Shared admin state and heartbeats (docs/architecture.md §6–§7): what every gateway in front of the same backends must agree on.
  * Two implementations: memory-coord.ts (the embedded store: one gateway) and redis-coord.ts (REDIS_URL: every
  * gateway). On the wire (Redis) the format is versioned by the key prefix (`sg:v1:coord:`).
  */

@@ -9,7 +9,7 @@ export interface CoordSyncOptions {
   store: CoordStore;
   pool: UpstreamPool;
   log: Logger;
-  /** Re-read the shared state and publish a heartbeat this often (DESIGN §7: 1–2 s). */
+  /** Re-read the shared state and publish a heartbeat this often (docs/architecture.md §7: 1–2 s). */
   syncIntervalMs?: number;
   /** A heartbeat not renewed within this long drops its gateway out of every count. */
   heartbeatTtlMs?: number;

@@ -4,7 +4,7 @@ import { HealthRecord } from './health-record.js';
 import { PassiveFailures } from './passive-failures.js';
 import { slowStartWeight } from './slow-start.js';
 
-/** Admin state, shared by every gateway through the store (DESIGN §6). */
+/** Admin state, shared by every gateway through the store (docs/architecture.md §6). */
 export type AdminState = 'READY' | 'DRAINING' | 'MAINT';
 /** Health as this gateway sees it. */
 export type HealthState = 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY';

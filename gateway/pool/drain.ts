@@ -11,7 +11,7 @@ export interface DrainOptions {
 export const CLOSE_SERVICE_RESTART = 1012;
 
 /**
- * The local side of a drain (DESIGN §6), run by every gateway when a backend leaves READY. New requests already
+ * The local side of a drain (docs/architecture.md §6), run by every gateway when a backend leaves READY. New requests already
  * avoid it (isServing); here: a fresh connection pool so the old one finishes its in-flight requests and closes its
  * idle sockets, WebSocket tunnels told to close with 1012, SSE streams ended after a grace period. The drain is
  * DRAINED when every gateway's heartbeat shows no in-flight request and no long-lived stream for the backend.

@@ -12,7 +12,7 @@ export interface HealthCheckerOptions {
 }
 
 /**
- * Active health checks (DESIGN §6): `GET <path>` on every backend every `intervalMs` with `timeoutMs`, rise/fall
+ * Active health checks (docs/architecture.md §6): `GET <path>` on every backend every `intervalMs` with `timeoutMs`, rise/fall
  * counts per backend (health-record.ts). Backends in MAINT are checked too: a rollout waits for a restarted backend
  * to pass `rise` checks before it is READY again. Only a 2xx answer counts as healthy.
  */

@@ -8,7 +8,7 @@ export interface CheckResult {
 }
 
 /**
- * Active health of one backend as rise/fall counts (DESIGN §6). UNKNOWN until the first check completes; the first
+ * Active health of one backend as rise/fall counts (docs/architecture.md §6). UNKNOWN until the first check completes; the first
  * result decides at once (a gateway that starts next to a dead backend must not route to it for `fall` intervals);
  * after that it takes `rise` successes in a row to become HEALTHY and `fall` failures in a row to become UNHEALTHY.
  * `checkSeq` counts completed checks, so an observer (the rollout) can ask for `rise` fresh successes without

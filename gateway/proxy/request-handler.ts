@@ -21,7 +21,7 @@ import { requestsTotal, retriesTotal, statusClass, upstreamFailuresTotal } from 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /**
  * A request body up to this size (declared by Content-Length) is read before forwarding, so the request can be
- * replayed on another backend when the first attempt fails safely (DESIGN §6). Larger ones stream and are retried
+ * replayed on another backend when the first attempt fails safely (docs/architecture.md §6). Larger ones stream and are retried
  * only when nothing of them was sent.
  */
 const RETRY_BUFFER_BYTES = 64 * 1024;
@@ -46,7 +46,7 @@ export interface PreparedRequest {
 }
 
 /**
- * The request path of one server block (DESIGN §2): strip client X-Session*, load the session, pick a backend,
+ * The request path of one server block (docs/architecture.md §2): strip client X-Session*, load the session, pick a backend,
  * forward with streaming bodies, apply the write-back before the response head goes out, stream the response.
  */
 export class RequestHandler {
@@ -220,7 +220,7 @@ export class RequestHandler {
         upstreamFailuresTotal.inc({ backend: backend.name });
         const ejected = upstream?.recordFailure(backend) ?? false;
         if (ejected) this.#log.warn({ event: 'backend.ejected', backend: backend.name, forMs: backend.passive.failTimeoutMs }, `backend ${backend.name} ejected after ${backend.passive.maxFails} failure(s)`);
-        // Safe retry (DESIGN §6): nothing of the request reached the backend (any method), or an idempotent request
+        // Safe retry (docs/architecture.md §6): nothing of the request reached the backend (any method), or an idempotent request
         // failed before any response byte. Nothing has gone to the client yet here. A streamed body that was
         // (partly) consumed cannot be sent again: only a buffered one (or none) is replayed.
         const replayable = !hasBody || Buffer.isBuffer(body);

@@ -40,7 +40,7 @@ export interface RolloutResult {
 }
 
 /**
- * The rolling restart (DESIGN §7), run by the CLI against one gateway's admin API; the admin state and the lock are
+ * The rolling restart (docs/architecture.md §7), run by the CLI against one gateway's admin API; the admin state and the lock are
  * in the shared store, so every gateway follows and a second rollout anywhere is refused. For each backend in turn:
  * check safety → drain → wait DRAINED over every live gateway (or the drain timeout: forced, reported) → MAINT →
  * restart command → wait for `rise` fresh successful checks on every gateway within the ready timeout → READY

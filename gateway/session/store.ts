@@ -111,7 +111,7 @@ export interface SweepOptions {
 export type SweepResult = { swept: false } | { swept: true; expired: ExpiredSession[]; more: boolean };
 
 /**
- * Event counters (DESIGN §4, the numbers KHAN users watched). In Redis they are global over every gateway sharing it;
+ * Event counters (docs/architecture.md §4, the numbers KHAN users watched). In Redis they are global over every gateway sharing it;
  * the memory store counts for its process.
  */
 export interface SessionCounters {

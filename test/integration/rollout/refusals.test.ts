@@ -10,7 +10,7 @@ interface Status {
   backends: Array<{ name: string; state: string; health: string; cluster: { healthy: boolean } }>;
 }
 
-/** Refusals of DESIGN §7, with two gateways sharing one Redis (the lock and the states are shared). */
+/** Refusals of docs/architecture.md §7, with two gateways sharing one Redis (the lock and the states are shared). */
 describe('rollout refusals (two gateways, one Redis)', () => {
   let fleet: Fleet;
 
