@@ -3,15 +3,30 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * The hydrated `X-Session` request header (contract): a compact JWS, HS256, verifiable by any JWT library.
  * Claims: sid (non-secret handle), sub (principal, when logged in), iat, exp (60 s), data (attributes of the
- * location's scope), v (format version). Signed by hand with node:crypto: it is on the hot path, and HS256 is three
- * base64url parts and one HMAC.
+ * location's scope), v (format version), and since v2 the session's lifetime (ct, la, idle, end: what HttpSession,
+ * express-session's `cookie` and Django's expiry API report). Signed by hand with node:crypto: it is on the hot path,
+ * and HS256 is three base64url parts and one HMAC. Versions only add claims: every v1 claim keeps its meaning.
  */
 
 export const HEADER_TOKEN_TTL_SECONDS = 60;
 const JOSE_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 
-export interface SessionClaims {
-  v: 1;
+export const HEADER_FORMAT_VERSION = 2;
+
+/** The session's lifetime as the v2 claims carry it (times in ms since the epoch, the idle timeout in seconds). */
+export interface SessionLifetime {
+  /** Created at. */
+  ct: number;
+  /** Last access recorded before this request (refreshed at most every min(idle/10, 60 s)). */
+  la: number;
+  /** Idle timeout in seconds (`$session_idle_timeout` of the location). */
+  idle: number;
+  /** Absolute end: created + `$session_absolute_timeout`. */
+  end: number;
+}
+
+export interface SessionClaims extends SessionLifetime {
+  v: number;
   sid: string;
   sub?: string;
   iat: number;
@@ -23,7 +38,10 @@ export interface SessionClaims {
 
 export function signSessionHeader(claims: Omit<SessionClaims, 'v' | 'iat' | 'exp'>, key: Buffer, nowMs: number): string {
   const iat = Math.floor(nowMs / 1000);
-  const payload: SessionClaims = { v: 1, sid: claims.sid, iat, exp: iat + HEADER_TOKEN_TTL_SECONDS, data: claims.data };
+  const payload: SessionClaims = {
+    v: HEADER_FORMAT_VERSION, sid: claims.sid, iat, exp: iat + HEADER_TOKEN_TTL_SECONDS, data: claims.data,
+    ct: claims.ct, la: claims.la, idle: claims.idle, end: claims.end,
+  };
   if (claims.sub !== undefined) payload.sub = claims.sub;
   if (claims.status !== undefined) payload.status = claims.status;
   const signingInput = `${JOSE_HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;

@@ -117,7 +117,15 @@ export class SessionService {
     const session = rs.session;
     if (!session) return null;
     return signSessionHeader(
-      { sid: session.handle, ...(session.principal !== null ? { sub: session.principal } : {}), data: attributesOf(session, settings.scope) },
+      {
+        sid: session.handle,
+        ...(session.principal !== null ? { sub: session.principal } : {}),
+        data: attributesOf(session, settings.scope),
+        ct: session.createdAt,
+        la: session.lastAccessAt,
+        idle: Math.floor(settings.idleTimeoutMs / 1000),
+        end: session.createdAt + settings.absoluteTimeoutMs,
+      },
       this.#headerKey,
       this.#clock(),
     );

@@ -11,8 +11,10 @@ const SESSION_SECRET = 'test-session-secret-0123456789abcdef';
 const env = { SESSION_SECRET };
 const key = deriveHeaderKey(env)!;
 
+const LIFETIME = { ct: Date.now(), la: Date.now(), idle: 1800, end: Date.now() + 86_400_000 };
+
 function mint(claims: { sub?: string; data?: Record<string, unknown>; status?: string }, signingKey = key): string {
-  return signSessionHeader({ sid: 'sid-test-1', data: claims.data ?? {}, ...(claims.sub ? { sub: claims.sub } : {}), ...(claims.status ? { status: claims.status } : {}) }, signingKey, Date.now());
+  return signSessionHeader({ sid: 'sid-test-1', data: claims.data ?? {}, ...LIFETIME, ...(claims.sub ? { sub: claims.sub } : {}), ...(claims.status ? { status: claims.status } : {}) }, signingKey, Date.now());
 }
 
 function decodeUpdate(value: string | string[] | undefined): unknown {
@@ -59,7 +61,7 @@ describe('demo backend (real process)', () => {
   });
 
   it('an expired header is ignored', async () => {
-    const old = signSessionHeader({ sid: 's', sub: 'alice', data: {} }, key, Date.now() - 10 * 60_000);
+    const old = signSessionHeader({ sid: 's', sub: 'alice', data: {}, ...LIFETIME }, key, Date.now() - 10 * 60_000);
     assert.equal(json(await httpRequest(`${app.url}/api/whoami`, { headers: { 'X-Session': old } })).principal, null);
   });
 

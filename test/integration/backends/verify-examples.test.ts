@@ -15,7 +15,7 @@ const examples = join(findRepoRoot(dirname(fileURLToPath(import.meta.url))), 'ex
 const SESSION_SECRET = 'first-secret-0123456789abcdef,older-secret-0123456789abcdef';
 const env = { PATH: process.env.PATH, HOME: process.env.HOME, SESSION_SECRET };
 const key = deriveHeaderKey(env)!;
-const claims = { sid: 'sid-42', sub: 'zoë', data: { counter: 3, draft: 'héllo 世界', nested: { a: [1, 2] } } };
+const claims = { sid: 'sid-42', sub: 'zoë', data: { counter: 3, draft: 'héllo 世界', nested: { a: [1, 2] } }, ct: 1_700_000_000_000, la: 1_700_000_060_000, idle: 1800, end: 1_700_086_400_000 };
 
 function onPath(command: string): boolean {
   return spawnSync(command, ['-version'], { stdio: 'ignore' }).error === undefined;

@@ -15,8 +15,9 @@ const OTHER_KEY = Buffer.from('another-key-0123456789abcdef-012345');
 const NOW_MS = 1_700_000_000_000;
 const NOW_S = NOW_MS / 1000;
 
-const loggedIn = { sid: 'handle-abc', sub: 'alice', data: { cart: [1, 2], theme: 'dark', name: 'Zoë' } };
-const anonymous = { sid: 'handle-xyz', data: { visits: 3 } };
+const LIFETIME = { ct: NOW_MS - 120_000, la: NOW_MS - 5_000, idle: 1800, end: NOW_MS - 120_000 + 86_400_000 };
+const loggedIn = { sid: 'handle-abc', sub: 'alice', data: { cart: [1, 2], theme: 'dark', name: 'Zoë' }, ...LIFETIME };
+const anonymous = { sid: 'handle-xyz', data: { visits: 3 }, ...LIFETIME };
 
 function b64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -47,9 +48,9 @@ describe('signSessionHeader', () => {
     assert.deepEqual(decodeProtectedHeader(token), { alg: 'HS256', typ: 'JWT' });
   });
 
-  it('carries exactly the claims v, sid, sub, iat, exp and data', () => {
+  it('carries exactly the claims v (2), sid, sub, iat, exp, data and the lifetime ct, la, idle, end', () => {
     const claims = verifySessionHeader(signSessionHeader(loggedIn, KEY, NOW_MS), KEY, NOW_MS);
-    assert.deepEqual(claims, { v: 1, sid: 'handle-abc', sub: 'alice', iat: NOW_S, exp: NOW_S + 60, data: loggedIn.data });
+    assert.deepEqual(claims, { v: 2, sid: 'handle-abc', sub: 'alice', iat: NOW_S, exp: NOW_S + 60, data: loggedIn.data, ...LIFETIME });
   });
 
   it('expires 60 seconds after iat, with iat in whole seconds', () => {
