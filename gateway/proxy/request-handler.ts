@@ -255,6 +255,7 @@ export class RequestHandler {
           const outcome = await this.#sessions.applyWriteBack(session, writeBack, location.session, backend.name, prepared.secure);
           if (outcome.setCookie) setCookies = [outcome.setCookie];
           if (outcome.result) this.#logCommit(outcome.result, writeBack.login, requestId, backend.name);
+          if (outcome.ended) this.#log.info({ event: 'session.destroyed', reason: 'logout', sid: outcome.ended, requestId, backend: backend.name }, 'session destroyed, a new one started');
         } else if (session.stale) {
           // The cookie names a session that is gone: tell the browser to drop it.
           setCookies = [this.#sessions.expiredCookie(location.session, prepared.secure)];

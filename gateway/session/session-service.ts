@@ -37,7 +37,11 @@ export interface CommitOutcome {
   /** Set-Cookie value to send, if the cookie changes (new session, rotation, logout). */
   setCookie: string | null;
   result: Extract<CommitResult, { ok: true }> | null;
+  /** Handle of the session a Logout + Update ended (the result is then the new session). */
+  ended?: string;
 }
+
+const NO_OPS = Object.freeze({ set: new Map<string, string>(), unset: [] as string[], incr: new Map<string, number>() });
 
 /**
  * Session work of the request path: read the cookie, load-and-touch in one round trip, sign the X-Session header,
@@ -136,6 +140,7 @@ export class SessionService {
    * StoreUnavailableError (503); on any throw the stored session is as it was.
    */
   async applyWriteBack(rs: RequestSession, writeBack: WriteBack, settings: SessionSettings, backend: string | null, secure: boolean): Promise<CommitOutcome> {
+    if (writeBack.logout && (writeBack.ops.set.size > 0 || writeBack.ops.incr.size > 0)) return this.#startOver(rs, writeBack, settings, backend, secure);
     if (writeBack.logout && !rs.session) {
       return { setCookie: rs.cookieValid ? this.expiredCookie(settings, secure) : null, result: null };
     }
@@ -175,6 +180,19 @@ export class SessionService {
     if (result.destroyed) return { setCookie: this.expiredCookie(settings, secure), result };
     const setCookie = result.key === newKey ? this.cookie(minted.value, settings, secure) : null;
     return { setCookie, result };
+  }
+
+  /**
+   * Logout + an Update that sets something: end the session and start a new anonymous one that holds only the update's attributes (new
+   * cookie, new sid) — what HttpSession.invalidate() followed by getSession(true), or Django's flush(), means. The new
+   * session is made first, so a refusal or a store failure leaves the old one as it was; if ending the old one then
+   * fails, the client gets the 503 and keeps its old cookie (the new session is never handed out and times out).
+   */
+  async #startOver(rs: RequestSession, writeBack: WriteBack, settings: SessionSettings, backend: string | null, secure: boolean): Promise<CommitOutcome> {
+    const fresh = await this.applyWriteBack(NO_SESSION, { ops: writeBack.ops, login: null, logout: false }, settings, backend, secure);
+    if (!rs.session) return fresh;
+    const ended = await this.applyWriteBack(rs, { ops: NO_OPS, login: null, logout: true }, settings, backend, secure);
+    return ended.result?.destroyed ? { ...fresh, ended: ended.result.handle } : fresh;
   }
 
   cookie(value: string, settings: SessionSettings, secureConnection: boolean): string {
