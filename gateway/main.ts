@@ -11,7 +11,7 @@ import { HealthChecker } from './pool/health-checker.js';
 import { UpstreamPool } from './pool/upstream-pool.js';
 import { writeSocketError } from './proxy/error-response.js';
 import { RequestHandler } from './proxy/request-handler.js';
-import { selectServer } from './proxy/router.js';
+import { VirtualHosts } from './proxy/virtual-hosts.js';
 import { UpgradeHandler } from './proxy/upgrade.js';
 import { SessionService } from './session/session-service.js';
 import { ExpirySweeper } from './session/expiry-sweeper.js';
@@ -36,7 +36,7 @@ interface Listener {
   host: string;
   port: number;
   server: Server;
-  handlers: Array<{ settings: ServerSettings; handler: RequestHandler; upgrades: UpgradeHandler }>;
+  handlers: VirtualHosts<{ settings: ServerSettings; handler: RequestHandler; upgrades: UpgradeHandler }>;
 }
 
 /**
@@ -73,12 +73,12 @@ export class Gateway {
         const key = `${listen.host}:${listen.port}`;
         let listener = byAddress.get(key);
         if (!listener) {
-          listener = { key, host: listen.host, port: listen.port, server: this.#createServer(() => listener!, serverSettings.clientHeaderTimeoutMs), handlers: [] };
+          listener = { key, host: listen.host, port: listen.port, server: this.#createServer(() => listener!, serverSettings.clientHeaderTimeoutMs), handlers: new VirtualHosts(this.log) };
           byAddress.set(key, listener);
           this.#listeners.push(listener);
         }
         const handler = new RequestHandler({ settings: serverSettings, pool: this.pool, sessions: this.sessions, log: this.log });
-        listener.handlers.push({ settings: serverSettings, handler, upgrades: new UpgradeHandler(handler) });
+        listener.handlers.add({ settings: serverSettings, handler, upgrades: new UpgradeHandler(handler) });
       }
     }
   }
@@ -93,8 +93,8 @@ export class Gateway {
       headersTimeout: headerTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, headerTimeoutMs),
     });
-    server.on('request', (req, res) => selectServer(listener().handlers, req.headers.host).handler.handle(req, res));
-    server.on('upgrade', (req, socket, head) => selectServer(listener().handlers, req.headers.host).upgrades.handle(req, socket, head));
+    server.on('request', (req, res) => listener().handlers.request(req, res));
+    server.on('upgrade', (req, socket, head) => listener().handlers.upgrade(req, socket, head));
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
@@ -162,7 +162,7 @@ export class Gateway {
     while (this.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const socket of this.#sockets) socket.destroy();
     await closed;
-    for (const l of this.#listeners) for (const h of l.handlers) h.upgrades.close();
+    for (const l of this.#listeners) for (const h of l.handlers.hosts) h.upgrades.close();
     await this.coord.stop();
     await this.coord.store.close();
     await this.health.stop();

@@ -14,6 +14,8 @@ import { RequestBody } from './request-body.js';
 import { sendGatewayError } from './error-response.js';
 import { buildForwardHeaders } from './forward-headers.js';
 import { acceptableRequestId, connectionTokensOf, isHopByHop, isSessionHeader, type ForwardContext } from './headers.js';
+import { requestHeadOf } from './request-head.js';
+import { forwardedTarget } from './request-uri.js';
 import { LocationRouter } from './router.js';
 import { failedBeforeRequestSent, toUpstreamError } from './upstream-errors.js';
 import { requestsTotal, retriesTotal, statusClass, upstreamFailuresTotal } from '../admin/metrics.js';
@@ -76,8 +78,9 @@ export class RequestHandler {
     return this.#pool;
   }
 
-  location(url: string): LocationSettings | null {
-    return this.#router.match(url);
+  /** The location of a request, chosen on its normalised `$uri` (request-uri.ts). Throws ClientRequestError (400). */
+  location(req: IncomingMessage): LocationSettings | null {
+    return this.#router.match(requestHeadOf(req).uri.uri);
   }
 
   /** Everything up to the choice of backend: shared by plain requests and WebSocket upgrades. */
@@ -97,7 +100,8 @@ export class RequestHandler {
     const ctx: ForwardContext = {
       remoteAddress: req.socket.remoteAddress ?? '',
       scheme: secure ? 'https' : 'http',
-      host: (req.headers.host ?? '').replace(/:\d+$/, ''),
+      // $host: the validated host of the request line or Host header, else the server's first name (nginx).
+      host: requestHeadOf(req).host || (this.settings.serverNames[0] ?? ''),
       requestId,
       proxyHost: proxy.upstream,
       requestUri: req.url ?? '/',
@@ -106,7 +110,7 @@ export class RequestHandler {
     const token = this.#sessions.hydrate(session, sessionSettings);
     if (token !== null) headers['x-session'] = token;
     if (session.evicted) headers['x-session-status'] = 'evicted';
-    const path = proxy.uriPrefix === null ? (req.url ?? '/') : rewritePath(req.url ?? '/', location.path, proxy.uriPrefix);
+    const path = forwardedTarget(requestHeadOf(req).uri, location.path, proxy.uriPrefix);
     return { requestId, location, session, headers, path, secure };
   }
 
@@ -119,7 +123,15 @@ export class RequestHandler {
   };
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const location = this.#router.match(req.url ?? '/');
+    let location: LocationSettings | null;
+    try {
+      location = this.location(req);
+    } catch (err) {
+      if (!(err instanceof ClientRequestError)) throw err;
+      res.setHeader('connection', 'close');
+      this.#refuse(req, res, err);
+      return;
+    }
     if (!location || !location.proxy) {
       sendGatewayError(res, 404, 'SG_NO_LOCATION', 'no location matches this path');
       return;
@@ -308,12 +320,6 @@ export class RequestHandler {
     if (result.destroyed) this.#log.info({ event: 'session.destroyed', reason: 'logout', sid: result.handle, requestId, backend }, 'session destroyed');
     for (const sid of result.evicted) this.#log.info({ event: 'session.destroyed', reason: 'evicted', sid, principal: result.principal, requestId }, 'older session ended by the duplicate-login policy');
   }
-}
-
-/** nginx: `proxy_pass http://up/prefix/;` replaces the matched location prefix with the URI part. */
-export function rewritePath(url: string, locationPath: string, uriPrefix: string): string {
-  if (url.startsWith(locationPath)) return uriPrefix + url.slice(locationPath.length);
-  return url;
 }
 
 function noop(): void {}

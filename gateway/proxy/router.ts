@@ -1,35 +1,29 @@
 import type { LocationSettings, ServerSettings } from '../config/settings.js';
+import { byteString } from './request-uri.js';
 
 /**
  * nginx location selection for the two kinds we support: an `=` exact match wins; otherwise the longest matching
- * prefix. Locations are pre-sorted once, so a request costs one map lookup and a short scan.
+ * prefix. It is given `$uri`, the normalised path (request-uri.ts), never the raw request-target: what a location
+ * guards cannot be reached around it with `..`, `%2e` or `//`. Locations are pre-sorted once, so a request costs one
+ * map lookup and a short scan.
  */
 export class LocationRouter {
   readonly #exact = new Map<string, LocationSettings>();
-  readonly #prefixes: LocationSettings[];
+  readonly #prefixes: Array<{ path: string; location: LocationSettings }>;
 
   constructor(server: ServerSettings) {
-    for (const loc of server.locations) if (loc.match === 'exact') this.#exact.set(loc.path, loc);
-    this.#prefixes = server.locations.filter((l) => l.match === 'prefix').sort((a, b) => b.path.length - a.path.length);
+    for (const loc of server.locations) if (loc.match === 'exact') this.#exact.set(byteString(loc.path), loc);
+    this.#prefixes = server.locations
+      .filter((l) => l.match === 'prefix')
+      .map((l) => ({ path: byteString(l.path), location: l }))
+      .sort((a, b) => b.path.length - a.path.length);
   }
 
-  match(url: string): LocationSettings | null {
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
-    const exact = this.#exact.get(path);
+  /** `uri` is `$uri`: decoded, normalised, without the query, one char per byte (request-uri.ts). */
+  match(uri: string): LocationSettings | null {
+    const exact = this.#exact.get(uri);
     if (exact) return exact;
-    for (const loc of this.#prefixes) if (path.startsWith(loc.path)) return loc;
+    for (const p of this.#prefixes) if (uri.startsWith(p.path)) return p.location;
     return null;
   }
-}
-
-/** The server block a request belongs to, among those sharing a listener: by Host, else the first (nginx default). */
-export function selectServer<T extends { settings: ServerSettings }>(servers: readonly T[], hostHeader: string | undefined): T {
-  if (servers.length > 1 && hostHeader) {
-    const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
-    // Host names are case-insensitive (RFC 9110 §4.2.3); nginx compares server_name the same way.
-    const found = servers.find((s) => s.settings.serverNames.some((name) => name.toLowerCase() === host));
-    if (found) return found;
-  }
-  return servers[0]!;
 }

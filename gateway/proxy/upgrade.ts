@@ -44,7 +44,7 @@ export class UpgradeHandler {
 
   async #handle(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    const location = this.#handler.location(req.url ?? '/');
+    const location = this.#handler.location(req);
     if (!location?.proxy || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
       writeSocketError(socket, 400, 'SG_BAD_REQUEST', 'only WebSocket upgrades are proxied');
       return;

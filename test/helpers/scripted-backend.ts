@@ -8,11 +8,14 @@ import type { AddressInfo } from 'node:net';
 export class ScriptedBackend {
   readonly server: Server;
   readonly received: IncomingMessage['headers'][] = [];
+  /** The request-target of every request received, as it arrived. */
+  readonly targets: string[] = [];
   respond: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end('ok');
 
   constructor() {
     this.server = createServer((req, res) => {
       this.received.push(req.headers);
+      this.targets.push(req.url ?? '');
       req.resume();
       req.on('end', () => this.respond(req, res));
     });
