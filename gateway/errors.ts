@@ -31,6 +31,13 @@ export class StoreUnavailableError extends GatewayError {
   }
 }
 
+/** The embedded store is at its memory bound: no new session is created (the gateway answers 503). */
+export class StoreFullError extends GatewayError {
+  constructor(message: string) {
+    super('SG_STORE_FULL', message, 503);
+  }
+}
+
 /** A backend answered with an `X-Session-*` header the gateway cannot apply: the gateway answers 502. */
 export class WriteBackError extends GatewayError {
   constructor(code: 'SG_WRITEBACK_MALFORMED' | 'SG_WRITEBACK_TOO_LARGE' | 'SG_WRITEBACK_NOT_NUMBER', message: string) {

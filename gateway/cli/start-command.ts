@@ -8,6 +8,7 @@ import { MemoryCoordStore } from '../coord/memory-coord.js';
 import { RedisCoordStore } from '../coord/redis-coord.js';
 import { GatewayError } from '../errors.js';
 import { redactRedisUrl } from '../session/redis-connection.js';
+import { MemorySessionStore } from '../session/memory-store.js';
 import { createSessionStore } from '../session/store-factory.js';
 import type { CliCommand } from './commands.js';
 
@@ -33,10 +34,11 @@ export const startCommand: CliCommand = {
     if (env.sessionSecretGenerated) {
       log.warn({ event: 'config.secret_generated', secret: true }, 'SESSION_SECRET is not set: using a random secret for this process; sessions end when it restarts and other gateways cannot read them');
     }
-    const store = await createSessionStore({ redisUrl: env.redisUrl, log });
+    const store = await createSessionStore({ redisUrl: env.redisUrl, log, memoryLimitBytes: env.sessionMemoryMax });
     // One line that says which store runs (docs/architecture.md §5): an operator must never wonder whether sessions are shared.
-    log.info({ event: 'store.ready', kind: store.kind, ...(env.redisUrl ? { redis: redactRedisUrl(env.redisUrl) } : {}) }, store.kind === 'memory'
-      ? 'session store: embedded (in memory, this process only; lost on restart) — set REDIS_URL to share sessions between gateways'
+    const memoryMax = store instanceof MemorySessionStore ? store.memory.limit : undefined;
+    log.info({ event: 'store.ready', kind: store.kind, ...(env.redisUrl ? { redis: redactRedisUrl(env.redisUrl) } : { memoryMax }) }, store.kind === 'memory'
+      ? `session store: embedded (in memory, this process only, at most ${Math.round((memoryMax ?? 0) / 1048576)} MiB; lost on restart) — set REDIS_URL to share sessions between gateways`
       : `session store: redis at ${redactRedisUrl(env.redisUrl ?? '')}`);
     // Admin state lives next to the sessions: in Redis it is shared by every gateway on the same REDIS_URL.
     const coord = env.redisUrl === null ? new MemoryCoordStore() : await RedisCoordStore.connect(env.redisUrl, log);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { parseSize } from './units.js';
 
 /**
  * Settings that come from the environment (contract): secrets never need to be in the config file.
@@ -19,6 +20,8 @@ export interface EnvSettings {
   logLevel: string;
   /** How often this gateway runs the expired-session sweep (SESSION_SWEEP_INTERVAL_MS, default 5 s). */
   sweepIntervalMs: number;
+  /** SESSION_MEMORY_MAX: heap bytes the embedded store's sessions may hold; null = half the V8 heap limit. */
+  sessionMemoryMax: number | null;
 }
 
 export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:9901';
@@ -75,6 +78,9 @@ export function readEnvSettings(env: NodeJS.ProcessEnv, problems: string[]): Env
   const sweepText = env.SESSION_SWEEP_INTERVAL_MS?.trim();
   const sweepIntervalMs = sweepText ? Number(sweepText) : DEFAULT_SWEEP_INTERVAL_MS;
   if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs <= 0) problems.push(`SESSION_SWEEP_INTERVAL_MS: "${sweepText}" is not a positive whole number of milliseconds`);
+  const memoryText = env.SESSION_MEMORY_MAX?.trim();
+  const sessionMemoryMax = memoryText ? parseSize(memoryText) : null;
+  if (memoryText && !(sessionMemoryMax !== null && sessionMemoryMax > 0)) problems.push(`SESSION_MEMORY_MAX: "${memoryText}" is not a size such as 512m (bytes, or with k, m or g)`);
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   return {
@@ -87,5 +93,6 @@ export function readEnvSettings(env: NodeJS.ProcessEnv, problems: string[]): Env
     adminListen: adminListen ?? { host: '127.0.0.1', port: 9901 },
     logLevel,
     sweepIntervalMs: Number.isInteger(sweepIntervalMs) && sweepIntervalMs > 0 ? sweepIntervalMs : DEFAULT_SWEEP_INTERVAL_MS,
+    sessionMemoryMax: sessionMemoryMax !== null && sessionMemoryMax > 0 ? sessionMemoryMax : null,
   };
 }

@@ -1,3 +1,4 @@
+import { MARKER_BYTES, MemoryBudget, sessionBytes } from './memory-budget.js';
 import { assertAttributeFields, expiryReason, integerOf, sessionDeadline } from './store-rules.js';
 import {
   encodedSize, NO_COUNTERS, SIZE_BUCKETS, type CommitRequest, type CommitResult, type ExpiredSession, type LoadOptions, type LoadResult,
@@ -22,6 +23,8 @@ interface MemorySession {
   deadlineKind: 'idle' | 'absolute';
   backend: string | null;
   fields: Map<string, string>;
+  /** What it holds of the memory budget (memory-budget.ts). */
+  bytes: number;
 }
 
 export interface MemorySessionStoreOptions {
@@ -29,6 +32,8 @@ export interface MemorySessionStoreOptions {
   sweepIntervalMs?: number;
   /** Clock of the sweep timer. */
   clock?: () => number;
+  /** Heap bytes the sessions may hold (default: half the V8 heap limit); new sessions get SG_STORE_FULL past it. */
+  memoryLimitBytes?: number;
 }
 
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
@@ -44,10 +49,12 @@ export class MemorySessionStore implements SessionStore {
   readonly #clock: () => number;
   /** Event counters of this process (the Redis store keeps them in Redis, global over gateways). */
   readonly #counters: SessionCounters = { ...NO_COUNTERS };
+  readonly #budget: MemoryBudget;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(options: MemorySessionStoreOptions = {}) {
     this.#clock = options.clock ?? Date.now;
+    this.#budget = new MemoryBudget(options.memoryLimitBytes);
     const interval = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     if (interval > 0) {
       this.#timer = setInterval(() => this.sweep(this.#clock()), interval);
@@ -61,7 +68,7 @@ export class MemorySessionStore implements SessionStore {
     if (!session) {
       const tombstone = this.#tombstones.get(key);
       if (tombstone === undefined) return { found: false, expired: null };
-      this.#tombstones.delete(key);
+      this.#dropTombstone(key);
       return tombstone > options.now ? { found: false, expired: null, evicted: true } : { found: false, expired: null };
     }
     const expired = expiryReason(session.createdAt, session.lastAccessAt, options.now, options);
@@ -101,6 +108,10 @@ export class MemorySessionStore implements SessionStore {
     }
     const size = encodedSize(fields);
     if (size > request.maxBytes) return { ok: false, code: 'SG_WRITEBACK_TOO_LARGE', size };
+    const bytes = sessionBytes(size, fields.size, request.login?.principal ?? session?.principal ?? null);
+    if (session ? !this.#budget.admitsGrowth(bytes - session.bytes) : !this.#budget.admitsNew(bytes)) {
+      return { ok: false, code: 'SG_STORE_FULL', limit: this.#budget.limit };
+    }
 
     const handle = session?.handle ?? request.newHandle;
     let evictions: MemorySession[] = [];
@@ -127,8 +138,8 @@ export class MemorySessionStore implements SessionStore {
     const created = !session;
     if (!session) {
       if (request.newKey === null) throw new Error('commit: newKey is required to create a session');
-      if (request.key !== null) this.#tombstones.delete(request.key);
-      session = { key: request.newKey, handle, principal: null, createdAt: now, lastAccessAt: now, expiresAt: now, deadlineKind: 'idle', backend: null, fields };
+      if (request.key !== null) this.#dropTombstone(request.key);
+      session = { key: request.newKey, handle, principal: null, createdAt: now, lastAccessAt: now, expiresAt: now, deadlineKind: 'idle', backend: null, fields, bytes: 0 };
       this.#sessions.set(session.key, session);
       this.#keyByHandle.set(handle, session.key);
       this.#counters.created++;
@@ -154,10 +165,12 @@ export class MemorySessionStore implements SessionStore {
       for (const victim of evictions) {
         this.#destroy(victim);
         this.#counters.destroyedEvicted++;
-        this.#tombstones.set(victim.key, victim.expiresAt);
+        this.#setTombstone(victim.key, victim.expiresAt);
       }
     }
     if (request.backend !== null) session.backend = request.backend;
+    this.#budget.add(bytes - session.bytes);
+    session.bytes = bytes;
     this.#touch(session, now, request);
     return {
       ok: true, key: session.key, handle, principal: session.principal, created, destroyed: false, size,
@@ -226,7 +239,7 @@ export class MemorySessionStore implements SessionStore {
       expired.push({ handle: session.handle, principal: session.principal, reason: session.deadlineKind });
     }
     for (const [key, until] of this.#tombstones) {
-      if (until <= now) this.#tombstones.delete(key);
+      if (until <= now) this.#dropTombstone(key);
     }
     return expired;
   }
@@ -234,6 +247,11 @@ export class MemorySessionStore implements SessionStore {
   /** Sessions held (for tests and metrics). */
   get size(): number {
     return this.#sessions.size;
+  }
+
+  /** The memory bound and what the store holds of it, in estimated heap bytes. */
+  get memory(): { limit: number; used: number } {
+    return { limit: this.#budget.limit, used: this.#budget.used };
   }
 
   /** What the store holds, named like the Redis keys (`s:…`, `h:…`, `p:…`, `e:…`): tests check nothing leaks. */
@@ -276,7 +294,18 @@ export class MemorySessionStore implements SessionStore {
     else this.#counters.expiredIdle++;
   }
 
+  #setTombstone(key: string, until: number): void {
+    if (!this.#tombstones.has(key)) this.#budget.add(MARKER_BYTES);
+    this.#tombstones.set(key, until);
+  }
+
+  #dropTombstone(key: string): void {
+    if (this.#tombstones.delete(key)) this.#budget.release(MARKER_BYTES);
+  }
+
   #destroy(session: MemorySession): void {
+    this.#budget.release(session.bytes);
+    session.bytes = 0;
     this.#sessions.delete(session.key);
     this.#keyByHandle.delete(session.handle);
     if (session.principal !== null) this.#unindex(session.principal, session.handle);

@@ -1,6 +1,6 @@
 import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
 import type { SessionSettings } from '../config/settings.js';
-import { LoginRejectedError, StoreUnavailableError, WriteBackError, GatewayError } from '../errors.js';
+import { LoginRejectedError, StoreFullError, StoreUnavailableError, WriteBackError, GatewayError } from '../errors.js';
 import { CookieSigner, newHandle, storageKeyOf } from './cookie.js';
 import { signSessionHeader } from './header-jwt.js';
 import { attributesOf, type CommitResult, type SessionStore, type StoredSession } from './store.js';
@@ -175,6 +175,8 @@ export class SessionService {
           throw new WriteBackError('SG_WRITEBACK_NOT_NUMBER', `"incr" of an attribute whose value is not an integer`);
         case 'SG_LOGIN_REJECTED':
           throw new LoginRejectedError(`the principal already has ${result.live} live session(s), the limit is ${settings.maxPerPrincipal}`);
+        case 'SG_STORE_FULL':
+          throw new StoreFullError(`the embedded session store is full (SESSION_MEMORY_MAX ${result.limit} bytes): no new session until some end`);
       }
     }
     if (result.destroyed) return { setCookie: this.expiredCookie(settings, secure), result };

@@ -10,6 +10,8 @@ export interface SessionStoreOptions {
   log?: Logger;
   /** How long start-up waits for the first Redis connection (default 5 s). */
   readyTimeoutMs?: number;
+  /** The embedded store's memory bound in bytes (SESSION_MEMORY_MAX); default half the V8 heap limit. */
+  memoryLimitBytes?: number | null;
   /** Connection tuning (timeouts, backoff); see redis-connection.ts. */
   connection?: RedisConnectionOptions;
 }
@@ -23,7 +25,7 @@ export async function createSessionStore(options: SessionStoreOptions): Promise<
   const { redisUrl, log } = options;
   if (redisUrl === null) {
     // No timer of its own: the gateway's ExpirySweeper ends expired sessions (and logs each one).
-    return new MemorySessionStore({ sweepIntervalMs: 0 });
+    return new MemorySessionStore({ sweepIntervalMs: 0, ...(options.memoryLimitBytes ? { memoryLimitBytes: options.memoryLimitBytes } : {}) });
   }
   const client = await connectRedis(redisUrl, {
     ...options.connection,

@@ -80,7 +80,9 @@ export type CommitResult =
       duplicateLogin: boolean }
   | { ok: false; code: 'SG_WRITEBACK_TOO_LARGE'; size: number }
   | { ok: false; code: 'SG_WRITEBACK_NOT_NUMBER'; field: string }
-  | { ok: false; code: 'SG_LOGIN_REJECTED'; live: number };
+  | { ok: false; code: 'SG_LOGIN_REJECTED'; live: number }
+  /** The embedded store's memory bound (memory-budget.ts): the session was not created or grown. */
+  | { ok: false; code: 'SG_STORE_FULL'; limit: number };
 
 export interface SessionSummary {
   handle: string;

@@ -198,6 +198,18 @@ describe('readEnvSettings: validation', () => {
     }
   });
 
+  it('reads SESSION_MEMORY_MAX as an nginx size, and refuses anything else', () => {
+    assert.equal(read({}).settings.sessionMemoryMax, null, 'unset: the store derives it from the heap limit');
+    assert.equal(read({ SESSION_MEMORY_MAX: ' 64m ' }).settings.sessionMemoryMax, 64 * 1024 * 1024);
+    assert.equal(read({ SESSION_MEMORY_MAX: '4096' }).settings.sessionMemoryMax, 4096);
+    for (const bad of ['0', '1.5g', '-1m', 'lots']) {
+      const { settings, problems } = read({ SESSION_MEMORY_MAX: bad });
+      assert.equal(problems.length, 1, bad);
+      assert.match(problems[0] ?? '', /^SESSION_MEMORY_MAX: /);
+      assert.equal(settings.sessionMemoryMax, null);
+    }
+  });
+
   it('refuses a SESSION_SWEEP_INTERVAL_MS that is not a positive whole number', () => {
     for (const interval of ['0', '-5', '1.5', 'abc', '5s', 'Infinity']) {
       const problems = problemsOf({ SESSION_SWEEP_INTERVAL_MS: interval });
