@@ -6,18 +6,12 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
 import { checkConfigCommand, loadGatewayConfig } from '../../../gateway/config/load-config.js';
+import { findNginx } from '../../helpers/nginx-process.js';
 import { repoRoot } from '../../helpers/paths.js';
 
 const shipped = join(repoRoot, 'nginx-compat.conf');
 const tmp = mkdtempSync(join(tmpdir(), 'sg-nginx-t-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function findNginx(): string | null {
-  for (const candidate of ['nginx', '/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) {
-    if (spawnSync(candidate, ['-v'], { stdio: 'ignore' }).status === 0) return candidate;
-  }
-  return null;
-}
 
 async function check(file: string): Promise<{ code: number; lines: string[] }> {
   const out = new PassThrough();

@@ -1,0 +1,58 @@
+/**
+ * The differences from nginx the README's "Differences from nginx" section documents, each with what the differential
+ * suite removes from both sides' views before comparing. A case that shows one names it; a case that names one but
+ * shows nothing different fails (the list stays honest both ways).
+ *
+ * Views are plain data: the client's answer and what the backends received, already stripped of what always differs
+ * and is not a behaviour (Date, Server, connection management, the gateway's own headers: see BASE_* in
+ * differential.ts).
+ */
+export interface ClientView {
+  statusLine: string;
+  headers: Array<[string, string]>;
+  body: string;
+  interim: string[];
+}
+
+export interface BackendRequestView {
+  backend: number;
+  method: string;
+  target: string;
+  headers: Array<[string, string]>;
+  body: string;
+}
+
+export interface Views {
+  client: ClientView;
+  backend: BackendRequestView[];
+}
+
+export interface Difference {
+  /** The bold title of its entry in the README's "Differences from nginx" list. */
+  readme: string;
+  normalise(views: Views): Views;
+}
+
+const withoutHeaders = (headers: Array<[string, string]>, names: readonly string[]) => headers.filter(([n]) => !names.includes(n));
+
+export const DIFFERENCES = {
+  /** The gateway's own answers (no location, 502, 504, 413, ...) are short plain text naming an SG_* code. */
+  'error-body': {
+    readme: 'Error pages',
+    normalise: (v) => ({
+      ...v,
+      client: {
+        ...v.client,
+        headers: withoutHeaders(v.client.headers, ['content-type', 'content-length', 'cache-control', 'x-gateway-error', 'retry-after']),
+        body: '',
+      },
+    }),
+  },
+  /** nginx buffers a request body and sends it with Content-Length; the gateway streams it as it came. */
+  'request-streaming': {
+    readme: 'Request bodies stream',
+    normalise: (v) => ({ ...v, backend: v.backend.map((r) => ({ ...r, headers: withoutHeaders(r.headers, ['content-length', 'transfer-encoding']) })) }),
+  },
+} satisfies Record<string, Difference>;
+
+export type DifferenceKey = keyof typeof DIFFERENCES;
