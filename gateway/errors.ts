@@ -86,3 +86,19 @@ export class AdminOperationError extends GatewayError {
     super(code, message, status);
   }
 }
+
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied (a port below 1024 needs root or CAP_NET_BIND_SERVICE)',
+  EADDRNOTAVAIL: 'no such address on this host',
+  ENOTFOUND: 'the host name does not resolve',
+};
+
+/** A listener (proxy or admin) could not bind: start-up ends non-zero with this one line, before anything registers. */
+export class ListenError extends GatewayError {
+  constructor(what: string, host: string, port: number, cause: NodeJS.ErrnoException) {
+    const errno = cause.code ?? '';
+    const reason = LISTEN_REASONS[errno] ?? cause.message;
+    super('SG_LISTEN_FAILED', `cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port} (${what}): ${reason}${errno ? ` (${errno})` : ''}`, 500, { cause });
+  }
+}

@@ -1,150 +1,170 @@
-import { createServer, type Server } from 'node:http';
-import type { Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { EnvSettings } from './config/env.js';
-import { defaults, type GatewaySettings, type ServerSettings } from './config/settings.js';
+import { defaults, type GatewaySettings } from './config/settings.js';
 import type { Logger } from './log.js';
-import { CoordSync, type CoordSyncOptions } from './coord/coord-sync.js';
+import { AdminServer } from './admin/admin-server.js';
+import type { CoordSyncOptions } from './coord/coord-sync.js';
 import type { CoordStore } from './coord/coord-store.js';
-import { MemoryCoordStore } from './coord/memory-coord.js';
-import { HealthChecker } from './pool/health-checker.js';
+import { createCoordStore } from './coord/coord-factory.js';
+import { CLOSE_SERVICE_RESTART } from './pool/drain.js';
 import { UpstreamPool } from './pool/upstream-pool.js';
-import { writeSocketError } from './proxy/error-response.js';
+import { ControlPlane } from './process/control-plane.js';
+import type { GatewayProcessReport } from './process/process-report.js';
+import { ProxyListener } from './proxy/proxy-listener.js';
 import { RequestHandler } from './proxy/request-handler.js';
-import { VirtualHosts } from './proxy/virtual-hosts.js';
 import { UpgradeHandler } from './proxy/upgrade.js';
 import { SessionService } from './session/session-service.js';
-import { ExpirySweeper } from './session/expiry-sweeper.js';
+import { createSessionStore } from './session/store-factory.js';
 import type { SessionStore } from './session/store.js';
 
-export interface GatewayOptions {
-  settings: GatewaySettings;
-  env: EnvSettings;
-  store: SessionStore;
-  log: Logger;
-  clock?: () => number;
-  /** Shared admin state (redis-coord.ts when REDIS_URL is set); default: this process only. */
-  coord?: CoordStore;
-  /** Sync interval, heartbeat TTL, SSE grace (coord-sync.ts defaults). */
-  coordOptions?: Pick<CoordSyncOptions, 'syncIntervalMs' | 'heartbeatTtlMs' | 'drain'>;
-  /** How often expired sessions are swept (default: SESSION_SWEEP_INTERVAL_MS, else 5 s). */
-  sweepIntervalMs?: number;
+/**
+ * Who decides the admin state and health of this process's backends: a ControlPlane here (one process), or, in a
+ * worker, a mirror of what the master decides (process/backend-mirror.ts).
+ */
+export interface BackendControl {
+  /** Before any listener is up: the states are known, nothing is registered anywhere. */
+  prepare(): Promise<void>;
+  /** Every listener is up. */
+  register(): Promise<void>;
+  stop(): Promise<void>;
 }
 
-interface Listener {
-  key: string;
-  host: string;
-  port: number;
-  server: Server;
-  handlers: VirtualHosts<{ settings: ServerSettings; handler: RequestHandler; upgrades: UpgradeHandler }>;
+/** What createGateway builds itself unless given: a worker passes its own store and control; tests pass clocks. */
+export interface GatewayParts {
+  /** Default: REDIS_URL's store, else the embedded one. The gateway owns it and closes it. */
+  store?: SessionStore;
+  /** Shared admin state of a local control plane; default: Redis on REDIS_URL, else this process only. */
+  coord?: CoordStore;
+  /** Default: a control plane in this process, over this process's pool. */
+  control?: (pool: UpstreamPool) => BackendControl;
+  /** Serve the admin API on ADMIN_LISTEN; default: when the control plane is local. */
+  admin?: boolean;
+  clock?: () => number;
+  coordOptions?: Pick<CoordSyncOptions, 'syncIntervalMs' | 'heartbeatTtlMs' | 'drain'>;
+  /** Default: SESSION_SWEEP_INTERVAL_MS. */
+  sweepIntervalMs?: number;
+  /** What GET /api/gateway reports; default: this one process, generation 1. */
+  processReport?: () => GatewayProcessReport;
 }
 
 /**
- * The composition root: one HTTP listener per distinct `listen` address, each serving the server blocks that name
- * it; one pool of backends; one session service over the chosen store.
+ * The composition root (docs/architecture.md §10, §12), the one place that wires config → proxy → session → pool →
+ * admin. `session-gateway start` runs it once per worker (or once, with `master_process off`); tests run it in-process.
  */
+export async function createGateway(settings: GatewaySettings, env: EnvSettings, log: Logger, parts: GatewayParts = {}): Promise<Gateway> {
+  const store = parts.store ?? (await createSessionStore({ redisUrl: env.redisUrl, log, memoryLimitBytes: env.sessionMemoryMax }));
+  const pool = new UpstreamPool(settings, { connectTimeoutMs: largestConnectTimeout(settings) });
+  let plane: ControlPlane | null = null;
+  try {
+    let control: BackendControl;
+    if (parts.control) control = parts.control(pool);
+    else {
+      const startedAt = Date.now();
+      control = plane = new ControlPlane({
+        pool, store, log, coord: parts.coord ?? (await createCoordStore(env.redisUrl, log)),
+        sweepIntervalMs: parts.sweepIntervalMs ?? env.sweepIntervalMs, coordOptions: parts.coordOptions,
+        ...(parts.clock ? { clock: parts.clock } : {}),
+        processReport: parts.processReport ?? (() => singleProcessReport(settings, startedAt)),
+      });
+    }
+    const admin = plane && parts.admin !== false ? new AdminServer({ gateway: plane, log }, { host: env.adminListen.host, port: env.adminListen.port, token: env.adminToken }) : null;
+    const sessions = new SessionService({ store, secrets: env.sessionSecrets, headerKey: env.headerKey, clock: parts.clock });
+    return new Gateway({ settings, store, pool, sessions, control, plane, admin, log });
+  } catch (err) {
+    await plane?.stop().catch(() => {});
+    await pool.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
+}
+
+interface GatewayWiring {
+  settings: GatewaySettings;
+  store: SessionStore;
+  pool: UpstreamPool;
+  sessions: SessionService;
+  control: BackendControl;
+  plane: ControlPlane | null;
+  admin: AdminServer | null;
+  log: Logger;
+}
+
+/** What a graceful close finished and what it had to cut at the deadline. */
+export interface CloseReport {
+  /** Requests still unanswered when the grace ran out (their connections were cut). */
+  cut: number;
+  tookMs: number;
+}
+
+/** A wired gateway: listen() brings it up in a safe order; close() takes it down without dropping what it accepted. */
 export class Gateway {
   readonly settings: GatewaySettings;
-  readonly env: EnvSettings;
   readonly store: SessionStore;
   readonly pool: UpstreamPool;
   readonly sessions: SessionService;
   readonly log: Logger;
-  readonly coord: CoordSync;
-  readonly health: HealthChecker;
-  readonly sweeper: ExpirySweeper;
-  readonly #listeners: Listener[] = [];
-  readonly #sockets = new Set<Socket>();
+  /** The control plane when this process runs it (null in a worker). */
+  readonly plane: ControlPlane | null;
+  readonly #control: BackendControl;
+  readonly #admin: AdminServer | null;
+  readonly #listeners: ProxyListener[] = [];
+  #closing: Promise<CloseReport> | null = null;
+  #endGrace: (() => void) | null = null;
 
-  constructor(options: GatewayOptions) {
-    this.settings = options.settings;
-    this.env = options.env;
-    this.store = options.store;
-    this.log = options.log;
-    const connectTimeouts = options.settings.servers.flatMap((s) => s.locations.map((l) => l.proxy?.connectTimeoutMs ?? defaults.proxy.connectTimeoutMs));
-    this.pool = new UpstreamPool(options.settings, { connectTimeoutMs: Math.max(1, ...connectTimeouts) });
-    this.sessions = new SessionService({ store: options.store, secrets: options.env.sessionSecrets, headerKey: options.env.headerKey, clock: options.clock });
-    this.coord = new CoordSync({ store: options.coord ?? new MemoryCoordStore(), pool: this.pool, log: this.log, ...options.coordOptions });
-    this.health = new HealthChecker(this.pool, { log: this.log });
-    this.sweeper = new ExpirySweeper({ store: options.store, log: this.log, intervalMs: options.sweepIntervalMs ?? options.env.sweepIntervalMs, clock: options.clock });
-    const byAddress = new Map<string, Listener>();
-    for (const serverSettings of options.settings.servers) {
-      for (const listen of serverSettings.listen) {
+  constructor(w: GatewayWiring) {
+    this.settings = w.settings;
+    this.store = w.store;
+    this.pool = w.pool;
+    this.sessions = w.sessions;
+    this.log = w.log;
+    this.plane = w.plane;
+    this.#control = w.control;
+    this.#admin = w.admin;
+    const byAddress = new Map<string, ProxyListener>();
+    for (const server of w.settings.servers) {
+      for (const listen of server.listen) {
         const key = `${listen.host}:${listen.port}`;
         let listener = byAddress.get(key);
         if (!listener) {
-          listener = { key, host: listen.host, port: listen.port, server: this.#createServer(() => listener!, serverSettings.clientHeaderTimeoutMs), handlers: new VirtualHosts(this.log) };
+          listener = new ProxyListener(listen, server.clientHeaderTimeoutMs, w.log);
           byAddress.set(key, listener);
           this.#listeners.push(listener);
         }
-        const handler = new RequestHandler({ settings: serverSettings, pool: this.pool, sessions: this.sessions, log: this.log });
-        listener.handlers.add({ settings: serverSettings, handler, upgrades: new UpgradeHandler(handler) });
+        const handler = new RequestHandler({ settings: server, pool: w.pool, sessions: w.sessions, log: w.log });
+        listener.add({ settings: server, handler, upgrades: new UpgradeHandler(handler) });
       }
     }
   }
 
-  #createServer(listener: () => Listener, headerTimeoutMs: number): Server {
-    // Keep-alive like nginx's default (75 s). A slow client that never finishes its head is answered 408 after
-    // client_header_timeout (the listener's first server block sets it); Node checks at most every second here.
-    const server = createServer({
-      maxHeaderSize: defaults.maxHeaderBytes,
-      keepAliveTimeout: 75_000,
-      requestTimeout: 0,
-      headersTimeout: headerTimeoutMs,
-      connectionsCheckingInterval: Math.min(1_000, headerTimeoutMs),
-    });
-    server.on('request', (req, res) => listener().handlers.request(req, res));
-    server.on('upgrade', (req, socket, head) => listener().handlers.upgrade(req, socket, head));
-    server.on('connection', (socket: Socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-      const code = err.code ?? '';
-      if (code === 'ECONNRESET' || !socket.writable) {
-        socket.destroy();
-        return;
-      }
-      if (code === 'HPE_HEADER_OVERFLOW') {
-        this.log.warn({ event: 'proxy.client_refused', code: 'SG_HEADERS_TOO_LARGE', remote: socket.remoteAddress }, `request head larger than ${defaults.maxHeaderBytes} bytes`);
-        writeSocketError(socket, 431, 'SG_HEADERS_TOO_LARGE', `request header fields larger than ${defaults.maxHeaderBytes} bytes`);
-      } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-        this.log.warn({ event: 'proxy.client_refused', code: 'SG_CLIENT_TIMEOUT', remote: socket.remoteAddress }, 'client too slow to send its request head');
-        writeSocketError(socket, 408, 'SG_CLIENT_TIMEOUT', 'request head not received in time');
-      } else {
-        this.log.warn({ event: 'proxy.client_refused', code: 'SG_BAD_REQUEST', remote: socket.remoteAddress, cause: code || err.message }, 'malformed HTTP request');
-        writeSocketError(socket, 400, 'SG_BAD_REQUEST', 'malformed HTTP request');
-      }
-    });
-    return server;
-  }
-
+  /**
+   * Up in an order that fails safe (docs/architecture.md §12): the backends' states first, then every listener (the
+   * admin API, then each proxy address); only when all are bound does the gateway register as a live member of the
+   * fleet. A listener that cannot bind rejects with a ListenError and leaves nothing bound or registered.
+   */
   async listen(): Promise<Array<{ host: string; port: number }>> {
-    // Admin state first (never route to a backend another gateway is draining), then one round of health checks
-    // (each bounded by its timeout; a backend whose check has not completed stays UNKNOWN, which serves).
-    await this.coord.start();
-    await this.health.start();
-    this.sweeper.start();
-    const bound: Array<{ host: string; port: number }> = [];
-    for (const listener of this.#listeners) {
-      await new Promise<void>((resolve, reject) => {
-        listener.server.once('error', reject);
-        listener.server.listen(listener.port, listener.host, () => {
-          listener.server.off('error', reject);
-          resolve();
-        });
-      });
-      const address = listener.server.address() as AddressInfo;
-      bound.push({ host: address.address, port: address.port });
+    await this.#control.prepare();
+    try {
+      await this.#admin?.listen();
+      const bound: Array<{ host: string; port: number }> = [];
+      for (const listener of this.#listeners) bound.push(await listener.listen());
+    } catch (err) {
+      await Promise.all([this.#admin?.close(), ...this.#listeners.map((l) => l.close())]);
+      throw err;
     }
-    return bound;
+    await this.#control.register();
+    return this.addresses();
   }
 
   addresses(): Array<{ host: string; port: number }> {
-    return this.#listeners.map((l) => {
-      const a = l.server.address() as AddressInfo | null;
-      return { host: a?.address ?? l.host, port: a?.port ?? l.port };
-    });
+    return this.#listeners.map((l) => l.address());
+  }
+
+  adminAddress(): { host: string; port: number } | null {
+    return this.#admin?.address() ?? null;
+  }
+
+  /** Requests accepted by this process and not answered yet. */
+  openRequests(): number {
+    return this.#listeners.reduce((n, l) => n + l.openRequests, 0);
   }
 
   inFlight(): number {
@@ -152,22 +172,55 @@ export class Gateway {
   }
 
   /**
-   * Two-phase stop: stop accepting and close idle keep-alive sockets, let in-flight requests finish (up to the
-   * grace period), then cut what is left and close pools and the store.
+   * Graceful close (docs/architecture.md §12; nginx's graceful shutdown): accept nothing new; answer every request
+   * already accepted — including one whose body is still arriving — with `Connection: close`; close idle keep-alive
+   * connections; WebSockets get close code 1012 and SSE streams end so their clients reconnect elsewhere. What is
+   * still open after `graceMs` (worker_shutdown_timeout) is cut. Then the admin API, the control plane, the pools
+   * and the store close.
    */
-  async close(graceMs = 10_000): Promise<void> {
-    const closed = Promise.all(this.#listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve()))));
-    for (const l of this.#listeners) l.server.closeIdleConnections();
-    const deadline = Date.now() + graceMs;
-    while (this.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    for (const socket of this.#sockets) socket.destroy();
-    await closed;
-    for (const l of this.#listeners) for (const h of l.handlers.hosts) h.upgrades.close();
-    await this.coord.stop();
-    await this.coord.store.close();
-    await this.health.stop();
-    await this.pool.close();
-    await this.sweeper.stop();
-    await this.store.close();
+  close(graceMs = this.settings.process.workerShutdownTimeoutMs): Promise<CloseReport> {
+    // Asked again with no grace (a second Ctrl-C, INT during a graceful stop): end the grace now.
+    if (this.#closing && graceMs === 0) this.#endGrace?.();
+    this.#closing ??= this.#close(graceMs);
+    return this.#closing;
   }
+
+  async #close(graceMs: number): Promise<CloseReport> {
+    const started = Date.now();
+    const closed = Promise.all(this.#listeners.map((l) => l.close()));
+    for (const backend of this.pool.allBackends()) {
+      for (const entry of [...backend.longLived]) entry.close(CLOSE_SERVICE_RESTART, 'service restart');
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace-over'>((resolve) => {
+      this.#endGrace = () => resolve('grace-over');
+      timer = setTimeout(this.#endGrace, graceMs);
+    });
+    const outcome = await Promise.race([closed.then(() => 'done' as const), graceOver]);
+    clearTimeout(timer);
+    let cut = 0;
+    if (outcome === 'grace-over') {
+      cut = this.#listeners.reduce((n, l) => n + l.cut(), 0);
+      this.log.warn({ event: 'gateway.shutdown_cut', requests: cut, graceMs }, `worker_shutdown_timeout (${graceMs} ms) passed: ${cut} request(s) cut`);
+      await closed;
+    }
+    for (const l of this.#listeners) for (const b of l.blocks) b.upgrades.close();
+    await this.#admin?.close();
+    await this.#control.stop();
+    await this.pool.close();
+    await this.store.close();
+    return { cut, tookMs: Date.now() - started };
+  }
+}
+
+function largestConnectTimeout(settings: GatewaySettings): number {
+  const all = settings.servers.flatMap((s) => s.locations.map((l) => l.proxy?.connectTimeoutMs ?? defaults.proxy.connectTimeoutMs));
+  return Math.max(1, ...all);
+}
+
+function singleProcessReport(settings: GatewaySettings, startedAt: number): GatewayProcessReport {
+  return {
+    mode: 'single', pid: process.pid, config: settings.file, generation: 1, workerProcesses: 1,
+    workerShutdownTimeoutMs: settings.process.workerShutdownTimeoutMs, workers: [], workerRestarts: 0, lastReload: null, startedAt,
+  };
 }

@@ -1,15 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AdminOperationError, GatewayError } from '../errors.js';
+import { AdminOperationError, GatewayError, ListenError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Gateway } from '../main.js';
+import type { ControlPlane } from '../process/control-plane.js';
 import { adminRouteRegistrars } from './route-registrars.js';
 import { RouteTable, type AdminReply, type AdminRequest } from './route-table.js';
 
 /** What admin route handlers may use. */
 export interface AdminContext {
-  gateway: Gateway;
+  /** The gateway's control plane: its backends, shared state, store and processes. */
+  gateway: ControlPlane;
   log: Logger;
 }
 
@@ -49,17 +50,23 @@ export class AdminServer {
 
   async listen(): Promise<{ host: string; port: number }> {
     await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
+      const failed = (err: NodeJS.ErrnoException) => reject(new ListenError('admin API, ADMIN_LISTEN', this.#options.host, this.#options.port, err));
+      this.#server.once('error', failed);
       this.#server.listen(this.#options.port, this.#options.host, () => {
-        this.#server.off('error', reject);
+        this.#server.off('error', failed);
         resolve();
       });
     });
-    const a = this.#server.address() as AddressInfo;
-    return { host: a.address, port: a.port };
+    return this.address();
+  }
+
+  address(): { host: string; port: number } {
+    const a = this.#server.address() as AddressInfo | null;
+    return { host: a?.address ?? this.#options.host, port: a?.port ?? this.#options.port };
   }
 
   async close(): Promise<void> {
+    if (!this.#server.listening) return;
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }

@@ -1,5 +1,5 @@
 import { AdminOperationError } from '../errors.js';
-import type { Gateway } from '../main.js';
+import type { ControlPlane } from '../process/control-plane.js';
 import type { AdminState, Backend } from '../pool/backend.js';
 import type { AdminContext } from './admin-server.js';
 import { backendsReport } from './backend-views.js';
@@ -33,7 +33,7 @@ export function registerBackendRoutes(routes: RouteTable, { gateway, log }: Admi
   routes.post('/api/backends/:name/maint', change('MAINT'));
 }
 
-function backendsOf(gateway: Gateway, name: string): Backend[] {
+function backendsOf(gateway: ControlPlane, name: string): Backend[] {
   const found = gateway.pool.backendsNamed(name);
   if (found.length === 0) {
     const known = [...new Set(gateway.pool.allBackends().map((b) => b.name))].join(', ');
@@ -43,7 +43,7 @@ function backendsOf(gateway: Gateway, name: string): Backend[] {
 }
 
 /** docs/architecture.md §7: never take a backend out when that would leave an upstream with none serving. */
-function refuseLastServing(gateway: Gateway, backends: Backend[]): void {
+function refuseLastServing(gateway: ControlPlane, backends: Backend[]): void {
   for (const backend of backends) {
     const upstream = gateway.pool.upstream(backend.upstream);
     if (upstream && upstream.othersServing(backend).length === 0) {

@@ -1,6 +1,6 @@
 import { clusterView, type ClusterBackendView } from '../coord/cluster-view.js';
 import type { Heartbeat } from '../coord/coord-store.js';
-import type { Gateway } from '../main.js';
+import type { ControlPlane } from '../process/control-plane.js';
 import type { AdminState, HealthState } from '../pool/backend.js';
 
 /** A backend NAME as GET /api/backends shows it (the same NAME in two upstreams is one entry). */
@@ -38,7 +38,7 @@ export interface BackendsReport {
   backends: BackendView[];
 }
 
-export async function backendsReport(gateway: Gateway): Promise<BackendsReport> {
+export async function backendsReport(gateway: ControlPlane): Promise<BackendsReport> {
   const [heartbeats, lock] = await Promise.all([gateway.coord.liveHeartbeats(), gateway.coord.store.lockHolder()]);
   const now = Date.now();
   const byName = new Map<string, BackendView>();
@@ -61,7 +61,7 @@ export async function backendsReport(gateway: Gateway): Promise<BackendsReport> 
   };
 }
 
-function viewOf(gateway: Gateway, name: string, heartbeats: Heartbeat[], now: number): BackendView {
+function viewOf(gateway: ControlPlane, name: string, heartbeats: Heartbeat[], now: number): BackendView {
   const all = gateway.pool.backendsNamed(name);
   const b = all[0]!;
   const record = gateway.coord.record(name);
@@ -81,8 +81,8 @@ function viewOf(gateway: Gateway, name: string, heartbeats: Heartbeat[], now: nu
     serving: all.some((x) => x.isServing(now)),
     ejected: all.some((x) => x.passive.ejected(now)),
     slowStart: all.some((x) => x.effectiveWeight(now) < x.weight),
-    inFlight: all.reduce((n, x) => n + x.inFlight, 0),
-    longLived: all.reduce((n, x) => n + x.longLived.size, 0),
+    inFlight: all.reduce((n, x) => n + gateway.countsOf(x).inFlight, 0),
+    longLived: all.reduce((n, x) => n + gateway.countsOf(x).longLived, 0),
     lastCheck: b.checks.lastDetail,
     cluster: clusterView(name, record ?? (b.adminState === 'READY' ? undefined : { state: b.adminState, epoch: 0, since: 0, by: 'config' }), heartbeats),
   };

@@ -3,6 +3,7 @@ import { ConfigReport, sortByPosition } from './config-report.js';
 import { applyHealthVariable, applySessionVariable, readSet, variableKind } from './gateway-variables.js';
 import { parseAddress } from './listen-address.js';
 import type { Directive } from './parser.js';
+import { PROCESS_DIRECTIVES, readProcessDirectives } from './process-directives.js';
 import { parseProxyPass } from './proxy-pass.js';
 import {
   defaults,
@@ -49,6 +50,8 @@ const ALLOWED: Record<string, ReadonlyArray<'main' | 'http' | 'server' | 'locati
   ...Object.fromEntries([...INHERITED_DIRECTIVES].map((n) => [n, ['http', 'server', 'location'] as const])),
   // nginx reads the request head before it knows the location: this one is http and server only.
   client_header_timeout: ['http', 'server'],
+  // The process model (process-directives.ts). error_log is read in the main context only, ignored elsewhere.
+  worker_processes: ['main'], worker_shutdown_timeout: ['main'], pid: ['main'], master_process: ['main'],
 };
 
 const NEXT_UPSTREAM: ReadonlySet<string> = new Set(['error', 'timeout', 'invalid_header', 'http_502', 'http_503', 'http_504', 'non_idempotent', 'off']);
@@ -135,8 +138,9 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
   const report = new ConfigReport();
   const https = directives.filter((d) => d.name === 'http');
   for (const d of directives) {
-    if (d.name !== 'http' && d.name !== 'include') allowedHere(d, 'main', report);
+    if (d.name !== 'http' && d.name !== 'include' && !PROCESS_DIRECTIVES.has(d.name)) allowedHere(d, 'main', report);
   }
+  const processSettings = readProcessDirectives(directives, report);
   for (const extra of https.slice(1)) report.problem(extra, '"http" directive is duplicate');
   const http = https[0];
   const upstreams = new Map<string, UpstreamSettings>();
@@ -163,7 +167,7 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
   }
   const problems = sortByPosition(report.problems);
   const ignored = report.ignored;
-  const settings = problems.length === 0 ? { servers, upstreams, ignored, file } : null;
+  const settings = problems.length === 0 ? { servers, upstreams, ignored, file, process: processSettings } : null;
   return { settings, problems, ignored };
 }
 

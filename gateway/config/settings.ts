@@ -103,6 +103,27 @@ export interface ServerSettings {
   source: string;
 }
 
+/** `error_log FILE [LEVEL];` in the main context. */
+export interface ErrorLogSettings {
+  /** An absolute path, or `stderr` / `stdout`. */
+  file: string;
+  /** The logger's level; null = LOG_LEVEL. */
+  level: string | null;
+}
+
+/** The process model (main context, nginx's directives; docs/architecture.md §12). */
+export interface ProcessSettings {
+  /** `worker_processes N | auto;` (auto = the cores this process may use). */
+  workerProcesses: number;
+  /** `worker_shutdown_timeout T;`: how long a graceful stop or an old worker after a reload may take. */
+  workerShutdownTimeoutMs: number;
+  /** `pid FILE;` (absolute); null = no pid file. */
+  pidFile: string | null;
+  /** `master_process off;` runs one process: no workers, no reload without a restart. */
+  masterProcess: boolean;
+  errorLog: ErrorLogSettings | null;
+}
+
 export interface GatewaySettings {
   servers: ServerSettings[];
   upstreams: Map<string, UpstreamSettings>;
@@ -110,6 +131,7 @@ export interface GatewaySettings {
   ignored: string[];
   /** The main config file. */
   file: string;
+  process: ProcessSettings;
 }
 
 export const defaults = {
@@ -146,6 +168,8 @@ export const defaults = {
   clientHeaderTimeoutMs: 60_000,
   clientBodyTimeoutMs: 60_000,
   listen: { host: '0.0.0.0', port: 80 },
+  /** nginx's defaults, but for worker_shutdown_timeout (nginx: unbounded; here 10 s, so a stop always ends). */
+  process: { workerProcesses: 1, workerShutdownTimeoutMs: 10_000, pidFile: null, masterProcess: true, errorLog: null } satisfies ProcessSettings as ProcessSettings,
   /** Largest request head the listener accepts before answering 431 (Node's own default). */
   maxHeaderBytes: 16 * 1024,
 } as const;

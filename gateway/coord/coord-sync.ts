@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { AdminState, Backend } from '../pool/backend.js';
-import { drainBackendLocally, type DrainOptions } from '../pool/drain.js';
+import { applyAdminState, type DrainOptions } from '../pool/drain.js';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
 import type { AdminSnapshot, BackendAdminRecord, BackendReport, CoordStore, Heartbeat } from './coord-store.js';
 
@@ -15,7 +15,25 @@ export interface CoordSyncOptions {
   heartbeatTtlMs?: number;
   drain?: Partial<DrainOptions>;
   clock?: () => number;
+  /** This gateway's id in the heartbeats (kept across a reload); default: a new random one. */
+  gatewayId?: string;
+  /** This gateway's counts of a backend; default: the pool's own (a master sums its workers' reports instead). */
+  counts?: (backend: Backend) => BackendCounts;
+  /** The admin-state epoch every part of this gateway has applied (a master: the lowest of its workers'). */
+  appliedEpoch?: (own: number) => number;
+  /** Called after a backend's admin state changed here (a master passes it on to its workers). */
+  onTransition?: (backend: Backend, from: AdminState, to: AdminState) => void;
+  /** Called after every snapshot is applied, with the epoch this gateway is now at (after any onTransition calls). */
+  onApplied?: (epoch: number) => void;
 }
+
+export interface BackendCounts {
+  inFlight: number;
+  longLived: number;
+}
+
+/** The counts a pool's backend holds itself (requests proxied by this process). */
+export const ownCounts = (backend: Backend): BackendCounts => ({ inFlight: backend.inFlight, longLived: backend.longLived.size });
 
 export const COORD_DEFAULTS = { syncIntervalMs: 1_000, heartbeatTtlMs: 5_000, drain: { sseGraceMs: 5_000 } };
 
@@ -27,7 +45,11 @@ export const COORD_DEFAULTS = { syncIntervalMs: 1_000, heartbeatTtlMs: 5_000, dr
 export class CoordSync {
   readonly gatewayId: string;
   readonly store: CoordStore;
-  readonly #pool: UpstreamPool;
+  #pool: UpstreamPool;
+  readonly #counts: (backend: Backend) => BackendCounts;
+  readonly #appliedEpoch: (own: number) => number;
+  readonly #onTransition: CoordSyncOptions['onTransition'];
+  readonly #onApplied: CoordSyncOptions['onApplied'];
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #syncIntervalMs: number;
@@ -40,11 +62,16 @@ export class CoordSync {
   #again = false;
   #failing = false;
   #stopped = false;
+  #loaded = false;
 
   constructor(options: CoordSyncOptions) {
-    this.gatewayId = randomUUID();
+    this.gatewayId = options.gatewayId ?? randomUUID();
     this.store = options.store;
     this.#pool = options.pool;
+    this.#counts = options.counts ?? ownCounts;
+    this.#appliedEpoch = options.appliedEpoch ?? ((own) => own);
+    this.#onTransition = options.onTransition;
+    this.#onApplied = options.onApplied;
     this.#log = options.log;
     this.#clock = options.clock ?? Date.now;
     this.#syncIntervalMs = options.syncIntervalMs ?? COORD_DEFAULTS.syncIntervalMs;
@@ -60,10 +87,18 @@ export class CoordSync {
     return this.#records[name];
   }
 
-  /** Load the shared state (before listening: a restarted gateway must not route to a backend being drained). */
+  /**
+   * Read the shared state and apply it, without registering anything (before listening: a restarted gateway must not
+   * route to a backend being drained, and must not count as a live gateway before its listeners are up).
+   */
+  async load(): Promise<void> {
+    this.#apply(await this.store.load());
+    this.#loaded = true;
+  }
+
+  /** Register: publish the first heartbeat, then keep the state and the heartbeat fresh. */
   async start(): Promise<void> {
-    const snapshot = await this.store.load();
-    this.#apply(snapshot);
+    if (!this.#loaded) await this.load();
     await this.#publish().catch(() => {});
     this.store.onChange(() => this.syncNow());
     this.#timer = setInterval(() => this.syncNow(), this.#syncIntervalMs);
@@ -107,6 +142,20 @@ export class CoordSync {
     return record;
   }
 
+  /**
+   * A reload's new pool: backends that stay keep the admin state they had (no transition, no second drain); new
+   * ones take theirs from the last snapshot at once.
+   */
+  replacePool(pool: UpstreamPool): void {
+    const before = new Map(this.#pool.allBackends().map((b) => [b.name, b.adminState]));
+    for (const backend of pool.allBackends()) {
+      const state = before.get(backend.name);
+      if (state !== undefined && !backend.settings.down) backend.adminState = state;
+    }
+    this.#pool = pool;
+    this.#apply({ epoch: this.#epoch, backends: this.#records });
+  }
+
   #apply(snapshot: AdminSnapshot): void {
     this.#records = snapshot.backends;
     const now = this.#clock();
@@ -117,18 +166,15 @@ export class CoordSync {
       this.#transition(backend, wanted, now);
     }
     this.#epoch = Math.max(this.#epoch, snapshot.epoch);
+    this.#onApplied?.(this.#epoch);
   }
 
   #transition(backend: Backend, to: AdminState, now: number): void {
     const from = backend.adminState;
     if (from === to) return;
-    backend.adminState = to;
     this.#log.info({ event: 'backend.admin_state', backend: backend.name, upstream: backend.upstream, from, to }, `backend ${backend.name}: ${from} → ${to}`);
-    if (from === 'READY') drainBackendLocally(backend, this.#drain);
-    if (to === 'READY') {
-      backend.slowStartSince = now;
-      backend.passive.reset();
-    }
+    applyAdminState(backend, to, now, this.#drain);
+    this.#onTransition?.(backend, from, to);
   }
 
   /** This gateway's counts per backend NAME (a name in two upstreams is summed). */
@@ -137,9 +183,10 @@ export class CoordSync {
     for (const upstream of this.#pool.upstreams()) {
       for (const b of upstream.backends) {
         const prior = out[b.name];
+        const counts = this.#counts(b);
         const report: BackendReport = {
-          inFlight: b.inFlight + (prior?.inFlight ?? 0),
-          longLived: b.longLived.size + (prior?.longLived ?? 0),
+          inFlight: counts.inFlight + (prior?.inFlight ?? 0),
+          longLived: counts.longLived + (prior?.longLived ?? 0),
           health: prior && prior.health !== 'HEALTHY' ? prior.health : b.health,
           checkSeq: Math.min(b.checks.checkSeq, prior?.checkSeq ?? Number.POSITIVE_INFINITY),
           okStreak: Math.min(b.checks.okStreak, prior?.okStreak ?? Number.POSITIVE_INFINITY),
@@ -152,7 +199,7 @@ export class CoordSync {
   }
 
   heartbeat(): Heartbeat {
-    return { gatewayId: this.gatewayId, epoch: this.#epoch, at: this.#clock(), backends: this.reports() };
+    return { gatewayId: this.gatewayId, epoch: this.#appliedEpoch(this.#epoch), at: this.#clock(), backends: this.reports() };
   }
 
   async #publish(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { Backend } from './backend.js';
+import type { AdminState, Backend } from './backend.js';
 
 export interface DrainOptions {
   log: Logger;
@@ -35,4 +35,20 @@ export function drainBackendLocally(backend: Backend, options: DrainOptions): vo
     }
   }
   options.log.info({ event: 'drain.local', backend: backend.name, inFlight: backend.inFlight, websockets, sseStreams: streams, sseGraceMs: options.sseGraceMs }, `draining ${backend.name} here: ${backend.inFlight} in flight, ${websockets} WebSocket(s) closed with 1012, ${streams} SSE stream(s) end in ${options.sseGraceMs} ms`);
+}
+
+/**
+ * A backend's admin state changes in this process: leaving READY starts the local drain, coming back to READY starts
+ * its slow-start ramp with a clean failure count. Returns the state it left, or null when nothing changed.
+ */
+export function applyAdminState(backend: Backend, to: AdminState, now: number, options: DrainOptions): AdminState | null {
+  const from = backend.adminState;
+  if (from === to) return null;
+  backend.adminState = to;
+  if (from === 'READY') drainBackendLocally(backend, options);
+  if (to === 'READY') {
+    backend.slowStartSince = now;
+    backend.passive.reset();
+  }
+  return from;
 }

@@ -68,12 +68,7 @@ export class HealthChecker {
     const now = this.#clock();
     const changed = backend.checks.apply(result, settings.rise, settings.fall, now);
     if (changed === null) return;
-    backend.health = changed;
-    if (changed === 'HEALTHY') {
-      backend.passive.reset();
-      // Back from UNHEALTHY: ramp its weight up rather than hand it a full share at once.
-      if (before === 'UNHEALTHY') backend.slowStartSince = now;
-    }
+    applyHealth(backend, changed, now);
     const level = changed === 'UNHEALTHY' ? 'warn' : 'info';
     this.#log[level]({ event: 'backend.health', backend: backend.name, upstream: backend.upstream, from: before, to: changed, detail: result.detail }, `backend ${backend.name} is ${changed}`);
     this.#onChange?.(backend, before, changed);
@@ -103,4 +98,16 @@ export class HealthChecker {
     this.#timers.clear();
     await this.#agent.close().catch(() => {});
   }
+}
+
+/**
+ * A backend's health changes in this process (a check here, or one its master ran): healthy again clears its
+ * passive failures and, back from UNHEALTHY, ramps its weight up rather than handing it a full share at once.
+ */
+export function applyHealth(backend: Backend, to: HealthState, now: number): void {
+  const before = backend.health;
+  backend.health = to;
+  if (to !== 'HEALTHY') return;
+  backend.passive.reset();
+  if (before === 'UNHEALTHY') backend.slowStartSince = now;
 }

@@ -180,13 +180,13 @@ test('$health_* and $slow_start in a server apply to the upstreams its locations
 });
 
 test('other nginx directives are ignored, each listed once at its first place', () => {
-  const s = ok(`worker_processes 1;
+  const s = ok(`worker_rlimit_nofile 1024;
 events { worker_connections 10; }
 http { ${UP}
   access_log off; map $a $b { default 1; }
   server { access_log off; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_buffering off; keepalive_timeout 5; } } }`);
   assert.deepEqual(s.ignored, [
-    't.conf:1: directive worker_processes is ignored',
+    't.conf:1: directive worker_rlimit_nofile is ignored',
     't.conf:2: directive events is ignored',
     't.conf:4: directive access_log is ignored',
     't.conf:4: directive map is ignored',

@@ -1,0 +1,149 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { defaults, type ListenSettings, type ServerSettings } from '../config/settings.js';
+import { ListenError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { writeSocketError } from './error-response.js';
+import type { RequestHandler } from './request-handler.js';
+import type { UpgradeHandler } from './upgrade.js';
+import { VirtualHosts } from './virtual-hosts.js';
+
+/** One `server` block on a listener: its request path and its WebSocket path. */
+export interface ServerBlock {
+  settings: ServerSettings;
+  handler: RequestHandler;
+  upgrades: UpgradeHandler;
+}
+
+/**
+ * One HTTP listener per distinct `listen` address, serving the server blocks that name it (chosen by Host). It knows
+ * every request it accepted and every connection it holds, so a graceful close (docs/architecture.md §12) can finish
+ * exactly what was started: a request whose body is still arriving counts as much as one waiting for its backend.
+ */
+export class ProxyListener {
+  readonly host: string;
+  readonly port: number;
+  readonly server: Server;
+  readonly hosts: VirtualHosts<ServerBlock>;
+  readonly #log: Logger;
+  readonly #sockets = new Set<Socket>();
+  /** Requests accepted and not yet answered in full (or given up by their client). */
+  readonly #open = new Set<ServerResponse>();
+  #closed: Promise<void> | null = null;
+
+  constructor(listen: ListenSettings, headerTimeoutMs: number, log: Logger) {
+    this.host = listen.host;
+    this.port = listen.port;
+    this.#log = log;
+    this.hosts = new VirtualHosts(log);
+    // Keep-alive like nginx's default (75 s). A slow client that never finishes its head is answered 408 after
+    // client_header_timeout (the listener's first server block sets it); Node checks at most every second here.
+    this.server = createServer({
+      maxHeaderSize: defaults.maxHeaderBytes,
+      keepAliveTimeout: 75_000,
+      requestTimeout: 0,
+      headersTimeout: headerTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, headerTimeoutMs),
+    });
+    this.server.on('request', (req, res) => {
+      this.#track(res);
+      this.hosts.request(req, res);
+    });
+    this.server.on('upgrade', (req, socket, head) => this.hosts.upgrade(req, socket, head));
+    this.server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.#clientError(err, socket));
+  }
+
+  get key(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  add(block: ServerBlock): void {
+    this.hosts.add(block);
+  }
+
+  get blocks(): readonly ServerBlock[] {
+    return this.hosts.hosts;
+  }
+
+  /** Bind; a failure is a ListenError naming the address (start-up ends with it). */
+  async listen(): Promise<{ host: string; port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      const failed = (err: NodeJS.ErrnoException) => reject(new ListenError('proxy', this.host, this.port, err));
+      this.server.once('error', failed);
+      this.server.listen(this.port, this.host, () => {
+        this.server.off('error', failed);
+        resolve();
+      });
+    });
+    return this.address();
+  }
+
+  address(): { host: string; port: number } {
+    const a = this.server.address() as AddressInfo | null;
+    return { host: a?.address ?? this.host, port: a?.port ?? this.port };
+  }
+
+  get openRequests(): number {
+    return this.#open.size;
+  }
+
+  get openConnections(): number {
+    return this.#sockets.size;
+  }
+
+  get closing(): boolean {
+    return this.#closed !== null;
+  }
+
+  /**
+   * Graceful close, phase one: accept nothing new; every accepted request is still answered, with
+   * `Connection: close`; idle keep-alive connections close now and busy ones after their response. Resolves when the
+   * last connection is gone (WebSocket tunnels included: their drain closes them with 1012).
+   */
+  close(): Promise<void> {
+    if (this.#closed) return this.#closed;
+    for (const res of this.#open) if (!res.headersSent) res.shouldKeepAlive = false;
+    this.#closed = this.server.listening ? new Promise((resolve) => this.server.close(() => resolve())) : Promise.resolve();
+    this.server.closeIdleConnections();
+    return this.#closed;
+  }
+
+  /** Phase two, at the grace deadline: cut whatever is still open. Returns how many requests lost their answer. */
+  cut(): number {
+    const cut = this.#open.size;
+    for (const socket of this.#sockets) socket.destroy();
+    return cut;
+  }
+
+  #track(res: ServerResponse): void {
+    this.#open.add(res);
+    if (this.#closed) res.shouldKeepAlive = false;
+    res.once('close', () => {
+      this.#open.delete(res);
+      // A connection whose last response just went out is idle now: while closing it must not wait for another.
+      if (this.#closed) setImmediate(() => this.server.closeIdleConnections());
+    });
+  }
+
+  #clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    const code = err.code ?? '';
+    if (code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    if (code === 'HPE_HEADER_OVERFLOW') {
+      this.#log.warn({ event: 'proxy.client_refused', code: 'SG_HEADERS_TOO_LARGE', remote: socket.remoteAddress }, `request head larger than ${defaults.maxHeaderBytes} bytes`);
+      writeSocketError(socket, 431, 'SG_HEADERS_TOO_LARGE', `request header fields larger than ${defaults.maxHeaderBytes} bytes`);
+    } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      this.#log.warn({ event: 'proxy.client_refused', code: 'SG_CLIENT_TIMEOUT', remote: socket.remoteAddress }, 'client too slow to send its request head');
+      writeSocketError(socket, 408, 'SG_CLIENT_TIMEOUT', 'request head not received in time');
+    } else {
+      this.#log.warn({ event: 'proxy.client_refused', code: 'SG_BAD_REQUEST', remote: socket.remoteAddress, cause: code || err.message }, 'malformed HTTP request');
+      writeSocketError(socket, 400, 'SG_BAD_REQUEST', 'malformed HTTP request');
+    }
+  }
+}
