@@ -145,7 +145,6 @@ export class RolloutOrchestrator {
       ? `drain timeout (${drainTimeoutMs / 1000}s) passed: FORCED with ${view.cluster.inFlight} request(s) and ${view.cluster.longLived} stream(s) still open`
       : `drained on ${view.cluster.gateways} gateway(s) in ${(drainMs / 1000).toFixed(1)}s`);
     await this.#client.post(`${path}/maint`, { by: `rollout:${this.owner}` });
-    const baseline = new Map(view.cluster.perGateway.map((g) => [g.gatewayId, g.checkSeq]));
     this.#step(name, index, total, 'restart', `running: ${this.#options.exec}`);
     const restartStart = Date.now();
     const run = await runRestartCommand(this.#options.exec, { name, host: target.host, port: target.port }, this.#options.restartTimeoutMs);
@@ -154,7 +153,10 @@ export class RolloutOrchestrator {
       const how = run.timedOut ? `timed out after ${this.#options.restartTimeoutMs / 1000}s` : run.exitCode === null ? `failed (${run.signal ?? run.output})` : `exited with ${run.exitCode}`;
       throw new RolloutError('SG_RESTART_FAILED', `restart command for ${name} ${how}: ${run.command}${run.output ? `\n${run.output}` : ''}`, 'aborted', name);
     }
-    // Fresh checks only: `rise` successes in a row, all completed after the restart command began.
+    // Fresh checks only: `rise` successes in a row, all made after the restart command returned. While it runs,
+    // the old process may still answer a kept-alive health-check connection as it shuts down gracefully.
+    const restarted = (await this.#report()).backends.find((b) => b.name === name) ?? view;
+    const baseline = new Map(restarted.cluster.perGateway.map((g) => [g.gatewayId, g.checkSeq]));
     const readyStart = Date.now();
     const healthy = await this.#poll(name, readyTimeoutMs, (b) => freshlyHealthy(b, baseline));
     view = healthy.view;
