@@ -2,7 +2,8 @@
  * Turn a request's session changes into the gateway's write-back headers (README, "Write-back response headers"):
  * changed attributes are `set`, removed ones `unset` (only those, so two requests that change different attributes
  * never lose each other's writes). The principal path names the attribute that means "logged in": a new or changed
- * value sends `X-Session-Login` (the gateway rotates the session id), its removal `X-Session-Logout`.
+ * value sends `X-Session-Login` (the gateway rotates the session id), its removal `X-Session-Logout` (with the
+ * attributes the app still holds, which the gateway puts in a new anonymous session).
  * The Python adapter (adapters/python/session_gateway/state.py) follows the same rules.
  */
 
@@ -73,7 +74,10 @@ export function writeBackHeaders(claims: GatewayClaims | null, principalPath: st
   const sub = claims?.sub ?? null;
   const newPrincipal = principalOf(changes.current, principalPath);
   if (newPrincipal === null && sub !== null && (changes.regenerated || principalOf(original, principalPath) !== null)) {
-    return [['X-Session-Logout', '1']];
+    // Logged out: the gateway ends the session; what the app still holds goes into a new anonymous one.
+    const kept = Object.fromEntries(Object.entries(changes.current).filter(([, v]) => canonicalJson(v) !== undefined));
+    const update = encodeUpdate(kept, []);
+    return update === null ? [['X-Session-Logout', '1']] : [['X-Session-Logout', '1'], ['X-Session-Update', update]];
   }
   const headers: Array<[string, string]> = [];
   if (newPrincipal !== null && (newPrincipal !== sub || changes.regenerated)) headers.push(['X-Session-Login', encodePrincipal(newPrincipal)]);

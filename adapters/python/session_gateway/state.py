@@ -5,7 +5,8 @@ to go out, compares them with the framework session's current content: changed a
 ``unset`` (only those: two requests that change different attributes never lose each other's writes). The
 ``principal`` option names the attribute (and field path, ``"user.id"``) that means "logged in": when its value
 appears or changes the adapter sends ``X-Session-Login`` (the gateway rotates the session id), when it is removed or
-the session is cleared without a new one, ``X-Session-Logout``.
+the session is cleared without a new one, ``X-Session-Logout`` (with the attributes the app still holds, which the
+gateway puts in a new anonymous session).
 """
 
 import logging
@@ -75,8 +76,10 @@ class GatewayState:
         new_principal = principal_of(current, self.principal_path)
         if new_principal is None and self.principal is not None:
             if cleared or principal_of(self.original, self.principal_path) is not None:
-                # The login attribute went away: the gateway session ends (what the app set after that with it).
-                return [(LOGOUT, "1")]
+                # The login attribute went away: the gateway ends the session; what the app still holds (a flash
+                # message, the cart) goes into a new anonymous session, as Logout + Update means.
+                update = encode_update(dict(current), [])
+                return [(LOGOUT, "1")] + ([(UPDATE, update)] if update is not None else [])
         headers = []
         if new_principal is not None and (new_principal != self.principal or relogin):
             headers.append((LOGIN, encode_principal(new_principal)))

@@ -63,10 +63,14 @@ class WriteBackTest(unittest.TestCase):
         h = self.headers(None, {"user": {"id": "zoë"}})
         self.assertEqual(h["X-Session-Login"].encode("latin-1").decode("utf-8"), "zoë")
 
-    def test_removing_the_principal_or_clearing_logs_out_and_nothing_else(self):
+    def test_removing_the_principal_or_clearing_logs_out_keeping_what_the_app_still_holds(self):
         token = sign({"user": {"id": 7}, "cart": [1]}, sub="7")
-        self.assertEqual(self.headers(token, {"cart": [1]}), {"X-Session-Logout": "1"})
-        self.assertEqual(self.headers(token, {"flash": "bye"}, cleared=True), {"X-Session-Logout": "1"})
+        h = self.headers(token, {"cart": [1]})
+        self.assertEqual(h["X-Session-Logout"], "1")
+        self.assertEqual(decode_update(h["X-Session-Update"]), {"set": {"cart": [1]}})
+        h = self.headers(token, {"flash": "bye"}, cleared=True)
+        self.assertEqual(decode_update(h["X-Session-Update"]), {"set": {"flash": "bye"}})
+        self.assertEqual(self.headers(token, {}, cleared=True), {"X-Session-Logout": "1"})
 
     def test_clear_then_a_new_principal_is_a_login_that_drops_the_old_attributes(self):
         token = sign({"user": {"id": 7}, "cart": [1]}, sub="7")
