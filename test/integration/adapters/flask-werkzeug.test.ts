@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
+import { Browser } from '../../helpers/browser.js';
+import { startGateway, type GatewayUnderTest } from '../../helpers/gateway-process.js';
+import { freePort } from '../../helpers/ports.js';
+import { frameworkConfig, startApp, type AppInstance } from './framework-apps.js';
+
+/**
+ * The Flask sample on werkzeug's development server (what `flask run` and `app.run()` serve), behind the gateway on
+ * its embedded store: it answers the autosave's 204 and closes connections its own way.
+ */
+describe('Flask on werkzeug\'s development server behind the gateway', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-werkzeug-'));
+  let gateway: GatewayUnderTest;
+  let app: AppInstance;
+
+  before(async () => {
+    app = await startApp('flask', { werkzeug: true });
+    const port = await freePort();
+    const configFile = join(dir, 'gateway.conf');
+    writeFileSync(configFile, frameworkConfig(port, [{ prefix: '/', upstream: 'flask', apps: [app] }]));
+    gateway = await startGateway({ backends: [], configFile, port });
+  });
+
+  after(async () => {
+    await gateway?.process.stop();
+    await app?.process.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('login, 204 autosaves, counter and logout; the gateway stays up and Flask\'s cookie never appears', async () => {
+    const b = new Browser(gateway.url);
+    const login = await b.fetch('/api/login', { json: { user: 'werk' } });
+    assert.equal(login.status, 200);
+    for (let i = 1; i <= 5; i++) {
+      const save = await b.fetch('/api/draft', { method: 'PUT', json: { text: `draft ${i}` } });
+      assert.equal(save.status, 204);
+      assert.equal(save.text, '');
+      assert.equal((await b.fetch('/api/counter', { method: 'POST' })).json<{ counter: number }>().counter, i);
+    }
+    assert.deepEqual((await b.fetch('/api/whoami')).json<{ principal: string; counter: number; draft: string }>(), { backend: `flask@${app.name}`, pid: app.process.pid, principal: 'werk', counter: 5, draft: 'draft 5' });
+    assert.equal((await b.fetch('/api/logout', { method: 'POST' })).status, 200);
+    assert.equal((await b.fetch('/api/whoami')).json<{ principal: string | null }>().principal, null);
+    assert.deepEqual([...b.cookies.keys()], []);
+    assert.equal(gateway.process.child.exitCode, null);
+  });
+
+  it('a non-ASCII principal reaches the gateway intact (UTF-8 in X-Session-Login)', async () => {
+    const b = new Browser(gateway.url);
+    assert.equal((await b.fetch('/api/login', { json: { user: 'zoë-日本' } })).status, 200);
+    const res = await request(`${gateway.adminUrl}/api/sessions?principal=${encodeURIComponent('zoë-日本')}`);
+    const listed = (await res.body.json()) as { count: number };
+    assert.equal(listed.count, 1);
+    assert.equal((await b.fetch('/api/whoami')).json<{ principal: string }>().principal, 'zoë-日本');
+  });
+});
