@@ -31,7 +31,17 @@ export class StoreUnavailableError extends GatewayError {
   }
 }
 
-/** The embedded store is at its memory bound: no new session is created (the gateway answers 503). */
+/**
+ * The session store did not say, within the outcome timeout, whether a commit was applied (Redis stalled or a
+ * failover outlasted it): the gateway answers 504 and says it does not know — never a 503, which means "not applied".
+ */
+export class StoreTimeoutError extends GatewayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SG_STORE_TIMEOUT', message, 504, options);
+  }
+}
+
+/** The store has no room: the embedded store at its memory bound, or Redis at maxmemory. Nothing was applied (503). */
 export class StoreFullError extends GatewayError {
   constructor(message: string) {
     super('SG_STORE_FULL', message, 503);

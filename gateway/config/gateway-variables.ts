@@ -33,6 +33,12 @@ const SESSION_VARIABLES: Record<string, Setter<SessionSettings>> = {
     v === 'on' || v === 'off' ? ((s.trustForwardedProto = v === 'on'), null) : 'must be "on" or "off"',
   session_cookie_secure: (s, v) =>
     v === 'auto' || v === 'always' || v === 'never' ? ((s.cookieSecure = v as CookieSecure), null) : 'must be "auto", "always" or "never"',
+  session_login_grace: (s, v) => {
+    const ms = parseTimeMs(v);
+    if (ms === null || ms > 60_000) return 'must be a time such as 10s, at most 60s (0 = no alias of the pre-login id)';
+    s.loginGraceMs = ms;
+    return null;
+  },
 };
 
 const HEALTH_VARIABLES: Record<string, Setter<HealthCheckSettings>> = {

@@ -18,6 +18,8 @@ export interface SessionSettings {
   onLimit: OnLimit;
   /** Attribute namespace; '' is the shared scope every location sees by default. */
   scope: string;
+  /** After a login rotates the id, the old id stays an alias of the session this long (the login race); 0 = none. */
+  loginGraceMs: number;
   cookieSecure: CookieSecure;
   /** Behind a TLS-terminating load balancer: believe the client connection's `X-Forwarded-Proto: https` (for the
    * cookie's Secure flag and the X-Forwarded-Proto passed on). Off by default: a client could send it itself. */
@@ -144,6 +146,7 @@ export const defaults = {
     maxPerPrincipal: 0,
     onLimit: 'evict-oldest',
     scope: '',
+    loginGraceMs: 10_000,
     cookieSecure: 'auto',
     trustForwardedProto: false,
   } satisfies SessionSettings as SessionSettings,

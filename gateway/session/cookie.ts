@@ -25,7 +25,11 @@ export class CookieSigner {
 
   /** A fresh session id and its cookie value. */
   mint(): { id: string; value: string } {
-    const id = randomBytes(ID_BYTES).toString('base64url');
+    return this.sign(randomBytes(ID_BYTES).toString('base64url'));
+  }
+
+  /** The cookie value of an id minted elsewhere (a login's id drawn for the store's placement, key-placement.ts). */
+  sign(id: string): { id: string; value: string } {
     return { id, value: `${id}.${this.#mac(this.#keys[0]!, id).toString('base64url')}` };
   }
 

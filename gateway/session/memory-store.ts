@@ -1,5 +1,5 @@
 import { MARKER_BYTES, MemoryBudget, sessionBytes } from './memory-budget.js';
-import { assertAttributeFields, expiryReason, integerOf, sessionDeadline } from './store-rules.js';
+import { applyAttributeOps, assertAttributeFields, expiryReason, sessionDeadline } from './store-rules.js';
 import {
   encodedSize, NO_COUNTERS, SIZE_BUCKETS, type CommitRequest, type CommitResult, type ExpiredSession, type LoadOptions, type LoadResult,
   type SessionCounters, type SessionStats, type SessionStore, type SessionSummary, type SessionTimeouts, type StoredSession, type SweepResult,
@@ -46,6 +46,8 @@ export class MemorySessionStore implements SessionStore {
   readonly #principals = new Map<string, Map<string, number>>();
   /** Storage key of an evicted session → when its tombstone lapses. */
   readonly #tombstones = new Map<string, number>();
+  /** The key a login rotated away from → the new key, until the login grace ends (the login race). */
+  readonly #aliases = new Map<string, { target: string; until: number }>();
   readonly #clock: () => number;
   /** Event counters of this process (the Redis store keeps them in Redis, global over gateways). */
   readonly #counters: SessionCounters = { ...NO_COUNTERS };
@@ -64,7 +66,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async load(key: string, options: LoadOptions): Promise<LoadResult> {
-    const session = this.#sessions.get(key);
+    const session = this.#sessions.get(key) ?? this.#throughAlias(key, options.now);
     if (!session) {
       const tombstone = this.#tombstones.get(key);
       if (tombstone === undefined) return { found: false, expired: null };
@@ -83,7 +85,7 @@ export class MemorySessionStore implements SessionStore {
   async commit(request: CommitRequest): Promise<CommitResult> {
     assertAttributeFields(request.ops);
     const now = request.now;
-    let session = request.key !== null ? this.#sessions.get(request.key) : undefined;
+    let session = request.key !== null ? (this.#sessions.get(request.key) ?? this.#throughAlias(request.key, now)) : undefined;
     const reason = session ? expiryReason(session.createdAt, session.lastAccessAt, now, request) : null;
     if (session && reason) {
       this.#expire(session, reason);
@@ -97,15 +99,9 @@ export class MemorySessionStore implements SessionStore {
     }
 
     // Work out the whole result before changing anything: a refused commit leaves the store exactly as it was.
-    const fields = new Map(session?.fields ?? []);
-    for (const field of request.ops.unset) fields.delete(field);
-    for (const [field, json] of request.ops.set) fields.set(field, json);
-    for (const [field, delta] of request.ops.incr) {
-      const current = integerOf(fields.get(field));
-      const next = current === null ? null : current + delta;
-      if (next === null || !Number.isSafeInteger(next)) return { ok: false, code: 'SG_WRITEBACK_NOT_NUMBER', field };
-      fields.set(field, String(next));
-    }
+    const applied = applyAttributeOps(session?.fields ?? new Map(), request.ops);
+    if ('notNumber' in applied) return { ok: false, code: 'SG_WRITEBACK_NOT_NUMBER', field: applied.notNumber };
+    const fields = applied.fields;
     const size = encodedSize(fields);
     if (size > request.maxBytes) return { ok: false, code: 'SG_WRITEBACK_TOO_LARGE', size };
     const bytes = sessionBytes(size, fields.size, request.login?.principal ?? session?.principal ?? null);
@@ -149,6 +145,8 @@ export class MemorySessionStore implements SessionStore {
     if (request.login) {
       // Session-fixation defence: the id the browser held before login no longer opens the session.
       if (!created && request.newKey !== null && request.newKey !== session.key) {
+        const graceMs = request.login.graceMs ?? 0;
+        if (graceMs > 0) this.#setAlias(session.key, request.newKey, now + graceMs);
         this.#sessions.delete(session.key);
         session.key = request.newKey;
         this.#sessions.set(session.key, session);
@@ -241,6 +239,9 @@ export class MemorySessionStore implements SessionStore {
     for (const [key, until] of this.#tombstones) {
       if (until <= now) this.#dropTombstone(key);
     }
+    for (const [key, alias] of this.#aliases) {
+      if (alias.until <= now) this.#dropAlias(key);
+    }
     return expired;
   }
 
@@ -254,16 +255,31 @@ export class MemorySessionStore implements SessionStore {
     return { limit: this.#budget.limit, used: this.#budget.used };
   }
 
-  /** What the store holds, named like the Redis keys (`s:…`, `h:…`, `p:…`, `e:…`): tests check nothing leaks. */
+  /**
+   * What the store holds, named like the Redis keys without their bucket (`s:…`, `p:…`, `e:…`, `r:…`, and the
+   * bucket indexes `k`, `x`, `z` while some session exists): tests check nothing leaks.
+   */
   debugKeys(): string[] {
     return [
       ...[...this.#sessions.keys()].map((k) => `s:${k}`),
-      ...[...this.#keyByHandle.keys()].map((h) => `h:${h}`),
       ...[...this.#principals.keys()].map((p) => `p:${p}`),
       ...[...this.#tombstones.keys()].map((k) => `e:${k}`),
-      // The Redis store's deadline and size indexes exist exactly while some session does.
-      ...(this.#sessions.size > 0 ? ['x:deadlines', 'z:sizes'] : []),
+      ...[...this.#aliases.keys()].map((k) => `r:${k}`),
+      ...(this.#sessions.size > 0 ? ['k', 'x', 'z'] : []),
     ];
+  }
+
+  /** The session a login rotated `key` to, while the login grace lasts. */
+  #throughAlias(key: string, now: number): MemorySession | undefined {
+    let at = key;
+    for (let hop = 0; hop < 6; hop++) {
+      const alias = this.#aliases.get(at);
+      if (!alias || alias.until <= now) return undefined;
+      const session = this.#sessions.get(alias.target);
+      if (session) return session;
+      at = alias.target;
+    }
+    return undefined;
   }
 
   /** A principal's sessions that are still live at `now`, oldest login first; drops index entries of ended ones. */
@@ -301,6 +317,15 @@ export class MemorySessionStore implements SessionStore {
 
   #dropTombstone(key: string): void {
     if (this.#tombstones.delete(key)) this.#budget.release(MARKER_BYTES);
+  }
+
+  #setAlias(key: string, target: string, until: number): void {
+    if (!this.#aliases.has(key)) this.#budget.add(MARKER_BYTES);
+    this.#aliases.set(key, { target, until });
+  }
+
+  #dropAlias(key: string): void {
+    if (this.#aliases.delete(key)) this.#budget.release(MARKER_BYTES);
   }
 
   #destroy(session: MemorySession): void {

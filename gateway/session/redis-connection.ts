@@ -191,8 +191,8 @@ export async function connectRedis(url: string, options: RedisConnectionOptions 
   }
 }
 
-/** `sg:v1:` — or `{sg}:v1:` on a Cluster, so every key a Lua script touches is in one slot (Cluster then keeps all
- * sessions on one shard: the scripts' atomicity across session, handle and principal keys needs it). */
+/** The admin-state (coordination) prefix: `sg:v1:`, or `{sg}:v1:` on a Cluster so its scripts' keys share a slot
+ * (a handful of keys; sessions have their own bucketed layout, redis-keys.ts). */
 export function keyPrefixFor(client: RedisClient): string {
   return isCluster(client) ? '{sg}:v1:' : 'sg:v1:';
 }

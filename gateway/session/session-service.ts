@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
 import type { SessionSettings } from '../config/settings.js';
 import { LoginRejectedError, StoreFullError, StoreUnavailableError, WriteBackError, GatewayError } from '../errors.js';
 import { CookieSigner, newHandle, storageKeyOf } from './cookie.js';
+import { mintIdInBucket } from './key-placement.js';
 import { signSessionHeader } from './header-jwt.js';
 import { attributesOf, type CommitResult, type SessionStore, type StoredSession } from './store.js';
 import { hasAttributeOps, type WriteBack } from './write-back.js';
@@ -147,17 +149,21 @@ export class SessionService {
     if (!writeBack.logout && writeBack.login === null && !hasAttributeOps(writeBack.ops) && !rs.session) {
       return { setCookie: null, result: null };
     }
-    const minted = this.#signer.mint();
+    const minted = this.#mintFor(writeBack.login);
     const newKey = storageKeyOf(minted.id);
     let result: CommitResult;
     try {
       result = await this.store.commit({
         now: this.#clock(),
-        key: rs.session ? rs.key : null,
+        // Where the session lives now: a load through the login alias found it under its rotated key.
+        key: rs.session ? rs.session.key : null,
         newKey,
         newHandle: newHandle(),
+        token: randomBytes(12).toString('base64url'),
         ops: writeBack.ops,
-        login: writeBack.login !== null ? { principal: writeBack.login, maxPerPrincipal: settings.maxPerPrincipal, onLimit: settings.onLimit } : null,
+        login: writeBack.login !== null
+          ? { principal: writeBack.login, maxPerPrincipal: settings.maxPerPrincipal, onLimit: settings.onLimit, graceMs: settings.loginGraceMs }
+          : null,
         logout: writeBack.logout,
         maxBytes: settings.maxBytes,
         idleTimeoutMs: settings.idleTimeoutMs,
@@ -182,6 +188,13 @@ export class SessionService {
     if (result.destroyed) return { setCookie: this.expiredCookie(settings, secure), result };
     const setCookie = result.key === newKey ? this.cookie(minted.value, settings, secure) : null;
     return { setCookie, result };
+  }
+
+  /** A new id; for a login on a sharded store, one whose key lands in the principal's bucket (key-placement.ts). */
+  #mintFor(login: string | null): { id: string; value: string } {
+    const bucket = login !== null ? (this.store.placementOf?.(login) ?? null) : null;
+    if (bucket === null) return this.#signer.mint();
+    return this.#signer.sign(mintIdInBucket(bucket, storageKeyOf).id);
   }
 
   /**

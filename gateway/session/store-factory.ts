@@ -33,5 +33,5 @@ export async function createSessionStore(options: SessionStoreOptions): Promise<
     connectionName: options.connection?.connectionName ?? 'session-gateway:sessions',
     readyTimeoutMs: options.readyTimeoutMs ?? 5_000,
   });
-  return new RedisSessionStore(client);
+  return new RedisSessionStore(client, { ...(log !== undefined ? { log } : {}) });
 }

@@ -2,8 +2,8 @@ import { WriteBackError } from '../errors.js';
 import type { AttributeOps, SessionTimeouts } from './store.js';
 
 /**
- * Rules both stores apply identically (the Redis store has a Lua twin of each in redis-scripts.ts; the conformance
- * suite holds them together). Pure functions, no I/O.
+ * Rules both stores apply identically (the Redis store has a Lua twin of each in redis-lua-prelude.ts and
+ * redis-session-scripts.ts; the conformance suite holds them together). Pure functions, no I/O.
  */
 
 /**
@@ -47,4 +47,21 @@ export function assertAttributeFields(ops: AttributeOps): void {
   for (const [field, delta] of ops.incr) {
     if (!Number.isSafeInteger(delta)) throw new WriteBackError('SG_WRITEBACK_MALFORMED', `incr of ${JSON.stringify(field)} by a non-integer`);
   }
+}
+
+/**
+ * A write-back's attribute operations applied to a copy of `fields`: unset, then set, then incr (the Lua twin is in
+ * COMMIT_SESSION). Returns the new fields, or the first field whose incr does not hold an integer.
+ */
+export function applyAttributeOps(fields: ReadonlyMap<string, string>, ops: AttributeOps): { fields: Map<string, string> } | { notNumber: string } {
+  const next = new Map(fields);
+  for (const field of ops.unset) next.delete(field);
+  for (const [field, json] of ops.set) next.set(field, json);
+  for (const [field, delta] of ops.incr) {
+    const current = integerOf(next.get(field));
+    const result = current === null ? null : current + delta;
+    if (result === null || !Number.isSafeInteger(result)) return { notNumber: field };
+    next.set(field, String(result));
+  }
+  return { fields: next };
 }

@@ -38,6 +38,9 @@ export interface StoredSession {
 }
 
 /**
+ * A found session's `key` is where it lives now: a login rotates the id, and for the login grace the old key is an
+ * alias of the new one (a request still in flight with the pre-login cookie reaches the rotated session).
+ *
  * Why a load found nothing: the cookie may be for a session that timed out, or for none at all. `evicted` is true
  * (once) when the duplicate-login policy ended the session: the store keeps a tombstone under the old storage key for
  * the rest of the evicted session's lifetime, and the first load of that key reports it and removes the tombstone.
@@ -56,6 +59,12 @@ export interface AttributeOps {
 
 export interface CommitRequest extends SessionTimeouts {
   now: number;
+  /**
+   * Idempotency token, fresh for every write-back: a store reached over a network (Redis) records the result under
+   * it, so a resent copy of the commit returns the first result and applies nothing (the embedded store runs each
+   * call exactly once by construction and ignores it).
+   */
+  token: string;
   /** The key the request's cookie pointed at (the session may have expired since), or null for a new session. */
   key: string | null;
   /** The key to create a new session under, or to rotate to (login). */
@@ -63,8 +72,11 @@ export interface CommitRequest extends SessionTimeouts {
   /** Handle for a new session (ignored when the session exists). */
   newHandle: string;
   ops: AttributeOps;
-  /** Bind to this principal (login): rotates to newKey, applies the duplicate-login policy. */
-  login: { principal: string; maxPerPrincipal: number; onLimit: 'evict-oldest' | 'reject-new' } | null;
+  /**
+   * Bind to this principal (login): rotates to newKey, applies the duplicate-login policy. For `graceMs` (default 0)
+   * the old key stays an alias of the new one (the login race, docs/architecture.md §13).
+   */
+  login: { principal: string; maxPerPrincipal: number; onLimit: 'evict-oldest' | 'reject-new'; graceMs?: number } | null;
   /** Destroy the session (logout). Applied after nothing else. */
   logout: boolean;
   maxBytes: number;
@@ -152,6 +164,11 @@ export const NO_COUNTERS: Readonly<SessionCounters> = Object.freeze({
 
 export interface SessionStore {
   readonly kind: 'redis' | 'memory';
+  /**
+   * A sharded store: the bucket (key-placement.ts) a login's newKey must fall in for this principal, so the session
+   * lands next to the principal's index. Absent or null: any key will do.
+   */
+  placementOf?(principal: string): number | null;
   /** Read a session and touch it, in one round trip. */
   load(key: string, options: LoadOptions): Promise<LoadResult>;
   /** Apply a write-back atomically: all of it or (on a non-ok result) none of it. */

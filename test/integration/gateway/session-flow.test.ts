@@ -5,13 +5,14 @@ import { startDemoBackend, type DemoBackend } from '../../helpers/backend-proces
 import { Browser } from '../../helpers/browser.js';
 import { startGateway, TEST_SECRET, type GatewayUnderTest } from '../../helpers/gateway-process.js';
 import { TestRedis } from '../../helpers/redis-server.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { deriveHeaderKey } from '../../../gateway/config/env.js';
 
 interface WhoAmI { backend: string; pid: number; principal: string | null; counter: number; draft: string }
 
 async function sessionKeys(redis: TestRedis): Promise<string[]> {
   // Admin-state keys (gateway/coord: heartbeats, backend states) are not sessions.
-  return (await redis.client().keys('*sg:v1:*')).filter((key) => !key.includes(':coord:'));
+  return (await redis.client().keys('sg:v2:*')).filter((key) => !key.includes(':coord:'));
 }
 
 describe('sessions through the gateway, on Redis, across three demo backends', () => {
@@ -22,7 +23,7 @@ describe('sessions through the gateway, on Redis, across three demo backends', (
   before(async () => {
     redis = await TestRedis.start();
     backends = await Promise.all([startDemoBackend(), startDemoBackend(), startDemoBackend()]);
-    gateway = await startGateway({ backends: backends.map((b) => b.name), redisUrl: redis.url });
+    gateway = await startGateway({ backends: backends.map((b) => b.name), redisUrl: redis.url, serverExtra: 'set $session_login_grace 1s;' });
   });
 
   after(async () => {
@@ -98,9 +99,13 @@ describe('sessions through the gateway, on Redis, across three demo backends', (
     assert.notEqual(loggedInCookie, anonymousCookie, 'session fixation defence: a new id at login');
     const who = (await browser.fetch('/api/whoami')).json<WhoAmI>();
     assert.deepEqual([who.principal, who.draft], ['carol', 'before login'], 'data kept across the rotation');
-    // The old cookie no longer opens the session.
-    const stale = await new Browser(gateway.url).fetch('/api/whoami', { headers: { cookie: `gsid=${anonymousCookie}` } });
-    assert.equal(stale.json<WhoAmI>().principal, null);
+    // For the login grace the old cookie reaches the rotated session (a request in flight with it), and gets no cookie;
+    // after it, the old cookie opens nothing.
+    const inFlight = await new Browser(gateway.url).fetch('/api/whoami', { headers: { cookie: `gsid=${anonymousCookie}` } });
+    assert.equal(inFlight.json<WhoAmI>().principal, 'carol');
+    assert.equal(inFlight.headers['set-cookie'], undefined);
+    await waitFor(async () => (await new Browser(gateway.url).fetch('/api/whoami', { headers: { cookie: `gsid=${anonymousCookie}` } })).json<WhoAmI>().principal === null,
+      { what: 'the pre-login cookie to stop working after the grace' });
 
     const before = await sessionKeys(redis);
     assert.ok(before.length > 0);
@@ -108,7 +113,7 @@ describe('sessions through the gateway, on Redis, across three demo backends', (
     assert.equal(logout.status, 200);
     assert.equal(browser.cookies.get('gsid'), undefined, 'the cookie is expired');
     const after = await sessionKeys(redis);
-    const sid = (await redis.client().keys('*sg:v1:p:carol*'));
+    const sid = (await redis.client().keys('sg:v2:*:p:carol'));
     assert.deepEqual(sid, [], 'no principal index entry left');
     assert.ok(after.length < before.length);
     assert.equal((await new Browser(gateway.url).fetch('/api/whoami', { headers: { cookie: `gsid=${loggedInCookie}` } })).json<WhoAmI>().principal, null);

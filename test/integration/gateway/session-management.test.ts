@@ -232,7 +232,7 @@ describe('session management through two gateways sharing one Redis', () => {
     assert.equal(stats.counterScope, 'global');
     for (const principal of ['ivy', 'abe']) {
       assert.deepEqual((await adminJson<{ sessions: unknown[] }>(gw1, `/api/sessions?principal=${principal}`)).sessions, []);
-      assert.deepEqual(await redis.client().keys(`sg:v1:p:${principal}`), [], `no index entry for ${principal}`);
+      assert.deepEqual(await redis.client().keys(`sg:v2:*:p:${principal}`), [], `no index entry for ${principal}`);
     }
     // Their cookies no longer open anything, and coming back does not count them again.
     assert.equal((await whoami(idle, '/idle')).principal, null);

@@ -41,7 +41,7 @@ describe('malformed and oversized write-backs', () => {
   }
 
   async function sessionFields(): Promise<Record<string, string>> {
-    const keys = await redis.client().keys('*sg:v1:s:*');
+    const keys = await redis.client().keys('sg:v2:*:s:*');
     const all: Record<string, string> = {};
     for (const key of keys) Object.assign(all, await redis.client().hgetall(key));
     // last-access changes on touch; compare only attributes

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { bucketOfKey } from '../../../gateway/session/key-placement.js';
+import { bucketPrefix } from '../../../gateway/session/redis-keys.js';
 import { createSessionStore } from '../../../gateway/session/store-factory.js';
 import { attributeField } from '../../../gateway/session/store.js';
 import { TestRedis } from '../../helpers/redis-server.js';
@@ -22,7 +24,7 @@ describe('RedisSessionStore through a real Sentinel (redis-sentinel://)', () => 
   runStoreConformance('redis via sentinel', async () => {
     await master.client().flushall();
     const store = await createSessionStore({ redisUrl: sentinel.url });
-    return { store, storedKeys: () => namespacedKeys(master.client(), 'sg:v1:'), close: () => store.close() };
+    return { store, storedKeys: () => namespacedKeys(master.client()), close: () => store.close() };
   });
 
   it('writes to the master the sentinel names', async () => {
@@ -30,12 +32,12 @@ describe('RedisSessionStore through a real Sentinel (redis-sentinel://)', () => 
     const store = await createSessionStore({ redisUrl: sentinel.url });
     const now = Date.now();
     const r = await store.commit({
-      now, key: null, newKey: 'k', newHandle: 'h', maxBytes: 1024, backend: null, logout: false, login: null,
+      now, key: null, newKey: 'k', newHandle: 'h', token: 't', maxBytes: 1024, backend: null, logout: false, login: null,
       idleTimeoutMs: 60_000, absoluteTimeoutMs: 3_600_000,
       ops: { set: new Map([[attributeField('', 'a'), '1']]), unset: [], incr: new Map() },
     });
     assert.ok(r.ok);
-    assert.equal(await master.client().hget('sg:v1:s:k', attributeField('', 'a')), '1');
+    assert.equal(await master.client().hget(`${bucketPrefix(bucketOfKey('k'))}s:k`, attributeField('', 'a')), '1');
     await store.close();
   });
 });

@@ -1,20 +1,26 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { StoreUnavailableError } from '../../../gateway/errors.js';
+import { bucketOfKey, bucketOfPrincipal, mintIdInBucket } from '../../../gateway/session/key-placement.js';
+import type { SessionCommands } from '../../../gateway/session/redis-commands.js';
 import { createRedisClient, duplicateRedisClient, waitUntilReady } from '../../../gateway/session/redis-connection.js';
+import { bucketPrefix } from '../../../gateway/session/redis-keys.js';
+import { EXPIRED_KEY_GRACE_MS } from '../../../gateway/session/redis-lua-prelude.js';
+import { MOVE_STALE_MS } from '../../../gateway/session/redis-login-move.js';
 import { RedisSessionStore } from '../../../gateway/session/redis-store.js';
-import { EXPIRED_KEY_GRACE_MS } from '../../../gateway/session/redis-scripts.js';
 import { createSessionStore } from '../../../gateway/session/store-factory.js';
-import { attributeField, type SessionStore } from '../../../gateway/session/store.js';
+import type { SessionStore } from '../../../gateway/session/store.js';
 import { freePort } from '../../helpers/ports.js';
 import { TestRedis } from '../../helpers/redis-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { namespacedKeys } from './scan-keys.js';
 import { runStoreConformance } from './store-conformance.js';
+import { f, id, ok, ops, request, TIMEOUTS } from './store-fixtures.js';
 
-const PREFIX = 'sg:v1:';
+const loadOptions = (now: number) => ({ now, touchAfterMs: 0, ...TIMEOUTS });
 
-const keysOf = (redis: TestRedis): Promise<string[]> => namespacedKeys(redis.client(), PREFIX);
+/** A key in the given bucket (a storage key is any base64url string to the store). */
+const keyIn = (bucket: number): string => mintIdInBucket(bucket, (x) => x).key;
 
 describe('RedisSessionStore', () => {
   let redis: TestRedis;
@@ -29,59 +35,135 @@ describe('RedisSessionStore', () => {
     // Our own redis-server: flushing it between tests is safe (never the shared 6379).
     await redis.client().flushall();
     const store = await createSessionStore({ redisUrl: redis.url });
-    return { store, storedKeys: () => keysOf(redis), close: () => store.close() };
+    return { store, storedKeys: () => namespacedKeys(redis.client()), close: () => store.close() };
   });
 
-  it('loads in one round trip and sets the TTL to the session deadline', async () => {
-    await redis.client().flushall();
-    const store = await createSessionStore({ redisUrl: redis.url });
-    const now = Date.now();
-    const timeouts = { idleTimeoutMs: 60_000, absoluteTimeoutMs: 3_600_000 };
-    const r = await store.commit({
-      now, key: null, newKey: 'k1', newHandle: 'h1', maxBytes: 1024, backend: null, logout: false, ...timeouts,
-      ops: { set: new Map([[attributeField('', 'a'), '1']]), unset: [], incr: new Map() },
-      login: { principal: 'p1', maxPerPrincipal: 0, onLimit: 'evict-oldest' },
+  describe('on one Redis', () => {
+    let store: SessionStore;
+    beforeEach(async () => {
+      await redis.client().flushall();
+      store = await createSessionStore({ redisUrl: redis.url });
     });
-    assert.ok(r.ok);
-    for (const key of [`${PREFIX}s:k1`, `${PREFIX}h:h1`, `${PREFIX}p:p1`]) {
-      const ttl = await redis.client().pttl(key);
-      // The keys outlive the deadline by a grace period so the sweep still finds (and counts) the session.
-      assert.ok(ttl > EXPIRED_KEY_GRACE_MS && ttl <= 60_000 + EXPIRED_KEY_GRACE_MS, `${key} ttl ${ttl}`);
+    const close = () => store.close();
+
+    it('keeps a session, its handle and its principal index in the principal\'s bucket, with TTLs at the deadline', async () => {
+      const now = Date.now();
+      const principal = 'p1';
+      const bucket = (store as RedisSessionStore).placementOf(principal);
+      assert.equal(bucket, bucketOfPrincipal(principal));
+      const key = keyIn(bucket);
+      const timeouts = { idleTimeoutMs: 60_000, absoluteTimeoutMs: 3_600_000 };
+      ok(await store.commit(request(now, { newKey: key, ...timeouts, ops: ops({ set: { a: 1 } }), login: { principal, maxPerPrincipal: 0, onLimit: 'evict-oldest' } })));
+      const b = bucketPrefix(bucket);
+      for (const name of [`${b}s:${key}`, `${b}p:${principal}`]) {
+        const ttl = await redis.client().pttl(name);
+        // The keys outlive the deadline by a grace period so the sweep still finds (and counts) the session.
+        assert.ok(ttl > EXPIRED_KEY_GRACE_MS && ttl <= 60_000 + EXPIRED_KEY_GRACE_MS, `${name} ttl ${ttl}`);
+      }
+      assert.ok(await redis.client().hget(`${b}k`, (await store.listByPrincipal(principal, now))[0]!.handle));
+      await close();
+    });
+
+    it('loads in one round trip', async () => {
+      const r = ok(await store.commit(request(Date.now(), { ops: ops({ set: { a: 1 } }) })));
+      // MONITOR shows what each client sends; commands a script runs come from source 'lua'.
+      const monitor = await redis.client().monitor();
+      const sent: string[] = [];
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        if (source !== 'lua') sent.push(String(args[0]).toLowerCase());
+      });
+      assert.ok((await store.load(r.key, loadOptions(Date.now()))).found);
+      await store.ping();
+      await waitFor(() => sent.includes('ping'), { what: 'the ping to show up in MONITOR' });
+      monitor.disconnect();
+      assert.equal(sent.length, 2, `one command for the load, one ping: ${sent.join(' ')}`);
+      assert.match(sent[0]!, /^eval(sha)?$/);
+      await close();
+    });
+
+    it('applies a resent commit once and answers it with the first result (idempotency token)', async () => {
+      const now = Date.now();
+      const s = ok(await store.commit(request(now, { ops: ops({ set: { n: 0 } }) })));
+      const incr = request(now + 1, { key: s.key, ops: ops({ incr: { n: 1 } }) });
+      const first = await store.commit(incr);
+      const again = await store.commit(incr);
+      assert.deepEqual(again, first);
+      const fresh = request(now + 2, { ops: ops({ set: { x: 1 } }) });
+      const created = ok(await store.commit(fresh));
+      assert.deepEqual(ok(await store.commit(fresh)), created, 'a resent creation creates nothing more');
+      const loaded = await store.load(s.key, loadOptions(now + 3));
+      assert.ok(loaded.found);
+      assert.equal(loaded.session.fields.get(f('n')), '1');
+      assert.equal((await store.stats(now + 3)).counters.created, 2);
+      await close();
+    });
+
+    it('a fenced token is never applied: the fence wins over a late copy, and reports a commit that ran', async () => {
+      const now = Date.now();
+      const s = ok(await store.commit(request(now, { ops: ops({ set: { n: 0 } }) })));
+      const commands = (store as RedisSessionStore).client as unknown as SessionCommands;
+      const bucket = bucketPrefix(bucketOfKey(s.key));
+      const late = request(now + 1, { key: s.key, ops: ops({ incr: { n: 1 } }) });
+      assert.deepEqual(await commands.sgResolve(`${bucket}i:${late.token}`), ['aborted']);
+      await assert.rejects(store.commit(late), (err: unknown) => err instanceof StoreUnavailableError && /not applied/.test(err.message));
+      const ran = request(now + 2, { key: s.key, ops: ops({ incr: { n: 5 } }) });
+      const result = ok(await store.commit(ran));
+      assert.deepEqual((await commands.sgResolve(`${bucket}i:${ran.token}`))[0], 'ok');
+      assert.equal(result.key, s.key);
+      const loaded = await store.load(s.key, loadOptions(now + 3));
+      assert.ok(loaded.found);
+      assert.equal(loaded.session.fields.get(f('n')), '5');
+      await close();
+    });
+
+    for (const landed of [false, true]) {
+      it(`completes the move of a login whose gateway died ${landed ? 'after it landed' : 'with the session frozen'}`, async () => {
+        const now = Date.now();
+        const principal = `mover-${landed}`;
+        const s = ok(await store.commit(request(now, { newKey: keyIn((bucketOfPrincipal(principal) + 1) % 256), ops: ops({ set: { n: 1 } }) })));
+        const commands = (store as RedisSessionStore).client as unknown as SessionCommands;
+        const from = bucketOfKey(s.key);
+        const newKey = keyIn(bucketOfPrincipal(principal));
+        const to = bucketOfKey(newKey);
+        const token = id();
+        // What a gateway does before it dies: BEGIN, and maybe LAND, never FINISH.
+        const frozen = await commands.sgMoveBegin(`${bucketPrefix(from)}s:${s.key}`, bucketPrefix(from), String(now), String(TIMEOUTS.idleTimeoutMs),
+          String(TIMEOUTS.absoluteTimeoutMs), s.key, newKey, `${token}.b`, `${newKey} ${token} ${now} 5000`);
+        assert.equal(frozen[0], 'frozen');
+        if (landed) {
+          const land = await commands.sgMoveLand(`${bucketPrefix(to)}s:${newKey}`, bucketPrefix(to), String(now), String(TIMEOUTS.idleTimeoutMs),
+            String(TIMEOUTS.absoluteTimeoutMs), newKey, `${token}.l`, '', principal, principal, '0', 'evict-oldest', String(now), s.handle, '', '3', '1', f('n'), '1');
+          assert.equal(land[0], 'ok');
+        }
+        // A later request: finds the frozen session, waits out the mover, then completes or undoes the move.
+        const later = now + MOVE_STALE_MS + 1;
+        const saved = ok(await store.commit(request(later, { key: s.key, ops: ops({ incr: { n: 1 } }) })));
+        assert.equal(saved.key, landed ? newKey : s.key);
+        assert.equal(saved.principal, landed ? principal : null);
+        const loaded = await store.load(saved.key, loadOptions(later + 1));
+        assert.ok(loaded.found);
+        assert.equal(loaded.session.fields.get(f('n')), '2');
+        assert.equal((await store.listByPrincipal(principal, later + 1)).length, landed ? 1 : 0);
+        await close();
+      });
     }
-    // MONITOR shows what each client sends; commands a script runs come from source 'lua'.
-    const monitor = await redis.client().monitor();
-    const sent: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source !== 'lua') sent.push(String(args[0]).toLowerCase());
-    });
-    const loaded = await store.load('k1', { now: now + 1, touchAfterMs: 0, ...timeouts });
-    assert.ok(loaded.found);
-    await store.ping();
-    await waitFor(() => sent.includes('ping'), { what: 'the ping to show up in MONITOR' });
-    monitor.disconnect();
-    assert.equal(sent.length, 2, `one command for the load, one ping: ${sent.join(' ')}`);
-    assert.match(sent[0]!, /^eval(sha)?$/);
-    await store.close();
-  });
 
-  it('lets one gateway sweep per lock period: another owner is refused until the lock lapses', async () => {
-    await redis.client().flushall();
-    const store = await createSessionStore({ redisUrl: redis.url });
-    const now = Date.now();
-    const first = await store.sweepExpired(now, { owner: 'gw-a', lockMs: 60_000, batch: 10 });
-    assert.deepEqual(first, { swept: true, expired: [], more: false });
-    assert.deepEqual(await store.sweepExpired(now, { owner: 'gw-b', lockMs: 60_000, batch: 10 }), { swept: false });
-    assert.equal((await store.sweepExpired(now, { owner: 'gw-a', lockMs: 60_000, batch: 10 })).swept, true, 'the holder renews it');
-    await redis.client().del(`${PREFIX}l:sweep`); // what the PX expiry does after lockMs
-    assert.equal((await store.sweepExpired(now, { owner: 'gw-b', lockMs: 60_000, batch: 10 })).swept, true);
-    await store.close();
+    it('lets one gateway sweep per lock period: another owner is refused until the lock lapses', async () => {
+      const now = Date.now();
+      const first = await store.sweepExpired(now, { owner: 'gw-a', lockMs: 60_000, batch: 10 });
+      assert.deepEqual(first, { swept: true, expired: [], more: false });
+      assert.deepEqual(await store.sweepExpired(now, { owner: 'gw-b', lockMs: 60_000, batch: 10 }), { swept: false });
+      assert.equal((await store.sweepExpired(now, { owner: 'gw-a', lockMs: 60_000, batch: 10 })).swept, true, 'the holder renews it');
+      await redis.client().del('sg:v2:{sg}:l:sweep'); // what the PX expiry does after lockMs
+      assert.equal((await store.sweepExpired(now, { owner: 'gw-b', lockMs: 60_000, batch: 10 })).swept, true);
+      await close();
+    });
   });
 
   it('fails fast with StoreUnavailableError while Redis restarts, and works again after', async () => {
     await redis.client().flushall();
     const store = await createSessionStore({ redisUrl: redis.url });
-    const timeouts = { idleTimeoutMs: 60_000, absoluteTimeoutMs: 3_600_000 };
-    const load = () => store.load('k', { now: Date.now(), touchAfterMs: 0, ...timeouts });
+    const load = () => store.load(id(), loadOptions(Date.now()));
     assert.deepEqual(await load(), { found: false, expired: null });
     await redis.stop();
     await waitFor(async () => {
@@ -94,10 +176,7 @@ describe('RedisSessionStore', () => {
       }
     }, { what: 'a load to fail while Redis is down' });
     await assert.rejects(store.ping(), StoreUnavailableError);
-    await assert.rejects(store.commit({
-      now: Date.now(), key: null, newKey: 'k', newHandle: 'h', maxBytes: 1024, backend: null, logout: false, login: null, ...timeouts,
-      ops: { set: new Map([[attributeField('', 'a'), '1']]), unset: [], incr: new Map() },
-    }), StoreUnavailableError);
+    await assert.rejects(store.commit(request(Date.now(), { ops: ops({ set: { a: 1 } }) })), StoreUnavailableError);
     await assert.rejects(store.listByPrincipal('p', Date.now()), StoreUnavailableError);
     await assert.rejects(store.destroyByHandle('h'), StoreUnavailableError);
     await redis.restart();
@@ -121,9 +200,9 @@ describe('RedisSessionStore', () => {
     const store: SessionStore = new RedisSessionStore(client);
     const second = duplicateRedisClient(client, { connectionName: 'test-second' });
     await waitUntilReady(second, 5_000);
-    await second.set('sg:v1:test', '1');
-    assert.equal(await client.get('sg:v1:test'), '1');
-    await second.del('sg:v1:test');
+    await second.set('sg:v2:test', '1');
+    assert.equal(await client.get('sg:v2:test'), '1');
+    await second.del('sg:v2:test');
     second.disconnect();
     await store.close();
   });

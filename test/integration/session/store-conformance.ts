@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { waitFor } from '../../helpers/wait-for.js';
 import { GatewayError } from '../../../gateway/errors.js';
 import { attributeField, encodedSize, type AttributeOps, type CommitRequest, type SessionStore } from '../../../gateway/session/store.js';
-import { f, id, MIN, ok, ops, request, sessionStateKeys, TIMEOUTS, type StoreUnderTest } from './store-fixtures.js';
+import { f, id, MIN, ok, ops, request, sessionStateKeys, TIMEOUTS, usePlacementOf, type StoreUnderTest } from './store-fixtures.js';
 import { runLifecycleConformance } from './store-lifecycle-conformance.js';
 
 /**
@@ -26,6 +27,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
     beforeEach(async () => {
       t = await makeStore();
       store = t.store;
+      usePlacementOf(store);
       t0 = Date.now();
     });
     afterEach(async () => {
@@ -145,7 +147,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       assert.deepEqual(await fieldsOf(s.key, t0 + 2), before);
       const created = await store.commit(request(t0, { ops: ops({ set: { s: 'x' }, incr: { s: 1 } }) }));
       assert.equal(created.ok, false);
-      assert.deepEqual(await storedKeys(), [`h:${s.handle}`, `s:${s.key}`, 'x:deadlines', 'z:sizes'].sort());
+      assert.deepEqual(await storedKeys(), [`s:${s.key}`, 'k', 'x', 'z'].sort());
     });
 
     it('expires an idle session, tells it apart from an unknown key once, then forgets it', async () => {
@@ -189,7 +191,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       assert.equal(r.key, req.newKey);
       assert.notEqual(r.handle, s.handle);
       assert.deepEqual(await fieldsOf(r.key, t0 + IDLE + 2), { fresh: 1 });
-      assert.deepEqual((await storedKeys()).sort(), [`h:${r.handle}`, `s:${r.key}`, 'x:deadlines', 'z:sizes'].sort());
+      assert.deepEqual((await storedKeys()).sort(), [`s:${r.key}`, 'k', 'x', 'z'].sort());
     });
 
     it('rotates the key at login, keeping data and handle, and binds the principal', async () => {
@@ -213,6 +215,43 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       const after = ok(await store.commit(request(t0 + 4, { key: r.key, ops: ops({ incr: { n: 1 } }) })));
       assert.equal(after.key, r.key);
       assert.equal(after.principal, 'alice');
+    });
+
+    it('keeps the pre-login key an alias of the rotated session for the login grace, then forgets it', async () => {
+      const s = await createSession(t0, { draft: 'typed before login' });
+      const grace = { principal: 'lena', maxPerPrincipal: 0, onLimit: 'evict-oldest' as const, graceMs: 400 };
+      const r = ok(await store.commit(request(t0 + 1, { key: s.key, login: grace })));
+      assert.notEqual(r.key, s.key);
+      // A request still in flight with the old cookie reads and writes the logged-in session, creating nothing.
+      const through = await store.load(s.key, loadOptions(t0 + 2));
+      assert.ok(through.found, 'the alias opens the rotated session');
+      assert.deepEqual([through.session.key, through.session.handle, through.session.principal], [r.key, s.handle, 'lena']);
+      const saved = ok(await store.commit(request(t0 + 3, { key: s.key, ops: ops({ set: { draft: 'autosaved' } }) })));
+      assert.deepEqual([saved.key, saved.created, saved.handle], [r.key, false, s.handle]);
+      assert.deepEqual(await fieldsOf(r.key, t0 + 4), { draft: 'autosaved' });
+      assert.ok((await storedKeys()).includes(`r:${s.key}`));
+      // After the grace the old id opens nothing (the session-fixation defence is back in full).
+      await waitFor(async () => !(await store.load(s.key, loadOptions(Date.now() + 1_000))).found, { what: 'the alias to lapse' });
+      const sweep = { owner: 'alias-test', lockMs: 1_000, batch: 100 };
+      await store.sweepExpired(Date.now() + 1_000, sweep);
+      assert.ok(!(await storedKeys()).includes(`r:${s.key}`), 'the alias is gone');
+      assert.ok((await store.load(r.key, loadOptions(t0 + 5))).found);
+    });
+
+    it('applies a write racing a login through the pre-login key to the rotated session (the login race)', async () => {
+      for (let round = 0; round < 5; round++) {
+        const s = await createSession(t0, { n: 0 });
+        const principal = `racer${round}`;
+        const [logged, saved] = await Promise.all([
+          store.commit(request(t0 + 1, { key: s.key, login: { principal, maxPerPrincipal: 1, onLimit: 'reject-new', graceMs: 5_000 }, ops: ops({ set: { step: 'login' } }) })),
+          store.commit(request(t0 + 1, { key: s.key, ops: ops({ incr: { n: 1 } }) })),
+        ]);
+        const rotated = ok(logged);
+        assert.equal(ok(saved).created, false, 'the racing write did not start a new session');
+        assert.equal(ok(saved).handle, s.handle);
+        assert.deepEqual(await fieldsOf(rotated.key, t0 + 2), { n: 1, step: 'login' });
+        assert.deepEqual((await store.listByPrincipal(principal, t0 + 2)).map((x) => x.handle), [s.handle]);
+      }
     });
 
     it('creates a session at login when there was none', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mintIdInBucket } from '../../../gateway/session/key-placement.js';
 import { attributeField, type AttributeOps, type CommitRequest, type CommitResult, type SessionStore } from '../../../gateway/session/store.js';
 
 /**
@@ -28,10 +29,18 @@ export function ops(o: { set?: Record<string, unknown>; unset?: string[]; incr?:
   };
 }
 
-/** A commit creating a new session at `now`, changed by `partial`. */
+let placement: ((principal: string) => number | null) | null = null;
+
+/** Mint logins' new keys where the store under test wants them (SessionStore.placementOf), as the session service does. */
+export function usePlacementOf(store: SessionStore): void {
+  placement = (principal) => store.placementOf?.(principal) ?? null;
+}
+
+/** A commit creating a new session at `now`, changed by `partial`; a login's newKey is placed for its principal. */
 export function request(now: number, partial: Partial<CommitRequest> = {}): CommitRequest {
+  const bucket = partial.login && partial.newKey === undefined ? (placement?.(partial.login.principal) ?? null) : null;
   return {
-    now, key: null, newKey: id(), newHandle: id(), ops: ops(), login: null, logout: false,
+    now, key: null, newKey: bucket === null ? id() : mintIdInBucket(bucket, (x) => x).key, newHandle: id(), token: id(), ops: ops(), login: null, logout: false,
     maxBytes: MAX_BYTES, backend: null, ...TIMEOUTS, ...partial,
   };
 }
@@ -41,7 +50,10 @@ export function ok(result: CommitResult): Extract<CommitResult, { ok: true }> {
   return result;
 }
 
-/** Keys of sessions and their indexes: the store-wide counters (`c:`) and sweep lock (`l:`) are not session state. */
+/**
+ * Keys of sessions and their indexes: the counters (`c`), the sweep lock (`l:`) and the commit results kept under
+ * their idempotency tokens for a minute (`i:`) are not session state.
+ */
 export async function sessionStateKeys(t: StoreUnderTest): Promise<string[]> {
-  return (await t.storedKeys()).filter((k) => !k.startsWith('c:') && !k.startsWith('l:'));
+  return (await t.storedKeys()).filter((k) => k !== 'c' && !k.startsWith('l:') && !k.startsWith('i:'));
 }

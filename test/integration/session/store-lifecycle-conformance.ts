@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { attributeField, type CommitRequest, type SessionCounters, type SessionStore } from '../../../gateway/session/store.js';
-import { MIN, ok, ops, request, sessionStateKeys, TIMEOUTS, type StoreUnderTest } from './store-fixtures.js';
+import { MIN, ok, ops, request, sessionStateKeys, TIMEOUTS, usePlacementOf, type StoreUnderTest } from './store-fixtures.js';
 
 /**
  * Part two of the store conformance suite (run by runStoreConformance on every store): expiry without keyspace
@@ -29,6 +29,7 @@ export function runLifecycleConformance(name: string, makeStore: () => Promise<S
     beforeEach(async () => {
       t = await makeStore();
       store = t.store;
+      usePlacementOf(store);
       t0 = Date.now();
     });
     afterEach(async () => {

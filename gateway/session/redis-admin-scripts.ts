@@ -1,0 +1,98 @@
+import { PRELUDE } from './redis-lua-prelude.js';
+
+/**
+ * Session management scripts: force logout, listings, the expiry sweep and the stats. A principal's sessions all live
+ * in its bucket, so its listing and force logout are one script; the sweep and the stats go bucket by bucket
+ * (redis-store.ts sends one script per bucket, pipelined, and sums).
+ */
+
+/** KEYS: k (the bucket's handle index) · ARGV: b, handle → 1 | 0 */
+export const DESTROY_BY_HANDLE = `${PRELUDE}
+local b, handle = ARGV[1], ARGV[2]
+local key = redis.call('HGET', KEYS[1], handle)
+if not key then return 0 end
+local m = redis.call('HMGET', b .. 's:' .. key, '#h', '#q')
+if m[1] ~= handle then
+  redis.call('HDEL', KEYS[1], handle)
+  return 0
+end
+destroy(b, key, { ['#h'] = m[1], ['#q'] = m[2] or nil })
+count(b, 'destroyed_kill')
+return 1
+`;
+
+/** KEYS: p:id · ARGV: b, principalId, now → handles ended (force logout of every session of a principal) */
+export const DESTROY_BY_PRINCIPAL = `${PRELUDE}
+local b, q, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local reply = {}
+for _, entry in ipairs(live_of(b, q, now)) do
+  destroy(b, entry[2], { ['#h'] = entry[1], ['#q'] = q })
+  count(b, 'destroyed_kill')
+  reply[#reply + 1] = entry[1]
+end
+return reply
+`;
+
+/** KEYS: p:id · ARGV: b, principalId, now → {handle, createdAt, lastAccessAt, size, backend|'', hasBackend} × n */
+export const LIST_BY_PRINCIPAL = `${PRELUDE}
+local b, q, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local reply = {}
+for _, entry in ipairs(live_of(b, q, now)) do
+  local m = redis.call('HMGET', b .. 's:' .. entry[2], '#c', '#a', '#z', '#b')
+  reply[#reply + 1] = { entry[1], m[1] or '0', m[2] or '0', m[3] or '0', m[4] or '', m[4] and '1' or '0' }
+end
+return reply
+`;
+
+/** KEYS: the sweep lock · ARGV: owner, lockMs → 1 when this owner holds it (taken or renewed), else 0 */
+export const TAKE_SWEEP_LOCK = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
+/**
+ * KEYS: x (the bucket's deadlines) · ARGV: b, now, batch
+ * → {more '1'|'0', handle, principal (as stored), reason, …} (one triple per session ended)
+ */
+export const SWEEP_BUCKET = `${PRELUDE}
+local b, now, batch = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', int(now), 'LIMIT', 0, batch)
+local reply = { #due >= batch and '1' or '0' }
+for _, entry in ipairs(due) do
+  local bar = string.find(entry, '|', 1, true)
+  local k, h = string.sub(entry, 1, bar - 1), string.sub(entry, bar + 1)
+  local m = redis.call('HMGET', b .. 's:' .. k, '#x', '#p', '#k', '#q', '#h')
+  if not m[1] or m[5] ~= h then
+    -- Its keys lapsed (no gateway swept within the grace period): drop the entries, count it without a reason.
+    redis.call('ZREM', KEYS[1], entry)
+    redis.call('ZREM', b .. 'z', entry)
+    if h ~= '' and redis.call('HGET', b .. 'k', h) == k then redis.call('HDEL', b .. 'k', h) end
+    count(b, 'expired_lapsed')
+  elseif tonumber(m[1]) > now then
+    redis.call('ZADD', KEYS[1], m[1], entry)
+  else
+    local reason = m[3] == 'absolute' and 'absolute' or 'idle'
+    expire(b, k, { ['#h'] = h, ['#q'] = m[4] or nil }, reason)
+    reply[#reply + 1] = h
+    reply[#reply + 1] = m[2] or ''
+    reply[#reply + 1] = reason
+  end
+end
+return reply
+`;
+
+/**
+ * KEYS: c, x, z (the bucket's counters, deadlines, sizes) · ARGV: now, bucket bounds…
+ * → {counters flat {field, value…}, live, pending sweep, count of sizes ≤ each bound…}
+ */
+export const BUCKET_STATS = `
+local now = ARGV[1]
+local counters = redis.call('HGETALL', KEYS[1])
+local live = redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf')
+local pending = redis.call('ZCARD', KEYS[2]) - live
+local buckets = {}
+for i = 2, #ARGV do buckets[#buckets + 1] = redis.call('ZCOUNT', KEYS[3], '-inf', ARGV[i]) end
+return { counters, live, pending, buckets }
+`;
