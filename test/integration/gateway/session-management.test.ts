@@ -135,7 +135,8 @@ describe('session management through two gateways sharing one Redis', () => {
     assert.equal((await whoami(second, '/evict')).principal, 'eve');
     const list = await adminJson<{ sessions: SessionView[] }>(gw1, '/api/sessions?principal=eve');
     assert.equal(list.sessions.length, 1);
-    assert.ok(gw2.process.records().some((r) => r.event === 'session.duplicate_login' && r.principal === 'eve'));
+    // Log lines reach the test through a pipe, maybe after the response: wait for it rather than look once.
+    await gw2.process.waitForRecord((r) => r.event === 'session.duplicate_login' && r.principal === 'eve', 'the duplicate-login log line');
   });
 
   it('the demo page shows the evicted notice on the request that carries the status', async () => {
