@@ -27,19 +27,24 @@ from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 
 from .header_token import resolve_key
-from .state import GatewayState, load_state
+from .state import GatewayState, load_state, warn_once
 
 __all__ = ["SessionStore", "SessionMiddleware"]
 
 #: django.contrib.auth.SESSION_KEY, without importing contrib.auth (an app may not install it).
 AUTH_USER_ID = "_auth_user_id"
 EXPIRY = "_session_expiry"
+MIDDLEWARE_PATH = "session_gateway.django.SessionMiddleware"
 
 
 class SessionStore(SessionBase):
     """A session engine whose storage is the gateway: load from the verified header, save through the response."""
 
     def __init__(self, session_key=None, gateway=None):
+        if gateway is None and MIDDLEWARE_PATH not in (getattr(settings, "MIDDLEWARE", None) or ()):
+            # Django's own SessionMiddleware would make every session empty, silently: say so once.
+            warn_once("django-middleware", "session_gateway.django: %s is not in MIDDLEWARE (in place of "
+                      "django.contrib.sessions.middleware.SessionMiddleware): sessions will be empty", MIDDLEWARE_PATH)
         self.gateway = gateway if gateway is not None else GatewayState(None, AUTH_USER_ID)
         super().__init__(self.gateway.sid)
         self._flushed = False

@@ -76,8 +76,12 @@ class DjangoEngineTest(unittest.TestCase):
         fresh = sign({"n": 1, "_session_expiry": 30})
         session, response = run(lambda s: self.assertEqual(s.get_expiry_age(), 30), fresh)
 
-    def test_a_store_made_without_the_middleware_is_empty(self):
-        store = SessionStore()
+    def test_a_store_made_without_the_middleware_is_empty_and_says_why_once(self):
+        with self.assertLogs("session_gateway", "WARNING") as logs:
+            store = SessionStore()
+            SessionStore()
+        self.assertEqual(len(logs.output), 1)
+        self.assertIn("is not in MIDDLEWARE", logs.output[0])
         self.assertEqual(dict(store.items()), {})
         self.assertIsNone(store.session_key)
 
