@@ -32,7 +32,10 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 
 /** JSON text equal for equal values whatever the key order: what "did this attribute change" compares. */
 export function canonicalJson(value: unknown): string | undefined {
-  return JSON.stringify(value, (_key, v: unknown) => {
+  // Plain JSON first: it applies toJSON (a Date) and refuses a circular value with a clear TypeError.
+  const plain = JSON.stringify(value);
+  if (plain === undefined) return undefined;
+  return JSON.stringify(JSON.parse(plain), (_key, v: unknown) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
     return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
   });

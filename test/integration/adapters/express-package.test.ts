@@ -135,6 +135,16 @@ describe('session-gateway/express from apps that install the package', () => {
     assert.match(e5.process.tail(), /cookie\.maxAge is set by the gateway/);
   });
 
+  it('Express 5: a session value JSON cannot encode leaves the session unchanged, the response goes out, a warning says why', async () => {
+    const b = browser('/e5');
+    await b.fetch('/login', { json: { user: 'loopy' } });
+    const res = await b.fetch('/circular', { method: 'POST' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json(), { answered: true });
+    assert.deepEqual((await b.fetch('/all')).json<{ session: object }>().session, { user: 'loopy' });
+    assert.match(apps[1]!.process.tail(), /the session was not saved: .*circular/i);
+  });
+
   it('Connect: regenerate and a counter on plain request/response objects', async () => {
     const b = browser('/connect');
     assert.equal((await b.fetch('/login', { method: 'POST' })).status, 200);

@@ -51,6 +51,13 @@ app.get('/late-save', (req, res) => {
   req.session.save((err) => res.end(err ? err.code : 'saved'));
 });
 
+app.post('/circular', (req, res) => {
+  req.session.fine = 'kept?';
+  req.session.loop = {};
+  req.session.loop.self = req.session.loop;
+  res.json({ answered: true });
+});
+
 app.get('/healthz', (req, res) => res.send('ok'));
 
 const server = app.listen(Number(process.env.PORT), '127.0.0.1');
