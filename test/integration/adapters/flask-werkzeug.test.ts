@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { Browser } from '../../helpers/browser.js';
 import { startGateway, type GatewayUnderTest } from '../../helpers/gateway-process.js';
 import { freePort } from '../../helpers/ports.js';
+import { repoRoot } from '../../helpers/paths.js';
 import { frameworkConfig, startApp, type AppInstance } from './framework-apps.js';
 
 /**
@@ -17,18 +18,23 @@ describe('Flask on werkzeug\'s development server behind the gateway', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sg-werkzeug-'));
   let gateway: GatewayUnderTest;
   let app: AppInstance;
+  let typesApp: AppInstance;
 
   before(async () => {
-    app = await startApp('flask', { werkzeug: true });
+    [app, typesApp] = await Promise.all([
+      startApp('flask', { werkzeug: true }),
+      startApp('flask', { werkzeug: true, script: join(repoRoot, 'test', 'integration', 'adapters', 'apps', 'flask_types_app.py') }),
+    ]);
     const port = await freePort();
     const configFile = join(dir, 'gateway.conf');
-    writeFileSync(configFile, frameworkConfig(port, [{ prefix: '/', upstream: 'flask', apps: [app] }]));
+    writeFileSync(configFile, frameworkConfig(port, [{ prefix: '/types/', upstream: 'types', apps: [typesApp] }, { prefix: '/', upstream: 'flask', apps: [app] }]));
     gateway = await startGateway({ backends: [], configFile, port });
   });
 
   after(async () => {
     await gateway?.process.stop();
     await app?.process.stop();
+    await typesApp?.process.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -56,5 +62,21 @@ describe('Flask on werkzeug\'s development server behind the gateway', () => {
     const listed = (await res.body.json()) as { count: number };
     assert.equal(listed.count, 1);
     assert.equal((await b.fetch('/api/whoami')).json<{ principal: string }>().principal, 'zoë-日本');
+  });
+
+  it('Flask\'s tagged JSON types come back as the same types after a round trip through the gateway\'s store', async () => {
+    const b = new Browser(`${gateway.url}/types`);
+    assert.equal((await b.fetch('/write', { method: 'POST' })).status, 204);
+    const read = (await b.fetch('/read')).json<{ permanent: boolean; values: Record<string, [string, string]> }>();
+    assert.equal(read.permanent, true);
+    assert.deepEqual(read.values, {
+      _permanent: ['bool', 'True'],
+      tuple: ['tuple', "(1, 'two', (3,))"],
+      bytes: ['bytes', "b'\\x00\\xff raw'"],
+      datetime: ['datetime', 'datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)'],
+      uuid: ['UUID', "UUID('12345678-1234-5678-1234-567812345678')"],
+      markup: ['Markup', "Markup('<b>Zoë</b>')"],
+      tag_like: ['dict', "{' t': 'a dict whose only key looks like a tag'}"],
+    });
   });
 });

@@ -31,7 +31,8 @@ export interface AppOptions {
   werkzeug?: boolean;
   /** Django only: the sqlite database (see prepareDjangoDatabase). */
   djangoDb?: string;
-  /** Express only: the app script (default examples/express-app/app.cjs); its folder's node_modules provide `express`. */
+  /** The app script: Express (default examples/express-app/app.cjs; its folder's node_modules provide `express`), or
+   * Flask on werkzeug (default examples/flask-app/app.py). */
   script?: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -52,7 +53,7 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
   let args: string[];
   if (framework === 'flask') {
     command = python;
-    args = options.werkzeug ? [join(examplesRoot, 'flask-app', 'app.py'), '--port', String(port)] : gunicorn(port, 'app:app', join(examplesRoot, 'flask-app'));
+    args = options.werkzeug ? [options.script ?? join(examplesRoot, 'flask-app', 'app.py'), '--port', String(port)] : gunicorn(port, 'app:app', join(examplesRoot, 'flask-app'));
   } else if (framework === 'django') {
     command = python;
     args = gunicorn(port, 'shop.wsgi:application', join(examplesRoot, 'django-app'));
