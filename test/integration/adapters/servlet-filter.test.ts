@@ -28,12 +28,13 @@ describe('the Servlet filter: Java apps on Tomcat 10 and 9 with their HttpSessio
   let portal: TomcatNode[] = [];
   let pidDir: string;
   let launcher: string;
+  let healthRoot: string;
 
   before(async () => {
     launcher = await buildServletFixtures();
     pidDir = mkdtempSync(join(tmpdir(), 'sg-tomcat-pids-'));
     // Tomcat 9 serves the portal under /egov and a health file at its root (the gateway checks one path per server).
-    const healthRoot = mkdtempSync(join(tmpdir(), 'sg-health-'));
+    healthRoot = mkdtempSync(join(tmpdir(), 'sg-health-'));
     writeFileSync(join(healthRoot, 'healthz'), 'ok\n');
     const env = { SESSION_SECRET: TEST_SECRET, SESSION_HEADER_SECRET: '' };
     redis = await TestRedis.start();
@@ -64,8 +65,7 @@ describe('the Servlet filter: Java apps on Tomcat 10 and 9 with their HttpSessio
     await gateway?.process.stop();
     await Promise.all([...shop, ...portal].map((t) => t.stop()));
     await redis?.close();
-    if (pidDir) rmSync(pidDir, { recursive: true, force: true });
-    if (launcher) rmSync(launcher, { recursive: true, force: true });
+    for (const dir of [pidDir, launcher, healthRoot]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   /** No container session ever reaches the client: no JSESSIONID cookie, no ;jsessionid= in a page. */
