@@ -285,6 +285,12 @@ describe('the Servlet filter: Java apps on Tomcat 10 and 9 with their HttpSessio
       assert.equal(who.principal, null);
       assert.equal(who.counter, 1, 'what the application did not remove is still there');
     });
+
+    it("Spring's habits after the view committed the response (accessed attributes set again, getSession(false).getId()) are no change and log nothing", () => {
+      const lines = portal.flatMap((t) => t.lines());
+      assert.ok(lines.some((l) => l.includes('SG_SERVLET_STARTED')), 'the portal logs are read');
+      assert.deepEqual(lines.filter((l) => /SG_SERVLET_(CHANGED_AFTER_COMMIT|FINISH_FAILED|NOT_SERIALIZABLE)/.test(l)), []);
+    });
   });
 
   describe('single sign-on across the two Java applications', () => {
