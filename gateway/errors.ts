@@ -76,6 +76,16 @@ export class BackendError extends GatewayError {
   }
 }
 
+/**
+ * The backend answered with a response the gateway cannot forward: a malformed status line or reason phrase, bad
+ * framing (conflicting lengths, a bad chunk, a transfer-coding other than chunked), a head too large.
+ */
+export class BackendBadResponseError extends GatewayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SG_BACKEND_BAD_RESPONSE', message, 502, options);
+  }
+}
+
 /** The backend did not answer within proxy_connect_timeout / proxy_read_timeout / proxy_send_timeout. */
 export class BackendTimeoutError extends GatewayError {
   constructor(message: string, options?: { cause?: unknown }) {

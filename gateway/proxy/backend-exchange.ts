@@ -1,15 +1,11 @@
-import type { ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
+import { validateHeaderName, validateHeaderValue, type ServerResponse } from 'node:http';
+import { errors, type Dispatcher } from 'undici';
+import { BackendBadResponseError } from '../errors.js';
+import { bindConnection, type BackendConnection } from './backend-connection.js';
+import { responseHead, unforwardableHead, type BackendResponseHead } from './response-head.js';
+import { errorCodeOf } from './upstream-errors.js';
 
-/** The response head of a backend, as the request path needs it. */
-export interface BackendResponseHead {
-  statusCode: number;
-  statusText: string;
-  /** Lower-case name → value (repeated fields as arrays): for the lookups the gateway does. */
-  headers: Record<string, string | string[]>;
-  /** Name, value, name, value… in the backend's order and spelling: what is passed on to the client. */
-  raw: string[];
-}
+export type { BackendResponseHead } from './response-head.js';
 
 export interface ExchangeOptions {
   path: string;
@@ -17,33 +13,47 @@ export interface ExchangeOptions {
   headers: Record<string, string | string[]>;
   body: Dispatcher.DispatchOptions['body'];
   headersTimeout: number;
+  /** proxy_read_timeout between two reads of the body (the gateway's own clock: see #armReadTimer). */
   bodyTimeout: number;
 }
 
 /**
+ * While the write-back commits, this much of the body is read ahead and kept; past it, the connection is held
+ * (docs/architecture.md §2). Most answers (a redirect, a JSON reply, a 204) are then complete before their head is
+ * sent, so a framing error in them is still a clean 502.
+ */
+const READ_AHEAD_BYTES = 64 * 1024;
+
+/**
  * One request to one backend, on undici's dispatcher interface directly: the response head arrives as a promise and
- * the body then goes straight into the client's ServerResponse with backpressure (the backend socket is paused while
- * the client's is full). No intermediate Readable, no pipeline(), no AbortController per request: on the hot path of
- * a proxy those cost more than the bytes they move.
+ * the body then goes straight into the client's ServerResponse with backpressure. No intermediate Readable, no
+ * pipeline(), no AbortController per request: on the hot path of a proxy those cost more than the bytes they move.
  *
- * Between the head and `streamTo`, the backend's body is held back (the parser is paused), so the write-back can be
- * applied before anything is sent to the client.
+ * undici's parser is never paused (backend-connection.ts says why): the body waits in a small read-ahead while the
+ * write-back commits, and backpressure holds the connection's reads instead.
  */
 export class BackendExchange implements Dispatcher.DispatchHandler {
   readonly #options: ExchangeOptions;
-  #abort: ((reason?: Error) => void) | null = null;
-  #abortReason: Error | null = null;
-  #resume: (() => void) | null = null;
+  readonly head: Promise<BackendResponseHead>;
   #resolveHead!: (head: BackendResponseHead) => void;
   #rejectHead!: (err: Error) => void;
+  #abort: ((reason?: Error) => void) | null = null;
+  #abortReason: Error | null = null;
+  #connection: BackendConnection | null = null;
+  #reused = false;
   #headSeen = false;
   #res: ServerResponse | null = null;
   #done: ((err: Error | null) => void) | null = null;
   #finished = false;
   #pending: Buffer[] = [];
-  #ended = false;
-  #error: Error | null = null;
-  readonly head: Promise<BackendResponseHead>;
+  #pendingBytes = 0;
+  #complete = false;
+  #trailers: string[] = [];
+  #bodyless = false;
+  #bodyBytes = 0;
+  #failure: Error | null = null;
+  #waitingForDrain = false;
+  #readTimer: NodeJS.Timeout | null = null;
 
   constructor(dispatcher: Dispatcher, options: ExchangeOptions) {
     this.#options = options;
@@ -58,10 +68,25 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
         headers: options.headers,
         body: options.body,
         headersTimeout: options.headersTimeout,
-        bodyTimeout: options.bodyTimeout,
+        bodyTimeout: 0,
       },
       this,
     );
+  }
+
+  /** The body failed after the head arrived and before streamTo: nothing was sent, the client can get a 502. */
+  get failure(): Error | null {
+    return this.#failure;
+  }
+
+  /** undici wrote the request on a connection (before that, it never left the gateway). */
+  get requestWritten(): boolean {
+    return this.#abort !== null;
+  }
+
+  /** The request went out on a kept-alive connection that had carried earlier exchanges. */
+  get reusedConnection(): boolean {
+    return this.#reused;
   }
 
   /** Stop the exchange (the client went away, or the gateway refuses the response). */
@@ -71,15 +96,18 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
     else this.#abortReason = reason;
   }
 
-  /** Send the held-back body to the client; `done` is called once, with an error when the stream broke. */
+  /** Send the read-ahead and the rest of the body to the client; `done` is called once, with an error when it broke. */
   streamTo(res: ServerResponse, done: (err: Error | null) => void): void {
     this.#res = res;
     this.#done = done;
-    for (const chunk of this.#pending) res.write(chunk);
+    let full = false;
+    for (const chunk of this.#pending) full = !res.write(chunk) || full;
     this.#pending = [];
-    if (this.#error) return this.#finish(this.#error);
-    if (this.#ended) return this.#finish(null);
-    this.#resume?.();
+    this.#pendingBytes = 0;
+    if (this.#failure) return this.#finish(this.#failure);
+    if (this.#complete) return this.#finish(null);
+    if (full) this.#waitForDrain(res);
+    else this.#release();
   }
 
   /** Drop the body: the gateway answers the client itself. */
@@ -91,71 +119,154 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
   #finish(err: Error | null): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#stopReadTimer();
     const res = this.#res;
     // Report first: the caller tells a backend failure (worth a log line) from a client that left by whether the
     // response was still open.
     this.#done?.(err);
-    if (res) {
-      if (err) res.destroy(err);
-      else res.end();
+    if (!res) return;
+    if (err) {
+      res.destroy();
+      return;
     }
+    const trailers = forwardableTrailers(this.#trailers);
+    if (trailers.length > 0) res.addTrailers(trailers);
+    res.end();
+  }
+
+  #waitForDrain(res: ServerResponse): void {
+    if (this.#waitingForDrain) return;
+    this.#waitingForDrain = true;
+    this.#hold();
+    res.once('drain', () => {
+      this.#waitingForDrain = false;
+      this.#release();
+    });
+  }
+
+  #hold(): void {
+    this.#connection?.hold();
+    this.#stopReadTimer();
+  }
+
+  #release(): void {
+    if (!this.#connection) return;
+    this.#connection.release();
+    this.#armReadTimer();
+  }
+
+  /** This response is over for the connection: release it, whatever the client still has to read. */
+  #detach(): void {
+    this.#connection?.release();
+    this.#connection = null;
+    this.#stopReadTimer();
+  }
+
+  /**
+   * proxy_read_timeout between two reads of the body. undici's own body timer runs whenever its parser is not
+   * paused, so it would also count the time a slow client keeps the connection held; this one runs only while the
+   * gateway is actually waiting for the backend, as nginx's read timer does.
+   */
+  #armReadTimer(): void {
+    if (this.#complete || this.#finished || this.#options.bodyTimeout <= 0) return;
+    if (this.#readTimer) {
+      this.#readTimer.refresh();
+      return;
+    }
+    this.#readTimer = setTimeout(() => this.abort(new errors.BodyTimeoutError()), this.#options.bodyTimeout);
+    this.#readTimer.unref();
+  }
+
+  #stopReadTimer(): void {
+    if (this.#readTimer) clearTimeout(this.#readTimer);
+    this.#readTimer = null;
   }
 
   // --- undici's handler interface ---
 
   onConnect(abort: (reason?: Error) => void): void {
     this.#abort = abort;
-    if (this.#abortReason) abort(this.#abortReason);
+    if (this.#abortReason) {
+      abort(this.#abortReason);
+      return;
+    }
+    bindConnection((connection) => {
+      this.#connection = connection;
+      this.#reused = connection.exchanges > 1;
+    });
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (statusCode < 200) return true; // informational (100-continue, 103): not passed on
-    this.#resume = resume;
-    const headers: Record<string, string | string[]> = {};
-    const raw: string[] = [];
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i]!.toString('latin1');
-      const value = rawHeaders[i + 1]!.toString('latin1');
-      const lower = name.toLowerCase();
-      const prior = headers[lower];
-      headers[lower] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
-      raw.push(name, value);
+  onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, statusText: string): boolean {
+    // Informational answers (102, 103) are not passed on; undici treats 101 as an upgrade and 100 never gets here.
+    if (statusCode >= 100 && statusCode < 200) return true;
+    const head = responseHead(statusCode, statusText, rawHeaders);
+    const problem = unforwardableHead(head);
+    if (problem !== null) {
+      this.abort(new BackendBadResponseError(problem));
+      return true;
     }
     this.#headSeen = true;
-    this.#resolveHead({ statusCode, statusText, headers, raw });
-    // Hold the body back until the gateway has decided what to send (streamTo).
-    return this.#res !== null;
+    this.#bodyless = statusCode === 204 || statusCode === 304;
+    this.#resolveHead(head);
+    this.#armReadTimer();
+    return true;
   }
 
   onData(chunk: Buffer): boolean {
+    this.#readTimer?.refresh();
+    this.#bodyBytes += chunk.length;
     const res = this.#res;
     if (!res) {
       this.#pending.push(chunk);
-      return false;
+      this.#pendingBytes += chunk.length;
+      if (this.#pendingBytes >= READ_AHEAD_BYTES) this.#hold();
+      return true;
     }
-    if (res.write(chunk)) return true;
-    res.once('drain', () => this.#resume?.());
-    return false;
+    if (!res.write(chunk)) this.#waitForDrain(res);
+    return true;
   }
 
-  onComplete(): void {
-    if (!this.#res) {
-      this.#ended = true;
-      return;
-    }
-    this.#finish(null);
+  onComplete(trailers: Array<Buffer | string> | null): void {
+    this.#complete = true;
+    this.#trailers = (trailers ?? []).map((t) => (Buffer.isBuffer(t) ? t.toString('latin1') : t));
+    this.#detach();
+    if (this.#res) this.#finish(null);
   }
 
   onError(err: Error): void {
+    if (this.#headSeen && !this.#complete && this.#bodyless && this.#bodyBytes === 0 && errorCodeOf(err) === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+      // undici checks a 204's or 304's Content-Length against a body these never have (RFC 9110 §8.6 lets a 304
+      // carry the length of the representation): the answer is whole.
+      this.onComplete(null);
+      return;
+    }
+    this.#detach();
     if (!this.#headSeen) {
       this.#finished = true;
       this.#rejectHead(err);
       return;
     }
     if (!this.#res) {
-      this.#error = err;
+      this.#failure = err;
       return;
     }
     this.#finish(err);
   }
+}
+
+/** The backend's trailer fields that Node can write (it throws on the others; a trailer is never worth a 502). */
+function forwardableTrailers(raw: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch {
+      continue;
+    }
+    out.push([name, value]);
+  }
+  return out;
 }

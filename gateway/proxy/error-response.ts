@@ -21,8 +21,14 @@ export function sendGatewayError(res: ServerResponse, status: number, code: stri
   };
   if (requestId) headers['x-request-id'] = requestId;
   if (status === 503) headers['retry-after'] = '1';
-  res.writeHead(status, headers);
-  res.end(body);
+  try {
+    // The reason is given: a backend's refused one may still be set on the response.
+    res.writeHead(status, STATUS_CODES[status] ?? 'Error', headers);
+    res.end(body);
+  } catch {
+    // The last answer of a request path must not throw: a connection cut is still an answer.
+    res.destroy();
+  }
 }
 
 /** The same on a raw socket (upgrade requests and client errors, where no ServerResponse exists). */

@@ -3,21 +3,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import type { LocationSettings, ServerSettings } from '../config/settings.js';
-import { ClientRequestError, GatewayError, NoBackendError, StoreUnavailableError, WriteBackError } from '../errors.js';
+import { BackendBadResponseError, ClientRequestError, GatewayError, NoBackendError, StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Backend } from '../pool/backend.js';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
 import { NO_SESSION, type RequestSession, type SessionService } from '../session/session-service.js';
-import { parseWriteBack } from '../session/write-back.js';
 import { BackendExchange, type BackendResponseHead } from './backend-exchange.js';
 import { RequestBody } from './request-body.js';
 import { sendGatewayError } from './error-response.js';
 import { buildForwardHeaders } from './forward-headers.js';
-import { acceptableRequestId, connectionTokensOf, isHopByHop, isSessionHeader, type ForwardContext } from './headers.js';
+import { acceptableRequestId, type ForwardContext } from './headers.js';
 import { requestHeadOf } from './request-head.js';
 import { forwardedTarget } from './request-uri.js';
+import { ResponseRelay } from './response-relay.js';
 import { LocationRouter } from './router.js';
-import { failedBeforeRequestSent, toUpstreamError } from './upstream-errors.js';
+import { failedBeforeRequestSent, staleConnectionFailure, toUpstreamError } from './upstream-errors.js';
 import { requestsTotal, retriesTotal, statusClass, upstreamFailuresTotal } from '../admin/metrics.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -57,6 +57,7 @@ export class RequestHandler {
   readonly #pool: UpstreamPool;
   readonly #sessions: SessionService;
   readonly #log: Logger;
+  readonly #relay: ResponseRelay;
 
   constructor(options: RequestHandlerOptions) {
     this.settings = options.settings;
@@ -64,6 +65,7 @@ export class RequestHandler {
     this.#pool = options.pool;
     this.#sessions = options.sessions;
     this.#log = options.log;
+    this.#relay = new ResponseRelay(options);
   }
 
   get log(): Logger {
@@ -117,7 +119,7 @@ export class RequestHandler {
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     res.once('finish', () => requestsTotal.inc({ status_class: statusClass(res.statusCode) }));
     this.#handle(req, res).catch((err: unknown) => {
-      this.#log.error({ err, event: 'proxy.internal_error' }, 'unexpected error on the request path');
+      this.#log.error({ err, event: 'proxy.internal_error', url: req.url }, 'unexpected error on the request path');
       sendGatewayError(res, 500, 'SG_INTERNAL', 'internal gateway error');
     });
   };
@@ -196,6 +198,7 @@ export class RequestHandler {
 
     const tried = new Set<Backend>();
     const maxTries = proxy.nextUpstreamTries > 0 ? proxy.nextUpstreamTries : Number.POSITIVE_INFINITY;
+    let staleRetried = false;
     for (;;) {
       const backend = upstream?.pick(tried) ?? null;
       if (tried.size > 0 && backend) retriesTotal.inc();
@@ -229,16 +232,27 @@ export class RequestHandler {
         }
         if (clientGone) return;
         const error = toUpstreamError(err, backend.name);
+        const replayable = !hasBody || Buffer.isBuffer(body);
+        // A kept-alive connection that the backend closed as this request went out on it: one more try, on the same
+        // backend if need be, and not a failure of the backend (nginx does the same for a cached connection).
+        const stale = !staleRetried && staleConnectionFailure(err, exchange) && (IDEMPOTENT.has(req.method ?? '') || !exchange.requestWritten) && replayable && proxy.nextUpstream.includes('error');
+        if (stale) {
+          staleRetried = true;
+          tried.delete(backend);
+          this.#log.info({ event: 'proxy.stale_connection', code: error.code, backend: backend.name, requestId, cause: (err as Error).message }, `a kept-alive connection to ${backend.name} was closed under the request: retrying`);
+          continue;
+        }
         upstreamFailuresTotal.inc({ backend: backend.name });
         const ejected = upstream?.recordFailure(backend) ?? false;
         if (ejected) this.#log.warn({ event: 'backend.ejected', backend: backend.name, forMs: backend.passive.failTimeoutMs }, `backend ${backend.name} ejected after ${backend.passive.maxFails} failure(s)`);
         // Safe retry (docs/architecture.md §6): nothing of the request reached the backend (any method), or an idempotent request
         // failed before any response byte. Nothing has gone to the client yet here. A streamed body that was
-        // (partly) consumed cannot be sent again: only a buffered one (or none) is replayed.
-        const replayable = !hasBody || Buffer.isBuffer(body);
+        // (partly) consumed cannot be sent again: only a buffered one (or none) is replayed. A response that cannot
+        // be forwarded is nginx's `invalid_header`, retried only when proxy_next_upstream names it.
         const beforeSent = failedBeforeRequestSent(err);
+        const badResponse = error instanceof BackendBadResponseError;
         const retryable =
-          proxy.nextUpstream.includes('error') &&
+          proxy.nextUpstream.includes(badResponse ? 'invalid_header' : 'error') &&
           tried.size < maxTries &&
           (beforeSent || (IDEMPOTENT.has(req.method ?? '') && error.status === 502)) &&
           (replayable || beforeSent);
@@ -249,80 +263,11 @@ export class RequestHandler {
         return;
       }
       backend.passive.recordSuccess();
-      await this.#respond(res, prepared, backend, exchange, head);
+      await this.#relay.relay(res, prepared, backend, exchange, head, once(() => backend.inFlight--));
       return;
     }
-  }
-
-  async #respond(res: ServerResponse, prepared: PreparedRequest, backend: Backend, exchange: BackendExchange, head: BackendResponseHead): Promise<void> {
-    const { location, requestId, session } = prepared;
-    const finished = once(() => backend.inFlight--);
-    let status = head.statusCode;
-    let replacementBody: string | null = null;
-    let setCookies: string[] | null = null;
-    if (location.session.enabled) {
-      try {
-        const writeBack = parseWriteBack(head.headers, location.session.scope);
-        if (writeBack) {
-          const outcome = await this.#sessions.applyWriteBack(session, writeBack, location.session, backend.name, prepared.secure);
-          if (outcome.setCookie) setCookies = [outcome.setCookie];
-          if (outcome.result) this.#logCommit(outcome.result, writeBack.login, requestId, backend.name);
-          if (outcome.ended) this.#log.info({ event: 'session.destroyed', reason: 'logout', sid: outcome.ended, requestId, backend: backend.name }, 'session destroyed, a new one started');
-        } else if (session.stale) {
-          // The cookie names a session that is gone: tell the browser to drop it.
-          setCookies = [this.#sessions.expiredCookie(location.session, prepared.secure)];
-        }
-      } catch (err) {
-        exchange.discard();
-        finished();
-        const error = err instanceof GatewayError ? err : new StoreUnavailableError('session write failed', { cause: err });
-        const level = error instanceof WriteBackError ? 'error' : 'warn';
-        this.#log[level]({ event: 'session.write_back_refused', code: error.code, backend: backend.name, requestId, cause: (err as Error).cause }, `write-back from backend ${backend.name} not applied: ${error.message}`);
-        if (error.code === 'SG_LOGIN_REJECTED') {
-          status = 409;
-          replacementBody = `409 Conflict: login refused, ${error.message} (SG_LOGIN_REJECTED)\n`;
-        } else {
-          sendGatewayError(res, error.status, error.code, error.message, requestId);
-          return;
-        }
-      }
-    }
-    if (res.destroyed) {
-      // The client left while the write-back was applied: the session is saved, nobody is left to answer.
-      exchange.discard();
-      finished();
-      return;
-    }
-    if (replacementBody !== null) {
-      const headers = passOnHeaders(head, ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']);
-      headers.push('Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(replacementBody)), 'X-Gateway-Error', 'SG_LOGIN_REJECTED');
-      res.writeHead(status, headers);
-      res.end(replacementBody);
-      return;
-    }
-    const headers = passOnHeaders(head);
-    if (setCookies) for (const cookie of setCookies) headers.push('Set-Cookie', cookie);
-    res.writeHead(status, head.statusText || undefined, headers);
-    const untrack = trackEventStream(backend, head, exchange, res);
-    exchange.streamTo(res, (err) => {
-      untrack();
-      finished();
-      if (err && !res.writableFinished && !res.destroyed) {
-        this.#log.warn({ event: 'proxy.response_aborted', backend: backend.name, requestId, cause: err.message }, 'response stream ended early');
-      }
-    });
-  }
-
-  #logCommit(result: { created: boolean; destroyed: boolean; handle: string; principal: string | null; evicted: string[]; duplicateLogin?: boolean }, login: string | null, requestId: string, backend: string): void {
-    if (result.created) this.#log.info({ event: 'session.created', sid: result.handle, requestId, backend }, 'session created');
-    if (login !== null) this.#log.info({ event: 'session.login', sid: result.handle, principal: result.principal, requestId, backend }, 'session bound to a principal');
-    if (result.duplicateLogin) this.#log.info({ event: 'session.duplicate_login', sid: result.handle, principal: result.principal, evicted: result.evicted.length, requestId, backend }, 'login of a principal already signed in elsewhere');
-    if (result.destroyed) this.#log.info({ event: 'session.destroyed', reason: 'logout', sid: result.handle, requestId, backend }, 'session destroyed');
-    for (const sid of result.evicted) this.#log.info({ event: 'session.destroyed', reason: 'evicted', sid, principal: result.principal, requestId }, 'older session ended by the duplicate-login policy');
   }
 }
-
-function noop(): void {}
 
 /** The first hop's scheme in X-Forwarded-Proto (`https, http` → https): what the load balancer in front saw. */
 function forwardedHttps(value: string | string[] | undefined): boolean {
@@ -358,37 +303,6 @@ function readWhole(req: IncomingMessage, length: number, timeoutMs: number): Pro
       if (!req.complete) reject(new Error('client closed the request mid-body'));
     });
   });
-}
-
-/** The backend's response head as passed on: hop-by-hop and X-Session-* fields removed, plus `drop` (lower-case). */
-function passOnHeaders(head: BackendResponseHead, drop: readonly string[] = []): string[] {
-  const out: string[] = [];
-  const connectionTokens = connectionTokensOf(head.headers.connection);
-  const raw = head.raw;
-  for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i]!.toLowerCase();
-    if (isHopByHop(lower, connectionTokens) || isSessionHeader(lower) || drop.includes(lower)) continue;
-    out.push(raw[i]!, raw[i + 1]!);
-  }
-  return out;
-}
-
-/**
- * An SSE response (text/event-stream) outlives requests: it is counted with the backend's long-lived streams, and
- * moved out of in-flight accounting's way; a drain ends it after its grace period (drain.ts). Returns the untrack.
- */
-function trackEventStream(backend: Backend, head: BackendResponseHead, exchange: BackendExchange, res: ServerResponse): () => void {
-  const type = head.headers['content-type'];
-  if (!String(Array.isArray(type) ? type[0] : (type ?? '')).toLowerCase().startsWith('text/event-stream')) return noop;
-  const entry = {
-    kind: 'sse' as const,
-    close: () => {
-      res.end();
-      exchange.abort(new Error('event stream ended by a drain'));
-    },
-  };
-  backend.longLived.add(entry);
-  return () => backend.longLived.delete(entry);
 }
 
 function once(fn: () => void): () => void {

@@ -1,0 +1,165 @@
+import type { ServerResponse } from 'node:http';
+import { BackendBadResponseError, GatewayError, StoreUnavailableError, WriteBackError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Backend } from '../pool/backend.js';
+import type { UpstreamPool } from '../pool/upstream-pool.js';
+import type { CommitOutcome, SessionService } from '../session/session-service.js';
+import { parseWriteBack } from '../session/write-back.js';
+import type { BackendExchange } from './backend-exchange.js';
+import { sendGatewayError } from './error-response.js';
+import { connectionTokensOf, isHopByHop, isSessionHeader } from './headers.js';
+import type { PreparedRequest } from './request-handler.js';
+import type { BackendResponseHead } from './response-head.js';
+import { toUpstreamError } from './upstream-errors.js';
+import { upstreamFailuresTotal } from '../admin/metrics.js';
+
+export interface ResponseRelayOptions {
+  pool: UpstreamPool;
+  sessions: SessionService;
+  log: Logger;
+}
+
+/** What the write-back decided about the answer: the cookies to add, or the 409 that replaces the backend's body. */
+type WriteBackVerdict = { setCookies: string[] } | { rejectedLogin: string } | null;
+
+/**
+ * The response half of the request path (docs/architecture.md §2): apply the backend's write-back, then send its head
+ * (minus hop-by-hop and X-Session-* fields, plus Set-Cookie) and stream its body. Every way out of here either
+ * answers the client or ends its connection, and calls `done` exactly once: the backend's request is over.
+ */
+export class ResponseRelay {
+  readonly #pool: UpstreamPool;
+  readonly #sessions: SessionService;
+  readonly #log: Logger;
+
+  constructor(options: ResponseRelayOptions) {
+    this.#pool = options.pool;
+    this.#sessions = options.sessions;
+    this.#log = options.log;
+  }
+
+  async relay(res: ServerResponse, prepared: PreparedRequest, backend: Backend, exchange: BackendExchange, head: BackendResponseHead, done: () => void): Promise<void> {
+    const { requestId } = prepared;
+    const verdict = await this.#applyWriteBack(res, prepared, backend, head);
+    const stop = () => {
+      exchange.discard();
+      done();
+    };
+    if (verdict === null || res.destroyed) return stop(); // answered already, or the client left (the session is saved)
+    if ('rejectedLogin' in verdict) {
+      stop();
+      const body = `409 Conflict: login refused, ${verdict.rejectedLogin} (SG_LOGIN_REJECTED)\n`;
+      const headers = passOnHeaders(head, ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']);
+      headers.push('Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)), 'X-Gateway-Error', 'SG_LOGIN_REJECTED');
+      if (this.#writeHead(res, backend, requestId, 409, 'Conflict', headers)) res.end(body);
+      return;
+    }
+    if (exchange.failure) {
+      // The body broke before anything went to the client (it was read ahead while the write-back committed).
+      stop();
+      this.#backendFailed(res, backend, requestId, toUpstreamError(exchange.failure, backend.name), exchange.failure);
+      return;
+    }
+    const headers = passOnHeaders(head);
+    for (const cookie of verdict.setCookies) headers.push('Set-Cookie', cookie);
+    if (!this.#writeHead(res, backend, requestId, head.statusCode, head.statusText, headers)) return stop();
+    const untrack = trackEventStream(backend, head, exchange, res);
+    exchange.streamTo(res, (err) => {
+      untrack();
+      done();
+      if (err && !res.writableFinished && !res.destroyed) {
+        this.#log.warn({ event: 'proxy.response_aborted', backend: backend.name, requestId, cause: err.message }, 'response stream ended early');
+      }
+    });
+  }
+
+  /** The backend's X-Session-* headers, applied before anything is sent; null when the client got an error already. */
+  async #applyWriteBack(res: ServerResponse, prepared: PreparedRequest, backend: Backend, head: BackendResponseHead): Promise<WriteBackVerdict> {
+    const { location, requestId, session } = prepared;
+    if (!location.session.enabled) return { setCookies: [] };
+    try {
+      const writeBack = parseWriteBack(head.headers, location.session.scope);
+      if (writeBack) {
+        const outcome = await this.#sessions.applyWriteBack(session, writeBack, location.session, backend.name, prepared.secure);
+        if (outcome.result) this.#logCommit(outcome.result, writeBack.login, requestId, backend.name);
+        if (outcome.ended) this.#log.info({ event: 'session.destroyed', reason: 'logout', sid: outcome.ended, requestId, backend: backend.name }, 'session destroyed, a new one started');
+        return { setCookies: outcome.setCookie ? [outcome.setCookie] : [] };
+      }
+      // The cookie names a session that is gone: tell the browser to drop it.
+      return { setCookies: session.stale ? [this.#sessions.expiredCookie(location.session, prepared.secure)] : [] };
+    } catch (err) {
+      const error = err instanceof GatewayError ? err : new StoreUnavailableError('session write failed', { cause: err });
+      const level = error instanceof WriteBackError ? 'error' : 'warn';
+      this.#log[level]({ event: 'session.write_back_refused', code: error.code, backend: backend.name, requestId, cause: (err as Error).cause }, `write-back from backend ${backend.name} not applied: ${error.message}`);
+      if (error.code === 'SG_LOGIN_REJECTED') return { rejectedLogin: error.message };
+      sendGatewayError(res, error.status, error.code, error.message, requestId);
+      return null;
+    }
+  }
+
+  /**
+   * Write the response head to the client. Node refuses some heads undici accepts (it validates every field again);
+   * such a head is a response the gateway cannot forward, never a crash: 502 SG_BACKEND_BAD_RESPONSE instead.
+   */
+  #writeHead(res: ServerResponse, backend: Backend, requestId: string, status: number, reason: string, headers: string[]): boolean {
+    try {
+      res.writeHead(status, reason || undefined, headers);
+      return true;
+    } catch (err) {
+      this.#backendFailed(res, backend, requestId, new BackendBadResponseError(`backend ${backend.name} sent a response head that cannot be forwarded: ${(err as Error).message}`, { cause: err }), err as Error);
+      return false;
+    }
+  }
+
+  /** A backend failure found after its head arrived, before anything was sent: counted, logged, answered. */
+  #backendFailed(res: ServerResponse, backend: Backend, requestId: string, error: GatewayError, cause: Error): void {
+    upstreamFailuresTotal.inc({ backend: backend.name });
+    this.#pool.upstream(backend.upstream)?.recordFailure(backend);
+    this.#log.warn({ event: 'proxy.backend_failed', code: error.code, backend: backend.name, requestId, retry: false, cause: cause.message }, error.message);
+    sendGatewayError(res, error.status, error.code, error.message, requestId);
+  }
+
+  #logCommit(result: NonNullable<CommitOutcome['result']>, login: string | null, requestId: string, backend: string): void {
+    if (result.created) this.#log.info({ event: 'session.created', sid: result.handle, requestId, backend }, 'session created');
+    if (login !== null) this.#log.info({ event: 'session.login', sid: result.handle, principal: result.principal, requestId, backend }, 'session bound to a principal');
+    if (result.duplicateLogin) this.#log.info({ event: 'session.duplicate_login', sid: result.handle, principal: result.principal, evicted: result.evicted.length, requestId, backend }, 'login of a principal already signed in elsewhere');
+    if (result.destroyed) this.#log.info({ event: 'session.destroyed', reason: 'logout', sid: result.handle, requestId, backend }, 'session destroyed');
+    for (const sid of result.evicted) this.#log.info({ event: 'session.destroyed', reason: 'evicted', sid, principal: result.principal, requestId }, 'older session ended by the duplicate-login policy');
+  }
+}
+
+/**
+ * The backend's response head as passed on: hop-by-hop and X-Session-* fields removed, plus `drop` (lower-case).
+ * `Trailer` stays: RFC 9110 §6.6.2 makes it end to end, and the trailers it announces are forwarded.
+ */
+function passOnHeaders(head: BackendResponseHead, drop: readonly string[] = []): string[] {
+  const out: string[] = [];
+  const connectionTokens = connectionTokensOf(head.headers.connection);
+  const raw = head.raw;
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if ((lower !== 'trailer' && isHopByHop(lower, connectionTokens)) || isSessionHeader(lower) || drop.includes(lower)) continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  return out;
+}
+
+function noop(): void {}
+
+/**
+ * An SSE response (text/event-stream) outlives requests: it is counted with the backend's long-lived streams, and
+ * moved out of in-flight accounting's way; a drain ends it after its grace period (drain.ts). Returns the untrack.
+ */
+function trackEventStream(backend: Backend, head: BackendResponseHead, exchange: BackendExchange, res: ServerResponse): () => void {
+  const type = head.headers['content-type'];
+  if (!String(Array.isArray(type) ? type[0] : (type ?? '')).toLowerCase().startsWith('text/event-stream')) return noop;
+  const entry = {
+    kind: 'sse' as const,
+    close: () => {
+      res.end();
+      exchange.abort(new Error('event stream ended by a drain'));
+    },
+  };
+  backend.longLived.add(entry);
+  return () => backend.longLived.delete(entry);
+}
