@@ -13,6 +13,7 @@ import { ProxyListener } from './proxy/proxy-listener.js';
 import { RequestHandler } from './proxy/request-handler.js';
 import { UpgradeHandler } from './proxy/upgrade.js';
 import { SessionService } from './session/session-service.js';
+import { SessionMinter } from './session/session-minter.js';
 import { createSessionStore } from './session/store-factory.js';
 import type { SessionStore } from './session/store.js';
 
@@ -66,8 +67,9 @@ export async function createGateway(settings: GatewaySettings, env: EnvSettings,
         processReport: parts.processReport ?? (() => singleProcessReport(settings, startedAt)),
       });
     }
-    const admin = plane && parts.admin !== false ? new AdminServer({ gateway: plane, log }, { host: env.adminListen.host, port: env.adminListen.port, token: env.adminToken }) : null;
     const sessions = new SessionService({ store, secrets: env.sessionSecrets, headerKey: env.headerKey, clock: parts.clock });
+    const minter = new SessionMinter({ sessions, settings: () => settings, enabled: env.adminToken !== null });
+    const admin = plane && parts.admin !== false ? new AdminServer({ gateway: plane, minter, log }, { host: env.adminListen.host, port: env.adminListen.port, token: env.adminToken }) : null;
     return new Gateway({ settings, store, pool, sessions, control, plane, admin, log });
   } catch (err) {
     await plane?.stop().catch(() => {});

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { AdminOperationError, GatewayError, ListenError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ControlPlane } from '../process/control-plane.js';
+import type { SessionMinter } from '../session/session-minter.js';
 import { adminRouteRegistrars } from './route-registrars.js';
 import { RouteTable, type AdminReply, type AdminRequest } from './route-table.js';
 
@@ -11,6 +12,8 @@ import { RouteTable, type AdminReply, type AdminRequest } from './route-table.js
 export interface AdminContext {
   /** The gateway's control plane: its backends, shared state, store and processes. */
   gateway: ControlPlane;
+  /** Logged-in sessions for load tests (mint-routes.ts); off unless ADMIN_TOKEN is set. */
+  minter: SessionMinter;
   log: Logger;
 }
 

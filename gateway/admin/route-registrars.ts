@@ -1,5 +1,6 @@
 import type { AdminContext } from './admin-server.js';
 import { registerBackendRoutes } from './backend-routes.js';
+import { registerMintRoutes } from './mint-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { registerRolloutRoutes } from './rollout-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
@@ -16,5 +17,7 @@ export const adminRouteRegistrars: AdminRouteRegistrar[] = [
   registerBackendRoutes,
   registerRolloutRoutes,
   registerOpsRoutes,
+  // Before the session routes: DELETE /api/sessions/minted must not be taken for DELETE /api/sessions/:sid.
+  registerMintRoutes,
   registerSessionRoutes,
 ];
