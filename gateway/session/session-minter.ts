@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { GatewaySettings, SessionSettings } from '../config/settings.js';
-import { AdminOperationError, GatewayError } from '../errors.js';
+import { AdminOperationError, GatewayError, WriteBackError } from '../errors.js';
 import { NO_SESSION, type SessionService } from './session-service.js';
 import { parseWriteBack } from './write-back.js';
 
@@ -89,7 +89,7 @@ export class SessionMinter {
       outcome = await this.#sessions.applyWriteBack(NO_SESSION, writeBack, settings, `mint:${batch}`, false);
     } catch (err) {
       // A backend's malformed write-back is a 502; the same refusal of an admin request is the caller's mistake.
-      if (err instanceof GatewayError && err.code.startsWith('SG_WRITEBACK_')) throw new AdminOperationError('SG_ADMIN_BAD_REQUEST', `cannot mint for ${JSON.stringify(spec.principal)}: ${err.message}`, 400);
+      if (err instanceof WriteBackError) throw new AdminOperationError('SG_ADMIN_BAD_REQUEST', `cannot mint for ${JSON.stringify(spec.principal)}: ${err.message}`, 400);
       throw err;
     }
     if (!outcome.result || !outcome.setCookie) throw new GatewayError('SG_ADMIN_INTERNAL', 'the store created no session', 500);
