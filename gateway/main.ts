@@ -1,3 +1,5 @@
+import { AccessControl } from './access/access-control.js';
+import { userFilesOf } from './access/user-files-of.js';
 import type { EnvSettings } from './config/env.js';
 import { defaults, type GatewaySettings } from './config/settings.js';
 import type { Logger } from './log.js';
@@ -121,6 +123,8 @@ export class Gateway {
     this.plane = w.plane;
     this.#control = w.control;
     this.#admin = w.admin;
+    // One for every server block: each htpasswd file is read (and watched) once.
+    const access = new AccessControl(w.log, userFilesOf(w.settings));
     const byAddress = new Map<string, ProxyListener>();
     for (const server of w.settings.servers) {
       for (const listen of server.listen) {
@@ -131,7 +135,7 @@ export class Gateway {
           byAddress.set(key, listener);
           this.#listeners.push(listener);
         }
-        const handler = new RequestHandler({ settings: server, pool: w.pool, sessions: w.sessions, log: w.log });
+        const handler = new RequestHandler({ settings: server, pool: w.pool, sessions: w.sessions, access, log: w.log });
         listener.add({ settings: server, handler, upgrades: new UpgradeHandler(handler) });
       }
     }

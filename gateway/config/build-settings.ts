@@ -1,3 +1,4 @@
+import { ACCESS_DIRECTIVES, AccessFiles, locationAccess, readAccessLevel, serverAccess, TOP_ACCESS_LEVEL, type AccessLevel } from './access-directives.js';
 import { buildUpstream } from './build-upstream.js';
 import { ConfigReport, sortByPosition } from './config-report.js';
 import { applyHealthVariable, applySessionVariable, readSet, variableKind } from './gateway-variables.js';
@@ -17,6 +18,7 @@ import {
   type UpstreamSettings,
 } from './settings.js';
 import { parseCount, parseSize, parseTimeMs } from './units.js';
+import { blockScope, httpScope } from './unsupported-directives.js';
 
 /**
  * AST → GatewaySettings with nginx's meaning. Inheritance is nginx's: `proxy_*` and `client_max_body_size` flow
@@ -36,6 +38,7 @@ interface Inherited {
   clientMaxBodyBytes: number;
   clientBodyTimeoutMs: number;
   clientHeaderTimeoutMs: number;
+  access: AccessLevel;
 }
 
 const INHERITED_DIRECTIVES = new Set([
@@ -48,6 +51,7 @@ const ALLOWED: Record<string, ReadonlyArray<'main' | 'http' | 'server' | 'locati
   http: ['main'], server: ['http', 'upstream'], upstream: ['http'], listen: ['server'], server_name: ['server'],
   location: ['server', 'location'], proxy_pass: ['location'], set: ['server', 'location'], keepalive: ['upstream'],
   ...Object.fromEntries([...INHERITED_DIRECTIVES].map((n) => [n, ['http', 'server', 'location'] as const])),
+  ...ACCESS_DIRECTIVES,
   // nginx reads the request head before it knows the location: this one is http and server only.
   client_header_timeout: ['http', 'server'],
   // The process model (process-directives.ts). error_log is read in the main context only, ignored elsewhere.
@@ -116,6 +120,7 @@ function applyInherited(block: Directive[], parent: Inherited, report: ConfigRep
     }
   }
   if (headers) level.setHeaders = headers;
+  level.access = readAccessLevel(block, parent.access, report);
   return level;
 }
 
@@ -126,6 +131,7 @@ interface Builder {
   explicit: ReadonlySet<string>;
   /** Which server block gave each upstream its health settings, for conflict messages. */
   healthFrom: Map<string, { source: string; health: HealthCheckSettings }>;
+  accessFiles: AccessFiles;
 }
 
 export interface BuildResult {
@@ -137,12 +143,14 @@ export interface BuildResult {
 export function buildSettings(directives: Directive[], file: string): BuildResult {
   const report = new ConfigReport();
   const https = directives.filter((d) => d.name === 'http');
+  const http = https[0];
+  const restoreScope = report.enterScope(httpScope(http));
   for (const d of directives) {
     if (d.name !== 'http' && d.name !== 'include' && !PROCESS_DIRECTIVES.has(d.name)) allowedHere(d, 'main', report);
   }
   const processSettings = readProcessDirectives(directives, report);
   for (const extra of https.slice(1)) report.problem(extra, '"http" directive is duplicate');
-  const http = https[0];
+  const accessFiles = new AccessFiles(file, report);
   const upstreams = new Map<string, UpstreamSettings>();
   const servers: ServerSettings[] = [];
   if (!http) report.problem({ file, line: 1 }, 'no "http" block: the gateway needs http { server { … } }');
@@ -155,8 +163,8 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
       if (upstreams.has(upstream.name)) report.problem(d, `duplicate upstream "${upstream.name}"`);
       else upstreams.set(upstream.name, upstream);
     }
-    const b: Builder = { report, upstreams, explicit: new Set(upstreams.keys()), healthFrom: new Map() };
-    const inherited = applyInherited(block, { ...defaults.proxy, setHeaders: [], clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientBodyTimeoutMs: defaults.clientBodyTimeoutMs, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs }, report);
+    const b: Builder = { report, upstreams, explicit: new Set(upstreams.keys()), healthFrom: new Map(), accessFiles };
+    const inherited = applyInherited(block, { ...defaults.proxy, setHeaders: [], clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientBodyTimeoutMs: defaults.clientBodyTimeoutMs, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: TOP_ACCESS_LEVEL }, report);
     for (const d of block) {
       if (d.name === 'upstream' || INHERITED_DIRECTIVES.has(d.name) || !allowedHere(d, 'http', report)) continue;
       if (d.name === 'server' && report.shape(d, true) && report.arity(d, 0)) servers.push(buildServer(d, inherited, b));
@@ -165,15 +173,18 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
     if (!block.some((d) => d.name === 'server')) report.problem(http, 'no "server" block inside "http"');
     checkDefaultServers(http.block ?? [], report);
   }
+  restoreScope();
+  accessFiles.check();
   const problems = sortByPosition(report.problems);
   const ignored = report.ignored;
-  const settings = problems.length === 0 ? { servers, upstreams, ignored, file, process: processSettings } : null;
+  const settings = problems.length === 0 ? { servers, upstreams, ignored, overridden: report.overridden, file, process: processSettings } : null;
   return { settings, problems, ignored };
 }
 
 function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSettings {
   const { report } = b;
   const block = d.block ?? [];
+  const restoreScope = report.enterScope(blockScope(block, report.scope, 'server', report));
   const inherited = applyInherited(block, parent, report);
   const session: SessionSettings = { ...defaults.session };
   const health: HealthCheckSettings = { ...defaults.health };
@@ -196,7 +207,7 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
       const kind = variableKind(v.name);
       if (kind === 'session') applySessionVariable(c, v.name, v.value, session, report);
       else if (kind === 'health') applyHealthVariable(c, v.name, v.value, health, report);
-      else report.ignore(c, `set $${v.name}`);
+      else if (kind !== 'gateway') report.ignore(c, `set $${v.name}`);
     }
   }
   if (listen.length === 0) listen.push({ ...defaults.listen });
@@ -206,9 +217,10 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
   checkSessionLimits(locations, report);
   const server: ServerSettings = {
     listen, serverNames: serverNames.length > 0 ? serverNames : [''], locations, clientHeaderTimeoutMs: inherited.clientHeaderTimeoutMs,
-    source: `${d.file}:${d.line}`,
+    access: serverAccess(inherited.access, b.accessFiles), source: `${d.file}:${d.line}`,
   };
   assignHealth(server, health, b);
+  restoreScope();
   return server;
 }
 
@@ -240,6 +252,7 @@ function buildLocation(
   if (paths.has(key)) report.problem(d, `duplicate location "${path}"`);
   paths.add(key);
   const block = d.block ?? [];
+  const restoreScope = report.enterScope(blockScope(block, report.scope, 'location', report));
   const inherited = applyInherited(block, parent, report);
   const session: SessionSettings = { ...parentSession };
   let proxyPass: Directive | null = null;
@@ -257,25 +270,26 @@ function buildLocation(
       const kind = variableKind(v.name);
       if (kind === 'session') applySessionVariable(c, v.name, v.value, session, report);
       else if (kind === 'health') report.problem(c, `"$${v.name}" is allowed in "server" context only: it applies to the upstreams the server proxies to`);
-      else report.ignore(c, `set $${v.name}`);
+      else if (kind !== 'gateway') report.ignore(c, `set $${v.name}`);
     }
   }
   const location: LocationSettings = {
     match, path, proxy: null, clientMaxBodyBytes: inherited.clientMaxBodyBytes, clientBodyTimeoutMs: inherited.clientBodyTimeoutMs,
-    session, source: `${d.file}:${d.line}`,
+    session, access: locationAccess(block, inherited.access, b.accessFiles, report), source: `${d.file}:${d.line}`,
   };
   if (proxyPass) {
     const target = parseProxyPass(proxyPass.args[0]!, b.explicit);
     if (typeof target === 'string') report.problem(proxyPass, target);
     else {
       if (target.implicit && !b.upstreams.has(target.name)) b.upstreams.set(target.name, implicitUpstream(target.name, target.implicit, location.source));
-      const { clientMaxBodyBytes: _, clientBodyTimeoutMs: __, clientHeaderTimeoutMs: ___, ...proxy } = inherited;
+      const { clientMaxBodyBytes: _, clientBodyTimeoutMs: __, clientHeaderTimeoutMs: ___, access: ____, ...proxy } = inherited;
       location.proxy = { ...proxy, upstream: target.name, uriPrefix: target.uriPrefix };
     }
   }
   out.push(location);
   // nginx does not inherit proxy_pass into nested locations; everything else flows down.
   for (const n of nested) buildLocation(n, location, inherited, session, out, paths, b);
+  restoreScope();
 }
 
 function implicitUpstream(name: string, addr: { host: string; port: number }, source: string): UpstreamSettings {

@@ -62,11 +62,13 @@ function setPositive(v: string, parse: (t: string) => number | null, assign: (n:
   return null;
 }
 
-export type VariableKind = 'session' | 'health' | 'other';
+export type VariableKind = 'session' | 'health' | 'gateway' | 'other';
 
 export function variableKind(name: string): VariableKind {
   if (name === 'session' || name.startsWith('session_')) return 'session';
   if (name.startsWith('health_') || name === 'slow_start') return 'health';
+  // `$gateway_*` (unsupported-directives.ts) is read, with its scope, before the block's directives.
+  if (name.startsWith('gateway_')) return 'gateway';
   return 'other';
 }
 

@@ -1,3 +1,5 @@
+import type { AccessSettings } from '../access/access-settings.js';
+
 /**
  * Typed settings the gateway runs on, built from nginx-compat.conf (see build-settings.ts) and the environment
  * (see env.ts). Durations are milliseconds, sizes bytes. One defaults object, used by the builder and by tests.
@@ -88,6 +90,8 @@ export interface LocationSettings {
   /** nginx `client_body_timeout`: the longest pause between two reads of the request body (408 after it). */
   clientBodyTimeoutMs: number;
   session: SessionSettings;
+  /** allow/deny, auth_basic, satisfy, internal, limit_except of this location (gateway/access/). */
+  access: AccessSettings;
   source: string;
 }
 
@@ -102,6 +106,8 @@ export interface ServerSettings {
   locations: LocationSettings[];
   /** nginx `client_header_timeout`: a client that has not sent its whole request head by then gets 408. */
   clientHeaderTimeoutMs: number;
+  /** The server level's access rules: they apply to a request that matches no location, as in nginx. */
+  access: AccessSettings;
   source: string;
 }
 
@@ -131,6 +137,8 @@ export interface GatewaySettings {
   upstreams: Map<string, UpstreamSettings>;
   /** Directives we read but do not implement, reported once at start-up: `file:line: name`. */
   ignored: string[];
+  /** Restricting directives the gateway does not implement, accepted by `$gateway_ignore_unsupported on`. */
+  overridden: string[];
   /** The main config file. */
   file: string;
   process: ProcessSettings;

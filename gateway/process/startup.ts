@@ -30,6 +30,7 @@ export function readStartupConfig(file: string, processEnv: NodeJS.ProcessEnv): 
 export function logStartupNotes(log: Logger, config: StartupConfig, store: SessionStore): void {
   const { env, ignored } = config;
   if (ignored.length > 0) log.info({ event: 'config.ignored', directives: ignored }, `${ignored.length} nginx directive(s) ignored`);
+  for (const line of config.settings.overridden) log.warn({ event: 'config.unsupported_ignored', directive: line }, line);
   if (env.sessionSecretGenerated) {
     log.warn({ event: 'config.secret_generated', secret: true }, 'SESSION_SECRET is not set: using a random secret for this process; sessions end when it restarts and other gateways cannot read them');
   }

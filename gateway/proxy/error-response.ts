@@ -32,14 +32,15 @@ export function sendGatewayError(res: ServerResponse, status: number, code: stri
 }
 
 /** The same on a raw socket (upgrade requests and client errors, where no ServerResponse exists). */
-export function writeSocketError(socket: Socket, status: number, code: string, message: string): void {
+export function writeSocketError(socket: Socket, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   const body = `${status} ${STATUS_CODES[status] ?? 'Error'}: ${message} (${code})\n`;
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Gateway-Error: ${code}\r\nConnection: close\r\n\r\n${body}`,
+      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Gateway-Error: ${code}\r\n${extra}Connection: close\r\n\r\n${body}`,
   );
 }

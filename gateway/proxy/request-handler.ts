@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Dispatcher } from 'undici';
+import type { AccessControl, AccessRefusal } from '../access/access-control.js';
+import type { AccessSettings } from '../access/access-settings.js';
 import type { LocationSettings, ServerSettings } from '../config/settings.js';
 import { BackendBadResponseError, ClientRequestError, GatewayError, NoBackendError, StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Backend } from '../pool/backend.js';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
 import { NO_SESSION, type RequestSession, type SessionService } from '../session/session-service.js';
+import { admitRequest, refusalHeaders } from './access-gate.js';
 import { BackendExchange, type BackendResponseHead } from './backend-exchange.js';
 import { RequestBody } from './request-body.js';
 import { sendGatewayError } from './error-response.js';
@@ -34,6 +37,7 @@ export interface RequestHandlerOptions {
   settings: ServerSettings;
   pool: UpstreamPool;
   sessions: SessionService;
+  access: AccessControl;
   log: Logger;
 }
 
@@ -56,6 +60,7 @@ export class RequestHandler {
   readonly #router: LocationRouter;
   readonly #pool: UpstreamPool;
   readonly #sessions: SessionService;
+  readonly #access: AccessControl;
   readonly #log: Logger;
   readonly #relay: ResponseRelay;
 
@@ -64,6 +69,7 @@ export class RequestHandler {
     this.#router = new LocationRouter(options.settings);
     this.#pool = options.pool;
     this.#sessions = options.sessions;
+    this.#access = options.access;
     this.#log = options.log;
     this.#relay = new ResponseRelay(options);
   }
@@ -83,6 +89,15 @@ export class RequestHandler {
   /** The location of a request, chosen on its normalised `$uri` (request-uri.ts). Throws ClientRequestError (400). */
   location(req: IncomingMessage): LocationSettings | null {
     return this.#router.match(requestHeadOf(req).uri.uri);
+  }
+
+  /**
+   * allow/deny, auth_basic, limit_except, internal of the matched location (the server's own when none matched),
+   * before the session is loaded: a refused request costs no store round trip. null when the request may go on.
+   */
+  async admit(req: IncomingMessage, location: LocationSettings | null): Promise<AccessRefusal | null> {
+    const access: AccessSettings = location?.access ?? this.settings.access;
+    return access.restricted ? admitRequest(this.#access, access, req, this.#log) : null;
   }
 
   /** Everything up to the choice of backend: shared by plain requests and WebSocket upgrades. */
@@ -134,6 +149,11 @@ export class RequestHandler {
       this.#refuse(req, res, err);
       return;
     }
+    const refusal = await this.admit(req, location);
+    if (refusal) {
+      this.#answerAndDrain(req, res, refusal.status, refusal.code, refusal.message, refusalHeaders(refusal));
+      return;
+    }
     if (!location || !location.proxy) {
       sendGatewayError(res, 404, 'SG_NO_LOCATION', 'no location matches this path');
       return;
@@ -159,11 +179,17 @@ export class RequestHandler {
 
   #refuse(req: IncomingMessage, res: ServerResponse, error: GatewayError): void {
     this.#log.warn({ event: 'proxy.client_refused', code: error.code, url: req.url, remote: req.socket.remoteAddress }, error.message);
+    this.#answerAndDrain(req, res, error.status, error.code, error.message);
+  }
+
+  /** An answer before the request body was read (413, 401, 403, ...). */
+  #answerAndDrain(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
     // Like nginx's lingering close: read and drop what the client is still sending, so it sees this answer instead of
     // a reset mid-upload; a body too large to be worth reading ends the connection instead.
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
     if (!(declared <= LINGER_BYTES)) res.setHeader('connection', 'close');
-    sendGatewayError(res, error.status, error.code, error.message);
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    sendGatewayError(res, status, code, message);
     req.resume();
   }
 

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import httpProxy from 'http-proxy';
 import { GatewayError, NoBackendError, StoreUnavailableError } from '../errors.js';
 import type { Backend } from '../pool/backend.js';
+import { refusalHeaders } from './access-gate.js';
 import { writeSocketError } from './error-response.js';
 import type { RequestHandler } from './request-handler.js';
 
@@ -45,6 +46,11 @@ export class UpgradeHandler {
   async #handle(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     const location = this.#handler.location(req);
+    const refusal = await this.#handler.admit(req, location);
+    if (refusal) {
+      writeSocketError(socket, refusal.status, refusal.code, refusal.message, refusalHeaders(refusal));
+      return;
+    }
     if (!location?.proxy || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
       writeSocketError(socket, 400, 'SG_BAD_REQUEST', 'only WebSocket upgrades are proxied');
       return;

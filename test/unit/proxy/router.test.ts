@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { OPEN_ACCESS } from '../../../gateway/access/access-settings.js';
 import { defaults, type LocationSettings, type ServerSettings } from '../../../gateway/config/settings.js';
 import { LocationRouter } from '../../../gateway/proxy/router.js';
 
@@ -11,12 +12,13 @@ function location(match: LocationSettings['match'], path: string): LocationSetti
     clientMaxBodyBytes: defaults.clientMaxBodyBytes,
     clientBodyTimeoutMs: defaults.clientBodyTimeoutMs,
     session: { ...defaults.session },
+    access: OPEN_ACCESS,
     source: `test.conf:${match}:${path}`,
   };
 }
 
 function server(locations: LocationSettings[], serverNames: string[] = ['']): ServerSettings {
-  return { listen: [{ ...defaults.listen }], serverNames, locations, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, source: 'test.conf:1' };
+  return { listen: [{ ...defaults.listen }], serverNames, locations, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: 'test.conf:1' };
 }
 
 function routeOf(router: LocationRouter, url: string): string | null {

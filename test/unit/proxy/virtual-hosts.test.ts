@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { OPEN_ACCESS } from '../../../gateway/access/access-settings.js';
 import { defaults, type ServerSettings } from '../../../gateway/config/settings.js';
 import { selectServer } from '../../../gateway/proxy/virtual-hosts.js';
 
 function server(serverNames: string[]): ServerSettings {
-  return { listen: [{ ...defaults.listen }], serverNames, locations: [], clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, source: 'test.conf:1' };
+  return { listen: [{ ...defaults.listen }], serverNames, locations: [], clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: 'test.conf:1' };
 }
 
 describe('selectServer', () => {
