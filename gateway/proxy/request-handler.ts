@@ -93,9 +93,10 @@ export class RequestHandler {
 
   /**
    * allow/deny, auth_basic, limit_except, internal of the matched location (the server's own when none matched),
-   * before the session is loaded: a refused request costs no store round trip. null when the request may go on.
+   * before the session is loaded: a refused request costs no store round trip. Resolves to null when the request may
+   * go on; is null itself when nothing restricts it (most locations: no await on their path).
    */
-  async admit(req: IncomingMessage, location: LocationSettings | null): Promise<AccessRefusal | null> {
+  admit(req: IncomingMessage, location: LocationSettings | null): Promise<AccessRefusal | null> | null {
     const access: AccessSettings = location?.access ?? this.settings.access;
     return access.restricted ? admitRequest(this.#access, access, req, this.#log) : null;
   }
@@ -149,7 +150,8 @@ export class RequestHandler {
       this.#refuse(req, res, err);
       return;
     }
-    const refusal = await this.admit(req, location);
+    const admission = this.admit(req, location);
+    const refusal = admission && (await admission);
     if (refusal) {
       this.#answerAndDrain(req, res, refusal.status, refusal.code, refusal.message, refusalHeaders(refusal));
       return;
