@@ -36,6 +36,8 @@ export class UserFile {
   readonly path: string;
   readonly #log: Logger;
   #state: UserFileState = 'missing';
+  /** The error code of the last failed read, so each failure is logged once. */
+  #failure: string | null = null;
   #entries = new Map<string, HtpasswdEntry>();
   /** A hash of the file's own scheme, checked for unknown users. */
   #decoy: string | null = null;
@@ -96,16 +98,17 @@ export class UserFile {
     this.#decoy = parsed.entries.values().next().value?.hash ?? null;
     this.#identity = identityOf(stats);
     this.#state = 'ok';
+    this.#failure = null;
     this.#remembered.clear();
   }
 
   #fail(err: unknown): void {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    const state: UserFileState = code === 'ENOENT' ? 'missing' : 'unreadable';
-    if (state !== this.#state || this.#entries.size > 0) {
+    if (code !== this.#failure) {
       this.#log.error({ event: 'access.user_file_failed', code: 'SG_AUTH_USER_FILE', file: this.path, cause: code }, `user file ${this.path} cannot be read (${code}): requests it protects are refused`);
     }
-    this.#state = state;
+    this.#failure = code;
+    this.#state = code === 'ENOENT' ? 'missing' : 'unreadable';
     this.#entries = new Map();
     this.#remembered.clear();
   }
