@@ -123,7 +123,7 @@ export class Gateway {
     this.plane = w.plane;
     this.#control = w.control;
     this.#admin = w.admin;
-    // One for every server block: each htpasswd file is read (and watched) once.
+    // One for all server blocks: each htpasswd file is read (and watched) once.
     const access = new AccessControl(w.log, userFilesOf(w.settings));
     const byAddress = new Map<string, ProxyListener>();
     for (const server of w.settings.servers) {
