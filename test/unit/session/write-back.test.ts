@@ -139,6 +139,19 @@ describe('parseWriteBack: accepted login and logout', () => {
     assert.equal(parsed({ 'x-session-login': asWireText('zoë') }).login, 'zoë');
   });
 
+  it('X-Session-Login decodes the b64: form to the same principal as raw UTF-8', () => {
+    for (const principal of ['zoë', '김철수', 'a 🍪 b', 'alice', 'b64:literal']) {
+      assert.equal(parsed({ 'x-session-login': `b64:${Buffer.from(principal).toString('base64url')}` }).login, principal);
+    }
+    const padded = Buffer.from('josé').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+    assert.equal(parsed({ 'x-session-login': `b64:${padded}` }).login, 'josé', 'padding is accepted (Java and Python pad by default)');
+  });
+
+  it('a principal of 256 bytes of UTF-8 is accepted', () => {
+    const principal = 'é'.repeat(128);
+    assert.equal(parsed({ 'x-session-login': asWireText(principal) }).login, principal);
+  });
+
   it('X-Session-Login comes with an update in the same response', () => {
     const wb = parsed({ 'x-session-login': 'alice', 'x-session-update': '{"set":{"role":"admin"}}' });
     assert.equal(wb.login, 'alice');
@@ -213,6 +226,20 @@ describe('parseWriteBack: refused X-Session-Update', () => {
     }
   });
 
+  it('raw bytes that are not UTF-8 (a Latin-1 value) are refused, not replaced', () => {
+    assertRefused({ 'x-session-update': '{"set":{"name":"Jos\u00e9"}}' });
+    assertRefused({ 'x-session-update': '{"set":{"caf\u00e9":1}}' });
+    assertRefused({ 'x-session-update': `b64:${Buffer.from('{"set":{"name":"Jos\u00e9"}}', 'latin1').toString('base64url')}` });
+  });
+
+  it('an attribute name with a lone UTF-16 surrogate (it has no UTF-8 form)', () => {
+    for (const name of ['\ud800', 'a\udfffb', '\udbff\ud800']) {
+      assertRefused({ 'x-session-update': `{"set":{"${[...name].map((c) => `\\u${c.charCodeAt(0).toString(16)}`).join('')}":1}}` });
+    }
+    const pair = parsed({ 'x-session-update': '{"set":{"\\ud83c\\udf6a":1}}' });
+    assert.deepEqual([...pair.ops.set.keys()], [f('🍪')], 'a surrogate pair is one character and fine');
+  });
+
   it('the header sent twice', () => {
     assertRefused({ 'x-session-update': ['{"set":{"a":1}}', '{"set":{"b":1}}'] });
   });
@@ -256,8 +283,21 @@ describe('parseWriteBack: refused login and logout', () => {
     assertRefused({ 'x-session-login': '   ' });
   });
 
-  it('an X-Session-Login longer than 256 characters', () => {
+  it('an X-Session-Login longer than 256 bytes of UTF-8', () => {
     assertRefused({ 'x-session-login': 'a'.repeat(257) });
+    assertRefused({ 'x-session-login': asWireText('é'.repeat(129)) });
+  });
+
+  it('an X-Session-Login whose bytes are not UTF-8 (Latin-1 from a Java or Python backend) is refused, not replaced', () => {
+    // 'josé' as ISO-8859-1: the byte 0xE9 alone is not UTF-8. Replacing it with U+FFFD would merge josé and josè.
+    for (const wire of ['jos\u00e9', 'jos\u00e8', 'caf\u00e9 au lait', '\u00ff', 'a\u00c3', '\u00ed\u00a0\u0080' /* a UTF-16 surrogate encoded as UTF-8 */]) {
+      assertRefused({ 'x-session-login': wire });
+    }
+    assertRefused({ 'x-session-login': `b64:${Buffer.from('jos\u00e9', 'latin1').toString('base64url')}` });
+  });
+
+  it('an X-Session-Login whose b64: form is not base64url', () => {
+    for (const value of ['b64:', 'b64:!!!!', 'b64:a', 'b64:YWxp Y2U', 'b64:YWxpY2U===', 'b64:YW+/']) assertRefused({ 'x-session-login': value });
   });
 
   it('an X-Session-Login with control characters', () => {
