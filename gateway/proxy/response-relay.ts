@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { Backend } from '../pool/backend.js';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
 import type { CommitOutcome, SessionService } from '../session/session-service.js';
+import { setCookieName, setsSessionCookie } from '../session/cookie.js';
 import { parseWriteBack } from '../session/write-back.js';
 import type { BackendExchange } from './backend-exchange.js';
 import { sendGatewayError } from './error-response.js';
@@ -40,6 +41,7 @@ export class ResponseRelay {
 
   async relay(res: ServerResponse, prepared: PreparedRequest, backend: Backend, exchange: BackendExchange, head: BackendResponseHead, done: () => void): Promise<void> {
     const { requestId } = prepared;
+    const cookieName = prepared.location.session.cookieName;
     const verdict = await this.#applyWriteBack(res, prepared, backend, head);
     const stop = () => {
       exchange.discard();
@@ -49,7 +51,7 @@ export class ResponseRelay {
     if ('rejectedLogin' in verdict) {
       stop();
       const body = `409 Conflict: login refused, ${verdict.rejectedLogin} (SG_LOGIN_REJECTED)\n`;
-      const headers = passOnHeaders(head, ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']);
+      const headers = this.#passOn(head, cookieName, backend, requestId, ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']);
       headers.push('Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)), 'X-Gateway-Error', 'SG_LOGIN_REJECTED');
       if (this.#writeHead(res, backend, requestId, 409, 'Conflict', headers)) res.end(body);
       return;
@@ -60,7 +62,7 @@ export class ResponseRelay {
       this.#backendFailed(res, backend, requestId, toUpstreamError(exchange.failure, backend.name), exchange.failure);
       return;
     }
-    const headers = passOnHeaders(head);
+    const headers = this.#passOn(head, cookieName, backend, requestId);
     for (const cookie of verdict.setCookies) headers.push('Set-Cookie', cookie);
     if (!this.#writeHead(res, backend, requestId, head.statusCode, head.statusText, headers)) return stop();
     const untrack = trackEventStream(backend, head, exchange, res);
@@ -119,6 +121,17 @@ export class ResponseRelay {
     sendGatewayError(res, error.status, error.code, error.message, requestId);
   }
 
+  /** passOnHeaders, and a log line for any Set-Cookie of the session cookie the backend sent (they are dropped). */
+  #passOn(head: BackendResponseHead, cookieName: string, backend: Backend, requestId: string, drop?: readonly string[]): string[] {
+    const shadowing: string[] = [];
+    const headers = passOnHeaders(head, cookieName, shadowing, drop);
+    if (shadowing.length > 0) {
+      this.#log.warn({ event: 'session.backend_cookie_dropped', backend: backend.name, requestId, cookies: shadowing.map(setCookieName) },
+        `backend ${backend.name} sent Set-Cookie for the session cookie "${cookieName}": dropped (only the gateway sets it)`);
+    }
+    return headers;
+  }
+
   #logCommit(result: NonNullable<CommitOutcome['result']>, login: string | null, requestId: string, backend: string): void {
     if (result.created) this.#log.info({ event: 'session.created', sid: result.handle, requestId, backend }, 'session created');
     if (login !== null) this.#log.info({ event: 'session.login', sid: result.handle, principal: result.principal, requestId, backend }, 'session bound to a principal');
@@ -129,16 +142,21 @@ export class ResponseRelay {
 }
 
 /**
- * The backend's response head as passed on: hop-by-hop and X-Session-* fields removed, plus `drop` (lower-case).
+ * The backend's response head as passed on: hop-by-hop and X-Session-* fields removed, plus `drop` (lower-case), and
+ * any Set-Cookie of the session cookie's name (only the gateway sets that cookie; `shadowing` collects what was cut).
  * `Trailer` stays: RFC 9110 §6.6.2 makes it end to end, and the trailers it announces are forwarded.
  */
-function passOnHeaders(head: BackendResponseHead, drop: readonly string[] = []): string[] {
+function passOnHeaders(head: BackendResponseHead, cookieName: string, shadowing: string[], drop: readonly string[] = []): string[] {
   const out: string[] = [];
   const connectionTokens = connectionTokensOf(head.headers.connection);
   const raw = head.raw;
   for (let i = 0; i < raw.length; i += 2) {
     const lower = raw[i]!.toLowerCase();
     if ((lower !== 'trailer' && isHopByHop(lower, connectionTokens)) || isSessionHeader(lower) || drop.includes(lower)) continue;
+    if (lower === 'set-cookie' && setsSessionCookie(raw[i + 1]!, cookieName)) {
+      shadowing.push(raw[i + 1]!);
+      continue;
+    }
     out.push(raw[i]!, raw[i + 1]!);
   }
   return out;

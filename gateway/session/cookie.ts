@@ -58,3 +58,25 @@ export function storageKeyOf(id: string): string {
 export function newHandle(): string {
   return randomBytes(16).toString('base64url');
 }
+
+/**
+ * The cookie name a `Set-Cookie` value sets, as a browser reads it (RFC 6265 §5.2): the text before the first `=` of
+ * the part before the first `;`, without surrounding whitespace. A value without `=` is a nameless cookie to RFC
+ * 6265bis, but some parsers take it as a name: the whole part is returned so it is judged by what it spells.
+ */
+export function setCookieName(value: string): string {
+  const semi = value.indexOf(';');
+  const pair = semi === -1 ? value : value.slice(0, semi);
+  const eq = pair.indexOf('=');
+  return (eq === -1 ? pair : pair.slice(0, eq)).trim();
+}
+
+/**
+ * A backend's `Set-Cookie` that would shadow or overwrite the gateway's session cookie: same name in any case (any
+ * Path, Domain or other attribute), since a server or framework that reads cookies case-insensitively would take it
+ * for the session cookie. Only the gateway sets that cookie.
+ */
+export function setsSessionCookie(value: string, cookieName: string): boolean {
+  const name = setCookieName(value);
+  return name.length === cookieName.length && name.toLowerCase() === cookieName.toLowerCase();
+}

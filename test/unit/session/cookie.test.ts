@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CookieSigner, newHandle, storageKeyOf } from '../../../gateway/session/cookie.js';
+import { CookieSigner, newHandle, setCookieName, setsSessionCookie, storageKeyOf } from '../../../gateway/session/cookie.js';
 
 const CURRENT = 'current-secret-0123456789abcdef';
 const OLD = 'old-secret-fedcba9876543210';
@@ -153,5 +153,25 @@ describe('newHandle', () => {
     const handles = new Set(Array.from({ length: 50 }, () => newHandle()));
     assert.equal(handles.size, 50);
     for (const h of handles) assert.match(h, /^[A-Za-z0-9_-]{22}$/);
+  });
+});
+
+describe('setCookieName / setsSessionCookie', () => {
+  it('reads the name as a browser does: before the first "=" of the part before the first ";", trimmed', () => {
+    assert.equal(setCookieName('gsid=abc; Path=/'), 'gsid');
+    assert.equal(setCookieName('  gsid \t=abc'), 'gsid');
+    assert.equal(setCookieName('gsid'), 'gsid');
+    assert.equal(setCookieName('gsid; Path=/'), 'gsid');
+    assert.equal(setCookieName('=abc'), '');
+    assert.equal(setCookieName('a=b=c'), 'a');
+  });
+
+  it("matches the session cookie's name in any case, whatever the attributes", () => {
+    for (const value of ['gsid=x', 'GSID=x; Path=/admin', 'gSiD=; Max-Age=0', ' gsid = x; Domain=example.com', 'gsid']) {
+      assert.equal(setsSessionCookie(value, 'gsid'), true, value);
+    }
+    for (const value of ['gsid2=x', 'xgsid=x', 'theme=gsid', '=gsid', '__Host-gsid=x', 'other=1; gsid=2']) {
+      assert.equal(setsSessionCookie(value, 'gsid'), false, value);
+    }
   });
 });
