@@ -204,7 +204,9 @@ export function attributesOf(session: StoredSession, scope: string): Record<stri
   for (const [field, json] of session.fields) {
     if (!field.startsWith(prefix)) continue;
     try {
-      out[field.slice(prefix.length)] = JSON.parse(json);
+      // defineProperty, not `out[name] =`: an attribute named __proto__ must be an own property (assignment would
+      // set the object's prototype instead and the attribute would never reach the backend).
+      Object.defineProperty(out, field.slice(prefix.length), { value: JSON.parse(json), enumerable: true, writable: true, configurable: true });
     } catch {
       // A value is only ever written after JSON validation; skip rather than fail the request if one is damaged.
     }
