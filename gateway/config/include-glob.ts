@@ -36,7 +36,12 @@ function segmentToRegExp(segment: string): RegExp {
       i = close;
     } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`);
+  try {
+    return new RegExp(`^${re}$`);
+  } catch {
+    // A class glob(3) cannot match either, such as the reversed range `[z-a]`: no file matches.
+    return /(?!)/;
+  }
 }
 
 /** Every existing file the pattern names, sorted; [] when a wildcard pattern matches nothing (nginx accepts that). */

@@ -27,13 +27,27 @@ export interface ParseResult {
   files: string[];
 }
 
-/** Parses one file's text without expanding includes (`include` stays a directive). Throws ConfigSyntaxError. */
-export function parseConfigText(text: string, file: string, onInclude?: (d: Directive) => Directive[]): Directive[] {
+/**
+ * Blocks nest at most this deep, counted across included files. nginx's own contexts need five or six (http, server,
+ * location, nested location, if); the bound turns a pathological file into a `file:line` problem instead of a stack
+ * overflow of the recursive parser (and of the settings builder walking nested locations after it).
+ */
+export const MAX_BLOCK_DEPTH = 64;
+/** Files read for one configuration at most (a file included twice counts twice): a tree of files that each include
+ * the next several times would otherwise grow exponentially. */
+export const MAX_INCLUDED_FILES = 4096;
+
+/**
+ * Parses one file's text without expanding includes (`include` stays a directive). Throws ConfigSyntaxError.
+ * `depth` is how deep in blocks the text starts (an included file's text starts where its `include` is).
+ */
+export function parseConfigText(text: string, file: string, onInclude?: (d: Directive, depth: number) => Directive[], depth = 0): Directive[] {
   const tokens = tokenize(text, file);
   const endLine = lastLine(text);
   let pos = 0;
 
-  const parseBlock = (openedAt: Token | null): Directive[] => {
+  const parseBlock = (openedAt: Token | null, level: number): Directive[] => {
+    if (openedAt && level > MAX_BLOCK_DEPTH) throw new ConfigSyntaxError(file, openedAt.line, `blocks are nested more than ${MAX_BLOCK_DEPTH} levels deep`);
     const out: Directive[] = [];
     for (;;) {
       const tok = tokens[pos];
@@ -56,15 +70,17 @@ export function parseConfigText(text: string, file: string, onInclude?: (d: Dire
         if (t.kind === 'word') directive.args.push(t.value);
         else if (t.kind === ';') break;
         else if (t.kind === '{') {
-          directive.block = parseBlock(t);
+          directive.block = parseBlock(t, level + 1);
           break;
         } else throw new ConfigSyntaxError(file, t.line, `unexpected "}" (missing ";" after "${directive.name}"?)`);
       }
-      if (directive.name === 'include' && onInclude) out.push(...onInclude(directive));
-      else out.push(directive);
+      if (directive.name === 'include' && onInclude) {
+        // One by one: spreading a very long included list into push() would overflow the argument stack.
+        for (const included of onInclude(directive, level)) out.push(included);
+      } else out.push(directive);
     }
   };
-  return parseBlock(null);
+  return parseBlock(null, depth);
 }
 
 export interface ParseOptions {
@@ -79,6 +95,7 @@ export function parseConfigFile(file: string, options: ParseOptions = {}): Parse
   const files: string[] = [];
   /** Real paths of the files being parsed, outermost first, to detect include cycles. */
   const stack: Array<{ real: string; shown: string }> = [];
+  let tooMany = false;
 
   const realOf = (f: string): string => {
     try {
@@ -88,12 +105,17 @@ export function parseConfigFile(file: string, options: ParseOptions = {}): Parse
     }
   };
 
-  const parseOne = (path: string, from: Directive | null): Directive[] => {
+  const parseOne = (path: string, from: Directive | null, depth: number): Directive[] => {
     const real = realOf(path);
     const cycleAt = stack.findIndex((s) => s.real === real);
     if (cycleAt !== -1 && from) {
       const chain = [...stack.slice(cycleAt).map((s) => s.shown), path].join(' -> ');
       problems.push(`${from.file}:${from.line}: include cycle: ${chain}`);
+      return [];
+    }
+    if (files.length >= MAX_INCLUDED_FILES && from) {
+      if (!tooMany) problems.push(`${from.file}:${from.line}: more than ${MAX_INCLUDED_FILES} files included`);
+      tooMany = true;
       return [];
     }
     let text: string;
@@ -107,7 +129,7 @@ export function parseConfigFile(file: string, options: ParseOptions = {}): Parse
     files.push(path);
     stack.push({ real, shown: path });
     try {
-      return parseConfigText(text, path, expandInclude);
+      return parseConfigText(text, path, expandInclude, depth);
     } catch (err) {
       if (err instanceof ConfigSyntaxError) {
         problems.push(err.message);
@@ -119,16 +141,18 @@ export function parseConfigFile(file: string, options: ParseOptions = {}): Parse
     }
   };
 
-  const expandInclude = (d: Directive): Directive[] => {
+  const expandInclude = (d: Directive, depth: number): Directive[] => {
     if (d.args.length !== 1 || d.block !== null) {
       problems.push(`${d.file}:${d.line}: invalid number of arguments in "include" directive`);
       return [];
     }
     const pattern = resolveIncludePath(d.args[0]!, d.file);
     const matches = hasGlob(pattern) ? expandIncludeGlob(pattern) : [pattern];
-    return matches.flatMap((m) => parseOne(m, d));
+    const out: Directive[] = [];
+    for (const m of matches) for (const included of parseOne(m, d, depth)) out.push(included);
+    return out;
   };
 
-  const directives = parseOne(file, null);
+  const directives = parseOne(file, null, 0);
   return { directives, problems, files };
 }
