@@ -55,6 +55,15 @@ export class WriteBackError extends GatewayError {
   }
 }
 
+/** A client created new sessions faster than `$session_create_rate` allows: the gateway answers 429 with Retry-After. */
+export class SessionRateLimitedError extends GatewayError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super('SG_SESSION_RATE_LIMITED', message, 429);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** A login that the duplicate-login policy refuses (`reject-new`): the gateway answers 409. */
 export class LoginRejectedError extends GatewayError {
   constructor(message: string) {

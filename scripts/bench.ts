@@ -257,7 +257,7 @@ async function main(argv: string[]): Promise<number> {
     notes: [
       ...stack.notes,
       ...run.notes,
-      `the gateway runs with \`set $session_max_bytes 16k;\` so the 8 KiB sweep fits (the default is 8k); both proxies keep 64 idle upstream connections`,
+      `the gateway runs with \`set $session_max_bytes 16k;\` so the 8 KiB sweep fits (the default, 6k, caps the X-Session header for backends with an 8 KiB head limit) and \`set $session_create_rate off;\` (every virtual user comes from one address); both proxies keep 64 idle upstream connections`,
       'nginx runs with one worker process (the gateway is one Node process); the load generator shares the 2 cores',
     ],
   };

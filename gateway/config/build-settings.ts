@@ -19,6 +19,7 @@ import {
 } from './settings.js';
 import { parseCount, parseSize, parseTimeMs } from './units.js';
 import { blockScope, httpScope } from './unsupported-directives.js';
+import { attributeBudget, MIN_ATTRIBUTE_BUDGET } from '../session/header-jwt.js';
 
 /**
  * AST → GatewaySettings with nginx's meaning. Inheritance is nginx's: `proxy_*` and `client_max_body_size` flow
@@ -326,6 +327,11 @@ function checkSessionLimits(locations: LocationSettings[], report: ConfigReport)
     if (l.session.enabled && l.session.idleTimeoutMs > l.session.absoluteTimeoutMs) {
       const [file, line] = splitSource(l.source);
       report.problem({ file, line }, `"$session_idle_timeout" is longer than "$session_absolute_timeout" in location "${l.path}"`);
+    }
+    const budget = attributeBudget(l.session.maxBytes, l.session);
+    if (l.session.enabled && budget < MIN_ATTRIBUTE_BUDGET) {
+      const [file, line] = splitSource(l.source);
+      report.problem({ file, line }, `"$session_max_bytes" ${l.session.maxBytes} is too small in location "${l.path}": the X-Session header's own claims leave ${Math.max(0, budget)} bytes for attributes and principal, at least ${MIN_ATTRIBUTE_BUDGET} are needed`);
     }
   }
 }

@@ -26,6 +26,18 @@ const SESSION_VARIABLES: Record<string, Setter<SessionSettings>> = {
     s.maxPerPrincipal = n;
     return null;
   },
+  session_create_rate: (s, v) => {
+    const rate = parseRate(v);
+    if (rate === null) return 'must be a rate such as 10r/s or 600r/m, or "off"';
+    s.createRatePerSecond = rate;
+    return null;
+  },
+  session_create_burst: (s, v) => {
+    const n = parseCount(v);
+    if (n === null) return 'must be a non-negative integer';
+    s.createBurst = n;
+    return null;
+  },
   session_on_limit: (s, v) =>
     v === 'evict-oldest' || v === 'reject-new' ? ((s.onLimit = v as OnLimit), null) : 'must be "evict-oldest" or "reject-new"',
   session_scope: (s, v) => (/^[A-Za-z0-9_.-]*$/.test(v) ? ((s.scope = v), null) : 'may contain only letters, digits, "_", "." and "-"'),
@@ -54,6 +66,15 @@ const HEALTH_VARIABLES: Record<string, Setter<HealthCheckSettings>> = {
     return null;
   },
 };
+
+/** nginx's `limit_req_zone … rate=`: `Nr/s` or `Nr/m` → per second; `off` (or `0r/s`) → 0. */
+function parseRate(v: string): number | null {
+  if (v === 'off') return 0;
+  const m = /^(\d+)r\/([sm])$/.exec(v);
+  if (!m) return null;
+  const n = Number(m[1]);
+  return Number.isSafeInteger(n) ? (m[2] === 's' ? n : n / 60) : null;
+}
 
 function setPositive(v: string, parse: (t: string) => number | null, assign: (n: number) => void, what: string): string | null {
   const n = parse(v);

@@ -14,9 +14,14 @@ export interface SessionSettings {
   cookieName: string;
   idleTimeoutMs: number;
   absoluteTimeoutMs: number;
+  /** The largest X-Session header a backend receives, in bytes (`$session_max_bytes`; see header-jwt.ts attributeBudget). */
   maxBytes: number;
   /** 0 = unlimited. */
   maxPerPrincipal: number;
+  /** `$session_create_rate`: new sessions a client may create per second; 0 = no bound (session/creation-limiter.ts). */
+  createRatePerSecond: number;
+  /** `$session_create_burst`: how many more a client may create at once. */
+  createBurst: number;
   onLimit: OnLimit;
   /** Attribute namespace; '' is the shared scope every location sees by default. */
   scope: string;
@@ -24,7 +29,8 @@ export interface SessionSettings {
   loginGraceMs: number;
   cookieSecure: CookieSecure;
   /** Behind a TLS-terminating load balancer: believe the client connection's `X-Forwarded-Proto: https` (for the
-   * cookie's Secure flag and the X-Forwarded-Proto passed on). Off by default: a client could send it itself. */
+   * cookie's Secure flag and the X-Forwarded-Proto passed on), and take the last X-Forwarded-For hop as the client
+   * `$session_create_rate` counts. Off by default: a client could send them itself. */
   trustForwardedProto: boolean;
 }
 
@@ -150,8 +156,13 @@ export const defaults = {
     cookieName: 'gsid',
     idleTimeoutMs: 30 * 60_000,
     absoluteTimeoutMs: 24 * 60 * 60_000,
-    maxBytes: 8 * 1024,
+    // 6 KiB leaves 2 KiB of an 8 KiB request-head limit (Tomcat's maxHttpHeaderSize, gunicorn's field limit, Node's
+    // --max-http-header-size=8192) for the request line and the other headers.
+    maxBytes: 6 * 1024,
     maxPerPrincipal: 0,
+    // Roomy for many users behind one NAT address; a flood from one client gets 429 past it (README "Bounds").
+    createRatePerSecond: 10,
+    createBurst: 100,
     onLimit: 'evict-oldest',
     scope: '',
     loginGraceMs: 10_000,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Dispatcher } from 'undici';
@@ -9,6 +10,7 @@ import { BackendBadResponseError, ClientRequestError, GatewayError, NoBackendErr
 import type { Logger } from '../log.js';
 import type { Backend } from '../pool/backend.js';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
+import { clientKeyOf } from '../session/creation-limiter.js';
 import { NO_SESSION, type RequestSession, type SessionService } from '../session/session-service.js';
 import { admitRequest, refusalHeaders } from './access-gate.js';
 import { BackendExchange, type BackendResponseHead } from './backend-exchange.js';
@@ -108,7 +110,7 @@ export class RequestHandler {
     const secure = (req.socket as TLSSocket).encrypted === true || (sessionSettings.trustForwardedProto && forwardedHttps(req.headers['x-forwarded-proto']));
     let session = NO_SESSION;
     if (sessionSettings.enabled) {
-      session = await this.#sessions.loadSession(req.headers.cookie, sessionSettings);
+      session = await this.#sessions.loadSession(req.headers.cookie, sessionSettings, clientKeyOf(clientAddress(req, sessionSettings.trustForwardedProto)));
       if (session.cookieForged) {
         this.#log.warn({ event: 'session.cookie_rejected', code: 'SG_COOKIE_INVALID', requestId, remote: req.socket.remoteAddress }, 'session cookie with a bad signature ignored');
       }
@@ -295,6 +297,18 @@ export class RequestHandler {
       return;
     }
   }
+}
+
+/**
+ * The client's address: the connection's peer, or behind a trusted load balancer (`$session_trust_forwarded_proto
+ * on`) the last X-Forwarded-For hop, the address the balancer itself saw (earlier hops are the client's own say).
+ */
+function clientAddress(req: IncomingMessage, trustForwarded: boolean): string | undefined {
+  const peer = req.socket.remoteAddress;
+  if (!trustForwarded) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const last = (Array.isArray(header) ? header.join(',') : header)?.split(',').at(-1)?.trim();
+  return last && isIP(last) !== 0 ? last : peer;
 }
 
 /** The first hop's scheme in X-Forwarded-Proto (`https, http` → https): what the load balancer in front saw. */

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { BackendBadResponseError, GatewayError, StoreUnavailableError, WriteBackError } from '../errors.js';
+import { BackendBadResponseError, GatewayError, SessionRateLimitedError, StoreUnavailableError, WriteBackError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Backend } from '../pool/backend.js';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
@@ -94,6 +94,7 @@ export class ResponseRelay {
       const level = error instanceof WriteBackError ? 'error' : 'warn';
       this.#log[level]({ event: 'session.write_back_refused', code: error.code, backend: backend.name, requestId, cause: (err as Error).cause }, `write-back from backend ${backend.name} not applied: ${error.message}`);
       if (error.code === 'SG_LOGIN_REJECTED') return { rejectedLogin: error.message };
+      if (error instanceof SessionRateLimitedError) res.setHeader('retry-after', String(error.retryAfterSeconds));
       sendGatewayError(res, error.status, error.code, error.message, requestId);
       return null;
     }

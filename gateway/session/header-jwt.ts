@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { MAX_PRINCIPAL_BYTES } from './write-back.js';
 
 /**
  * The hydrated `X-Session` request header (contract): a compact JWS, HS256, verifiable by any JWT library.
@@ -47,6 +48,39 @@ export function signSessionHeader(claims: Omit<SessionClaims, 'v' | 'iat' | 'exp
   const signingInput = `${JOSE_HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
   return `${signingInput}.${createHmac('sha256', key).update(signingInput).digest('base64url')}`;
 }
+
+/** base64url of an HMAC-SHA256 (32 bytes), no padding. */
+const SIGNATURE_CHARS = 43;
+/** Length of a session handle (`sid`): base64url of 16 random bytes (cookie.ts newHandle). */
+const HANDLE_CHARS = 22;
+/** The largest time in ms that has 13 digits (the year 2286): ct, la and end stay within it. */
+const MAX_MS = 9_999_999_999_999;
+const MAX_SECONDS = 9_999_999_999;
+
+/**
+ * How many bytes the attributes may take (encodedSize in store.ts) so that the X-Session header never exceeds
+ * `maxHeaderBytes` (docs/architecture.md §4):
+ *   header  = base64url(JOSE header) "." base64url(payload) "." base64url(HMAC)  →  37 + ceil(4P/3) + 44 bytes
+ *   payload = the fixed claims (v, sid, iat, exp, ct, la, idle, end, at their widest)
+ *             + `,"sub":"…"` (room for the longest principal, 256 bytes that all need escaping: 521 bytes)
+ *             + the data object: "{" + Σ `"name":value,` with the last "," read as "}"
+ * The principal's room is set aside rather than counted by the store: the store may hold it encrypted, and a login
+ * racing a write must not be able to push the header over.
+ * Negative when the header cannot hold even the fixed claims.
+ */
+export function attributeBudget(maxHeaderBytes: number, timeouts: { idleTimeoutMs: number; absoluteTimeoutMs: number }): number {
+  const maxPayload = Math.floor(((maxHeaderBytes - JOSE_HEADER.length - 2 - SIGNATURE_CHARS) * 3) / 4);
+  const skeleton: SessionClaims = {
+    v: HEADER_FORMAT_VERSION, sid: 'x'.repeat(HANDLE_CHARS), iat: MAX_SECONDS, exp: MAX_SECONDS + HEADER_TOKEN_TTL_SECONDS, data: {},
+    ct: MAX_MS, la: MAX_MS, idle: Math.floor(timeouts.idleTimeoutMs / 1000), end: MAX_MS + timeouts.absoluteTimeoutMs,
+    sub: '"'.repeat(MAX_PRINCIPAL_BYTES),
+  };
+  // "{}" becomes "{" + the attributes, whose weights count one "," or "}" each: one byte less than their sum.
+  return maxPayload - (JSON.stringify(skeleton).length - 1);
+}
+
+/** The smallest budget `$session_max_bytes` may leave for attributes. */
+export const MIN_ATTRIBUTE_BUDGET = 1024;
 
 export class SessionHeaderError extends Error {
   readonly code = 'SG_SESSION_HEADER_INVALID';

@@ -55,6 +55,18 @@ local function value_size(v)
   return #v
 end
 
+-- Bytes a name takes as a JSON string, quotes included (only '"' and '\\' need escaping in accepted names).
+local function json_string_bytes(text)
+  local _, escapes = string.gsub(text, '["\\\\]', '')
+  return #text + escapes + 2
+end
+
+-- What one attribute adds to the X-Session data claim, '"name":value,' (twin of attributeWeight in store.ts).
+local function weight(field, value)
+  local sep = string.find(field, '\\0', 1, true)
+  return json_string_bytes(string.sub(field, sep + 1)) + 1 + value_size(value) + 1
+end
+
 -- Split HGETALL output into meta (fields starting with '#') and attributes.
 local function split(flat)
   local meta, attrs = {}, {}

@@ -134,7 +134,7 @@ for field, value in pairs(replaced) do
   writes[field] = value
 end
 local size = 0
-for f, v in pairs(attrs) do size = size + #f + value_size(v) end
+for f, v in pairs(attrs) do size = size + weight(f, v) end
 if size > max_bytes then return record(b, token, { 'err', 'SG_WRITEBACK_TOO_LARGE', int(size) }) end
 
 local handle = new_handle

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
 import type { SessionSettings } from '../config/settings.js';
-import { LoginRejectedError, StoreFullError, StoreUnavailableError, WriteBackError, GatewayError } from '../errors.js';
+import { LoginRejectedError, SessionRateLimitedError, StoreFullError, StoreUnavailableError, WriteBackError, GatewayError } from '../errors.js';
 import { CookieSigner, newHandle, storageKeyOf } from './cookie.js';
+import { SessionCreationLimiter } from './creation-limiter.js';
 import { mintIdInBucket } from './key-placement.js';
-import { signSessionHeader } from './header-jwt.js';
+import { attributeBudget, signSessionHeader } from './header-jwt.js';
 import { attributesOf, type CommitResult, type SessionStore, type StoredSession } from './store.js';
 import { hasAttributeOps, type WriteBack } from './write-back.js';
 
@@ -20,10 +21,12 @@ export interface RequestSession {
   stale: boolean;
   expired: 'idle' | 'absolute' | null;
   evicted: boolean;
+  /** Who a new session would count against (`$session_create_rate`); null = not counted. */
+  client: string | null;
 }
 
 export const NO_SESSION: RequestSession = Object.freeze({
-  cookieValid: false, cookieForged: false, key: null, session: null, stale: false, expired: null, evicted: false,
+  cookieValid: false, cookieForged: false, key: null, session: null, stale: false, expired: null, evicted: false, client: null,
 });
 
 const VERIFIED_COOKIE_CACHE_SIZE = 10_000;
@@ -55,6 +58,7 @@ export class SessionService {
   readonly #headerKey: Buffer;
   readonly #clock: () => number;
   readonly #verified = new Map<string, string>();
+  readonly #creations = new SessionCreationLimiter();
 
   constructor(options: SessionServiceOptions) {
     this.store = options.store;
@@ -93,7 +97,13 @@ export class SessionService {
     }
   }
 
-  async loadSession(cookieHeader: string | undefined, settings: SessionSettings): Promise<RequestSession> {
+  /** The request's session, after one store round trip; `client` is who a session it creates counts against. */
+  async loadSession(cookieHeader: string | undefined, settings: SessionSettings, client: string | null = null): Promise<RequestSession> {
+    const loaded = await this.#load(cookieHeader, settings);
+    return client === null ? loaded : { ...loaded, client };
+  }
+
+  async #load(cookieHeader: string | undefined, settings: SessionSettings): Promise<RequestSession> {
     const value = this.cookieValueOf(cookieHeader, settings.cookieName);
     if (value === undefined) return NO_SESSION;
     const key = this.#storageKeyOfCookie(value);
@@ -112,10 +122,10 @@ export class SessionService {
       throw err instanceof GatewayError ? err : new StoreUnavailableError('session store read failed', { cause: err });
     }
     if (result.found) {
-      return { cookieValid: true, cookieForged: false, key, session: result.session, stale: false, expired: null, evicted: false };
+      return { cookieValid: true, cookieForged: false, key, session: result.session, stale: false, expired: null, evicted: false, client: null };
     }
     const evicted = (result as { evicted?: boolean }).evicted === true;
-    return { cookieValid: true, cookieForged: false, key, session: null, stale: true, expired: result.expired, evicted };
+    return { cookieValid: true, cookieForged: false, key, session: null, stale: true, expired: result.expired, evicted, client: null };
   }
 
   /** The X-Session header value for a loaded session (null without one). */
@@ -138,8 +148,8 @@ export class SessionService {
   }
 
   /**
-   * Apply a backend's write-back: all of it or nothing. Throws WriteBackError (502), LoginRejectedError (409) or
-   * StoreUnavailableError (503); on any throw the stored session is as it was.
+   * Apply a backend's write-back: all of it or nothing. Throws WriteBackError (502), LoginRejectedError (409),
+   * SessionRateLimitedError (429) or StoreUnavailableError (503); on any throw the stored session is as it was.
    */
   async applyWriteBack(rs: RequestSession, writeBack: WriteBack, settings: SessionSettings, backend: string | null, secure: boolean): Promise<CommitOutcome> {
     if (writeBack.logout && (writeBack.ops.set.size > 0 || writeBack.ops.incr.size > 0)) return this.#startOver(rs, writeBack, settings, backend, secure);
@@ -149,6 +159,7 @@ export class SessionService {
     if (!writeBack.logout && writeBack.login === null && !hasAttributeOps(writeBack.ops) && !rs.session) {
       return { setCookie: null, result: null };
     }
+    if (!rs.session) this.#countCreation(rs.client, settings);
     const minted = this.#mintFor(writeBack.login);
     const newKey = storageKeyOf(minted.id);
     let result: CommitResult;
@@ -165,7 +176,7 @@ export class SessionService {
           ? { principal: writeBack.login, maxPerPrincipal: settings.maxPerPrincipal, onLimit: settings.onLimit, graceMs: settings.loginGraceMs }
           : null,
         logout: writeBack.logout,
-        maxBytes: settings.maxBytes,
+        maxBytes: attributeBudget(settings.maxBytes, settings),
         idleTimeoutMs: settings.idleTimeoutMs,
         absoluteTimeoutMs: settings.absoluteTimeoutMs,
         backend,
@@ -176,7 +187,7 @@ export class SessionService {
     if (!result.ok) {
       switch (result.code) {
         case 'SG_WRITEBACK_TOO_LARGE':
-          throw new WriteBackError('SG_WRITEBACK_TOO_LARGE', `the session would be ${result.size} bytes, over the ${settings.maxBytes}-byte limit`);
+          throw new WriteBackError('SG_WRITEBACK_TOO_LARGE', `the session would take ${result.size} bytes of the X-Session header, over the ${attributeBudget(settings.maxBytes, settings)} that $session_max_bytes ${settings.maxBytes} leaves for attributes`);
         case 'SG_WRITEBACK_NOT_NUMBER':
           throw new WriteBackError('SG_WRITEBACK_NOT_NUMBER', `"incr" of an attribute whose value is not an integer`);
         case 'SG_LOGIN_REJECTED':
@@ -204,10 +215,20 @@ export class SessionService {
    * fails, the client gets the 503 and keeps its old cookie (the new session is never handed out and times out).
    */
   async #startOver(rs: RequestSession, writeBack: WriteBack, settings: SessionSettings, backend: string | null, secure: boolean): Promise<CommitOutcome> {
-    const fresh = await this.applyWriteBack(NO_SESSION, { ops: writeBack.ops, login: null, logout: false }, settings, backend, secure);
+    // Starting over from a live session is no new client's creation; from none it is.
+    const fresh = await this.applyWriteBack({ ...NO_SESSION, client: rs.session ? null : rs.client }, { ops: writeBack.ops, login: null, logout: false }, settings, backend, secure);
     if (!rs.session) return fresh;
     const ended = await this.applyWriteBack(rs, { ops: NO_OPS, login: null, logout: true }, settings, backend, secure);
     return ended.result?.destroyed ? { ...fresh, ended: ended.result.handle } : fresh;
+  }
+
+  /** `$session_create_rate`: throws SessionRateLimitedError (429) when the client is over it. */
+  #countCreation(client: string | null, settings: SessionSettings): void {
+    if (client === null) return;
+    const wait = this.#creations.take(client, { ratePerSecond: settings.createRatePerSecond, burst: settings.createBurst }, this.#clock());
+    if (wait > 0) {
+      throw new SessionRateLimitedError(`client ${client} creates sessions faster than $session_create_rate ${formatRate(settings.createRatePerSecond)} allows (burst ${settings.createBurst})`, wait);
+    }
   }
 
   cookie(value: string, settings: SessionSettings, secureConnection: boolean): string {
@@ -229,4 +250,8 @@ export class SessionService {
       secure: settings.cookieSecure === 'always' || (settings.cookieSecure === 'auto' && secureConnection),
     });
   }
+}
+
+function formatRate(perSecond: number): string {
+  return Number.isInteger(perSecond) ? `${perSecond}r/s` : `${Math.round(perSecond * 60)}r/m`;
 }

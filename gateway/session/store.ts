@@ -33,7 +33,7 @@ export interface StoredSession {
   status: string | null;
   /** field → JSON text, every scope. Use attributesOf() to read one scope. */
   fields: Map<string, string>;
-  /** Encoded size of the attributes in bytes (what the size cap counts). */
+  /** Encoded size of the attributes in bytes: what they take in the X-Session header's `data` (see encodedSize). */
   size: number;
 }
 
@@ -79,6 +79,7 @@ export interface CommitRequest extends SessionTimeouts {
   login: { principal: string; maxPerPrincipal: number; onLimit: 'evict-oldest' | 'reject-new'; graceMs?: number } | null;
   /** Destroy the session (logout). Applied after nothing else. */
   logout: boolean;
+  /** Largest encodedSize of the attributes (header-jwt.ts attributeBudget: the principal's room is set aside). */
   maxBytes: number;
   /** The backend that answered (kept for `sessions list`). */
   backend: string | null;
@@ -214,9 +215,28 @@ export function attributesOf(session: StoredSession, scope: string): Record<stri
   return out;
 }
 
-/** Encoded size the cap counts: the bytes of every field name and JSON value. */
+/** Bytes a string takes as a JSON string, quotes included: the names the write-back accepts need only `"` and `\` escaped. */
+function jsonStringBytes(text: string): number {
+  let escapes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) escapes++;
+  }
+  return Buffer.byteLength(text) + escapes + 2;
+}
+
+/**
+ * What one attribute adds to the X-Session `data` claim: `"name":value,` (docs/architecture.md §3). The size cap
+ * counts these, so it bounds the header the backend receives. Twin: `weight` in redis-scripts.ts.
+ */
+export function attributeWeight(field: string, json: string): number {
+  const name = field.slice(field.indexOf(SCOPE_SEPARATOR) + 1);
+  return jsonStringBytes(name) + 1 + Buffer.byteLength(json) + 1;
+}
+
+/** Encoded size of a session's attributes: the bytes they take in the X-Session `data` claim, every scope summed. */
 export function encodedSize(fields: Iterable<[string, string]>): number {
   let size = 0;
-  for (const [field, json] of fields) size += Buffer.byteLength(field) + Buffer.byteLength(json);
+  for (const [field, json] of fields) size += attributeWeight(field, json);
   return size;
 }

@@ -86,6 +86,8 @@ ${this.backends.map((b) => `    server ${b.name};`).join('\n')}
   proxy_next_upstream_tries 3;
   server {
     listen 127.0.0.1:${port};
+    # every virtual user comes from this machine: no per-client bound on session creation
+    set $session_create_rate off;
     ${this.options.serverExtra ?? ''}
     location / { proxy_pass http://app; }
   }

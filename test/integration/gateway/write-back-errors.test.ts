@@ -16,7 +16,7 @@ describe('malformed and oversized write-backs', () => {
     redis = await TestRedis.start();
     backend = new ScriptedBackend();
     const name = await backend.listen();
-    gateway = await startGateway({ backends: [name], redisUrl: redis.url, serverExtra: 'set $session_max_bytes 1k;' });
+    gateway = await startGateway({ backends: [name], redisUrl: redis.url, serverExtra: 'set $session_max_bytes 3k;' });
   });
 
   after(async () => {

@@ -130,11 +130,23 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       assert.equal(r.ok, false);
       assert.ok(!r.ok && r.code === 'SG_WRITEBACK_TOO_LARGE' && r.size > 200, JSON.stringify(r));
       assert.deepEqual(await fieldsOf(s.key, t0 + 2), before);
-      // Exactly at the cap is allowed: the size counts field names and JSON values, attributes only.
+      // Exactly at the cap is allowed: the size counts attributes as they appear in the X-Session data claim.
       const atCap = encodedSize([[f('a'), '"x"'], [f('n'), '1'], [f('big'), '""']]);
       ok(await store.commit(request(t0 + 3, { key: s.key, maxBytes: atCap, ops: ops({ set: { big: '' } }) })));
       const tooNew = await store.commit(request(t0, { maxBytes: 10, ops: ops({ set: { big: 'y'.repeat(20) } }) }));
       assert.equal(tooNew.ok, false);
+    });
+
+    it('sizes attributes by their bytes in the X-Session data claim: JSON names (quotes escaped), UTF-8 values', async () => {
+      const set = { plain: 'x', 'q"uo\\te': 1, 'é': '서울🍪', n: null };
+      const s = ok(await store.commit(request(t0, { ops: ops({ set }) })));
+      // `"plain":"x",` + `"q\"uo\\te":1,` + `"é":"서울🍪",` + `"n":null,` — each name as JSON, ":", value, ",".
+      const expected = Buffer.byteLength('"plain":"x","q\\"uo\\\\te":1,"é":"서울🍪","n":null,');
+      assert.equal(s.size, expected);
+      const loaded = await store.load(s.key, loadOptions(t0));
+      assert.ok(loaded.found);
+      assert.equal(loaded.session.size, expected);
+      assert.equal(encodedSize(loaded.session.fields), expected);
     });
 
     it('refuses incr of a non-integer and applies nothing of that commit', async () => {
