@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+import { attributeField, attributesOf, encodedSize, principalWeight, type StoredSession } from '../../../gateway/session/store.js';
 import {
+  attributeBudget,
   HEADER_TOKEN_TTL_SECONDS,
   SessionHeaderError,
   signSessionHeader,
@@ -157,5 +160,48 @@ describe('verifySessionHeader', () => {
 
   it('refuses a correctly signed token whose payload is JSON null with a SessionHeaderError', () => {
     assertHeaderError(() => verifySessionHeader(handSigned({ alg: 'HS256' }, null, KEY), KEY, NOW_MS));
+  });
+});
+
+describe('attributeBudget: the X-Session header never exceeds $session_max_bytes', () => {
+  const TIMEOUTS = { idleTimeoutMs: 30 * 60_000, absoluteTimeoutMs: 24 * 3_600_000 };
+  /** The widest times the claims can carry (13-digit ms, the year 2286): the budget is computed for them. */
+  const WIDEST_MS = 9_999_999_999_999;
+  const validName = (n: string): boolean => n.length > 0 && !/[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(n);
+
+  /** Sign the header the gateway would send for these fields and principal, with the widest claim values. */
+  function header(fields: Array<[string, string]>, principal: string | null): string {
+    const session: StoredSession = { key: 'k', handle: 'h'.repeat(22), principal, createdAt: WIDEST_MS, lastAccessAt: WIDEST_MS, status: null, fields: new Map(fields), size: 0 };
+    return signSessionHeader(
+      { sid: session.handle, ...(principal !== null ? { sub: principal } : {}), data: attributesOf(session, ''), ct: WIDEST_MS, la: WIDEST_MS, idle: 1800, end: WIDEST_MS + TIMEOUTS.absoluteTimeoutMs },
+      KEY,
+      WIDEST_MS,
+    );
+  }
+
+  it('a session that fills the budget exactly gives a header within 3 bytes under the cap (fixed seed)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1700, max: 20_000 }),
+        fc.uniqueArray(fc.tuple(fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).filter(validName), fc.jsonValue({ maxDepth: 2 })), { selector: (t) => t[0], maxLength: 12 }),
+        fc.option(fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).filter(validName), { nil: null }),
+        (cap, attrs, principal) => {
+          const fields: Array<[string, string]> = attrs.filter(([n]) => n !== 'pad').map(([n, v]) => [attributeField('', n), JSON.stringify(v)]);
+          const budget = attributeBudget(cap, TIMEOUTS);
+          // Pad with one string attribute so attributes + principal take exactly the budget.
+          const padding = budget - encodedSize(fields) - principalWeight(principal) - encodedSize([[attributeField('', 'pad'), '""']]);
+          fc.pre(padding >= 0);
+          fields.push([attributeField('', 'pad'), JSON.stringify('x'.repeat(padding))]);
+          assert.equal(encodedSize(fields) + principalWeight(principal), budget);
+          const length = header(fields, principal).length;
+          assert.ok(length <= cap && length >= cap - 3, `header ${length} for a cap of ${cap}`);
+        },
+      ),
+      { seed: 0x5e55_1011, numRuns: 300 },
+    );
+  });
+
+  it('the default 6k leaves 4,394 bytes, as the README says', () => {
+    assert.equal(attributeBudget(6 * 1024, TIMEOUTS), 4394);
   });
 });
