@@ -71,7 +71,7 @@ export async function createGateway(settings: GatewaySettings, env: EnvSettings,
     }
     const sessions = new SessionService({ store, secrets: env.sessionSecrets, headerKey: env.headerKey, clock: parts.clock });
     const minter = new SessionMinter({ sessions, settings: () => settings, enabled: env.adminToken !== null });
-    const admin = plane && parts.admin !== false ? new AdminServer({ gateway: plane, minter, log }, { host: env.adminListen.host, port: env.adminListen.port, token: env.adminToken }) : null;
+    const admin = plane && parts.admin !== false ? new AdminServer({ gateway: plane, minter, log }, { host: env.adminListen.host, port: env.adminListen.port, token: env.adminToken, allowedHosts: env.adminAllowedHosts }) : null;
     return new Gateway({ settings, store, pool, sessions, control, plane, admin, log });
   } catch (err) {
     await plane?.stop().catch(() => {});

@@ -5,6 +5,7 @@ import { AdminOperationError, GatewayError, ListenError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ControlPlane } from '../process/control-plane.js';
 import type { SessionMinter } from '../session/session-minter.js';
+import { AdminBrowserGuard, isLoopback } from './browser-guard.js';
 import { adminRouteRegistrars } from './route-registrars.js';
 import { RouteTable, type AdminReply, type AdminRequest } from './route-table.js';
 
@@ -22,24 +23,33 @@ export interface AdminServerOptions {
   port: number;
   /** ADMIN_TOKEN; null = no token (allowed only on loopback). */
   token: string | null;
+  /** ADMIN_ALLOWED_HOSTS: Host names the listener answers besides IP literals, localhost and its own names. */
+  allowedHosts?: readonly string[];
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host) || host === '::ffff:127.0.0.1';
-}
+/** Every admin answer: never framed by another page (the dashboard's buttons), never sniffed into a script. */
+const SECURITY_HEADERS = {
+  'x-frame-options': 'DENY',
+  'content-security-policy': "frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+};
+
+export { isLoopback };
 
 /**
  * The admin listener (docs/architecture.md §8), separate from the proxy listeners. Bearer ADMIN_TOKEN on every route except the
  * public ones (the dashboard page, /healthz) when a token is set; a listener that is not on loopback refuses to start
- * without one. Errors are JSON `{error:{code,message}}` with the error's status.
+ * without one. Browsers' pages are kept out by browser-guard.ts (Host allow-list, no cross-site state changes).
+ * Errors are JSON `{error:{code,message}}` with the error's status.
  */
 export class AdminServer {
   readonly routes = new RouteTable();
   readonly #server: Server;
   readonly #options: AdminServerOptions;
   readonly #log: Logger;
+  readonly #guard: AdminBrowserGuard;
 
   constructor(ctx: AdminContext, options: AdminServerOptions) {
     if (options.token === null && !isLoopback(options.host)) {
@@ -47,6 +57,7 @@ export class AdminServer {
     }
     this.#options = options;
     this.#log = ctx.log;
+    this.#guard = new AdminBrowserGuard({ listenHost: options.host, allowedHosts: options.allowedHosts ?? [] });
     for (const register of adminRouteRegistrars) register(this.routes, ctx);
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
@@ -87,6 +98,7 @@ export class AdminServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     try {
+      this.#guard.check(req.method ?? 'GET', req.headers);
       const route = this.routes.match(req.method ?? 'GET', url.pathname);
       if (!route.options.public && !this.#authorized(req)) {
         req.resume();
@@ -98,7 +110,7 @@ export class AdminServer {
     } catch (err) {
       const error = err instanceof GatewayError ? err : new GatewayError('SG_ADMIN_INTERNAL', (err as Error)?.message ?? String(err), 500);
       if (error.status >= 500) this.#log.error({ event: 'admin.error', code: error.code, err, path: url.pathname }, error.message);
-      else this.#log.info({ event: 'admin.refused', code: error.code, method: req.method, path: url.pathname, status: error.status }, error.message);
+      else this.#log.info({ event: 'admin.refused', code: error.code, method: req.method, path: url.pathname, status: error.status, origin: req.headers.origin, host: req.headers.host }, error.message);
       if (!res.headersSent) send(res, { status: error.status, json: { error: { code: error.code, message: error.message } } });
       else res.destroy();
     }
@@ -108,6 +120,7 @@ export class AdminServer {
 function send(res: ServerResponse, reply: AdminReply): void {
   const status = reply.status ?? 200;
   res.setHeader('cache-control', 'no-store');
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
   if (reply.text !== undefined) {
     res.writeHead(status, { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(reply.text) });
     res.end(reply.text);

@@ -46,7 +46,10 @@ async function api(method, path) {
   const headers = {};
   const token = sessionStorage.getItem('sgAdminToken');
   if (token) headers.authorization = 'Bearer ' + token;
-  const res = await fetch(path, { method, headers });
+  // State changes go as JSON: the admin API refuses the body types an HTML form could send from another site.
+  const payload = method === 'POST' ? '{}' : undefined;
+  if (payload !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: payload });
   if (res.status === 401) {
     const t = prompt('Admin token (ADMIN_TOKEN)');
     if (t) sessionStorage.setItem('sgAdminToken', t);

@@ -17,6 +17,8 @@ export interface EnvSettings {
   headerKeyDerived: boolean;
   adminToken: string | null;
   adminListen: { host: string; port: number };
+  /** ADMIN_ALLOWED_HOSTS: more Host names the admin listener answers (comma-separated; `.domain` and `*` allowed). */
+  adminAllowedHosts: string[];
   logLevel: string;
   /** How often this gateway runs the expired-session sweep (SESSION_SWEEP_INTERVAL_MS, default 5 s). */
   sweepIntervalMs: number;
@@ -75,6 +77,10 @@ export function readEnvSettings(env: NodeJS.ProcessEnv, problems: string[]): Env
   const adminListenText = env.ADMIN_LISTEN?.trim() || DEFAULT_ADMIN_LISTEN;
   const adminListen = parseHostPort(adminListenText);
   if (!adminListen) problems.push(`ADMIN_LISTEN: "${adminListenText}" is not host:port`);
+  const adminAllowedHosts = (env.ADMIN_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  for (const h of adminAllowedHosts) {
+    if (h !== '*' && !/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$/.test(h)) problems.push(`ADMIN_ALLOWED_HOSTS: "${h}" is not a host name, ".domain" or "*"`);
+  }
   const sweepText = env.SESSION_SWEEP_INTERVAL_MS?.trim();
   const sweepIntervalMs = sweepText ? Number(sweepText) : DEFAULT_SWEEP_INTERVAL_MS;
   if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs <= 0) problems.push(`SESSION_SWEEP_INTERVAL_MS: "${sweepText}" is not a positive whole number of milliseconds`);
@@ -91,6 +97,7 @@ export function readEnvSettings(env: NodeJS.ProcessEnv, problems: string[]): Env
     headerKeyDerived,
     adminToken: env.ADMIN_TOKEN?.trim() || null,
     adminListen: adminListen ?? { host: '127.0.0.1', port: 9901 },
+    adminAllowedHosts,
     logLevel,
     sweepIntervalMs: Number.isInteger(sweepIntervalMs) && sweepIntervalMs > 0 ? sweepIntervalMs : DEFAULT_SWEEP_INTERVAL_MS,
     sessionMemoryMax: sessionMemoryMax !== null && sessionMemoryMax > 0 ? sessionMemoryMax : null,

@@ -35,7 +35,7 @@ describe('admin API with ADMIN_TOKEN set', () => {
     assert.match(missing.text, /SG_ADMIN_UNAUTHORIZED/);
     assert.equal((await get('/api/backends', 'Bearer wrong-token')).status, 401);
     assert.equal((await get('/metrics', `Bearer ${TOKEN}x`)).status, 401);
-    const drain = await request(`${gateway.adminUrl}/api/backends/${encodeURIComponent(backend.name)}/drain`, { method: 'POST' });
+    const drain = await request(`${gateway.adminUrl}/api/backends/${encodeURIComponent(backend.name)}/drain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     await drain.body.dump();
     assert.equal(drain.statusCode, 401, 'a state change without the token is refused');
     const ok = await get('/api/backends', `Bearer ${TOKEN}`);

@@ -32,7 +32,7 @@ describe('admin state shared through Redis', () => {
 
   it('a gateway started after a drain loads the state before it listens, and never routes to the drained backend', async () => {
     const [drained, other] = backends;
-    const res = await request(`${gateways[0]!.adminUrl}/api/backends/${encodeURIComponent(drained!.name)}/drain`, { method: 'POST' });
+    const res = await request(`${gateways[0]!.adminUrl}/api/backends/${encodeURIComponent(drained!.name)}/drain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     await res.body.dump();
     assert.equal(res.statusCode, 200);
     const late = await startGateway({ backends: backends.map((b) => b.name), redisUrl: redis.url });
@@ -44,7 +44,7 @@ describe('admin state shared through Redis', () => {
     }
     assert.equal((await status(late)).backends.find((b) => b.name === drained!.name)?.state, 'DRAINING');
     await waitFor(async () => (await status(gateways[0]!)).gateways.length === 2, { what: 'both gateways heartbeating' });
-    const ready = await request(`${late.adminUrl}/api/backends/${encodeURIComponent(drained!.name)}/ready`, { method: 'POST' });
+    const ready = await request(`${late.adminUrl}/api/backends/${encodeURIComponent(drained!.name)}/ready`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     await ready.body.dump();
     await waitFor(async () => (await status(gateways[0]!)).backends.every((b) => b.state === 'READY'), { what: 'READY on the first gateway' });
   });

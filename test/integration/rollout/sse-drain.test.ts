@@ -51,7 +51,7 @@ describe('an SSE stream to a backend being drained', () => {
     });
     await waitFor(() => received.includes('hello'), { what: 'the first event' });
     assert.equal((await view(name)).longLived, 1);
-    const drain = await request(`${gateway.adminUrl}/api/backends/${encodeURIComponent(name)}/drain`, { method: 'POST' });
+    const drain = await request(`${gateway.adminUrl}/api/backends/${encodeURIComponent(name)}/drain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     await drain.body.dump();
     assert.equal((await view(name)).cluster.drained, false, 'an open stream keeps the backend from DRAINED');
     await ended;

@@ -42,7 +42,7 @@ describe('a WebSocket through the gateway to a backend being drained', () => {
     const { ws, hello } = await connect(wsUrl, cookie);
     assert.equal(hello.principal, 'wsuser');
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-    const drain = await request(`${gateway.adminUrl}/api/backends/${encodeURIComponent(hello.backend)}/drain`, { method: 'POST' });
+    const drain = await request(`${gateway.adminUrl}/api/backends/${encodeURIComponent(hello.backend)}/drain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(drain.statusCode, 200, await drain.body.text());
     assert.equal(await closed, 1012);
 
@@ -53,7 +53,7 @@ describe('a WebSocket through the gateway to a backend being drained', () => {
     again.ws.send('still here');
     assert.equal(await echoed, 'still here');
     again.ws.close();
-    const ready = await request(`${gateway.adminUrl}/api/backends/${encodeURIComponent(hello.backend)}/ready`, { method: 'POST' });
+    const ready = await request(`${gateway.adminUrl}/api/backends/${encodeURIComponent(hello.backend)}/ready`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     await ready.body.dump();
     assert.equal(ready.statusCode, 200);
   });
