@@ -153,6 +153,7 @@ test('$session_* variables in server and location; a location starts from its se
     server {
       set $session_cookie sid; set $session_idle_timeout 10m; set $session_absolute_timeout 8h; set $session_max_bytes 4k;
       set $session_max_per_principal 1; set $session_on_limit reject-new; set $session_cookie_secure always;
+      set $session_create_rate 600r/m; set $session_create_burst 7;
       location / { proxy_pass http://app; }
       location /shop/ { proxy_pass http://app; set $session_scope shop; set $session_idle_timeout 5m; set $session_login_grace 0; }
       location /static/ { proxy_pass http://app; set $session off; }
@@ -160,11 +161,11 @@ test('$session_* variables in server and location; a location starts from its se
     } }`);
   const [root, shop, stat] = s.servers[0]!.locations;
   const server = { enabled: true, cookieName: 'sid', idleTimeoutMs: 600_000, absoluteTimeoutMs: 28_800_000, maxBytes: 4096,
-    maxPerPrincipal: 1, onLimit: 'reject-new', scope: '', cookieSecure: 'always', trustForwardedProto: false, loginGraceMs: 10_000 };
+    maxPerPrincipal: 1, createRatePerSecond: 10, createBurst: 7, onLimit: 'reject-new', scope: '', cookieSecure: 'always', trustForwardedProto: false, loginGraceMs: 10_000 };
   assert.deepEqual(root!.session, server);
   assert.deepEqual(shop!.session, { ...server, scope: 'shop', idleTimeoutMs: 300_000, loginGraceMs: 0 });
   assert.deepEqual(stat!.session, { ...server, enabled: false });
-  assert.deepEqual(s.ignored, ['t.conf:8: directive set $other_var is ignored']);
+  assert.deepEqual(s.ignored, ['t.conf:9: directive set $other_var is ignored']);
 });
 
 test('$health_* and $slow_start in a server apply to the upstreams its locations proxy to', () => {
@@ -242,7 +243,7 @@ http {
     't.conf:12: invalid port in "99999"',
     't.conf:13: "listen ... ssl" is not supported by the gateway (terminate TLS in front of it)',
     't.conf:14: "$session_idle_timeout" must be a time such as 30m, greater than 0, got "soon"',
-    't.conf:15: unknown gateway variable "$session_bogus" (known: $session, $session_cookie, $session_idle_timeout, $session_absolute_timeout, $session_max_bytes, $session_max_per_principal, $session_on_limit, $session_scope, $session_trust_forwarded_proto, $session_cookie_secure, $session_login_grace)',
+    't.conf:15: unknown gateway variable "$session_bogus" (known: $session, $session_cookie, $session_idle_timeout, $session_absolute_timeout, $session_max_bytes, $session_max_per_principal, $session_create_rate, $session_create_burst, $session_on_limit, $session_scope, $session_trust_forwarded_proto, $session_cookie_secure, $session_login_grace)',
     't.conf:16: "$health_check_rise" must be a positive integer, greater than 0, got "0"',
     't.conf:17: unknown gateway variable "$health_nope" (known: $health_check_interval, $health_check_timeout, $health_check_rise, $health_check_fall, $health_check_path, $slow_start)',
     't.conf:18: "$health_check_fall" is allowed in "server" context only: it applies to the upstreams the server proxies to',
