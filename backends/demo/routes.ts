@@ -8,6 +8,7 @@ import {
   isValidPrincipal,
   readSession,
   SESSION_LOGIN_HEADER,
+  encodePrincipal,
   SESSION_LOGOUT_HEADER,
   SESSION_UPDATE_HEADER,
   type DemoSession,
@@ -54,10 +55,10 @@ const routes: Record<string, Partial<Record<string, Route>>> = {
     POST: async (req, res, ctx) => {
       const { user } = await readJsonObject(req);
       if (!isValidPrincipal(user)) {
-        sendJson(res, 400, { error: 'user must be 1-128 printable ASCII characters' });
+        sendJson(res, 400, { error: 'user must be 1-256 bytes of text without control characters or surrounding blanks' });
         return;
       }
-      sendJson(res, 200, { backend: ctx.name(), principal: user }, { [SESSION_LOGIN_HEADER]: user });
+      sendJson(res, 200, { backend: ctx.name(), principal: user }, { [SESSION_LOGIN_HEADER]: encodePrincipal(user) });
     },
   },
   '/api/logout': {

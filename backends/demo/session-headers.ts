@@ -61,7 +61,16 @@ export function encodeSessionUpdate(update: SessionUpdate): string {
   return /^[\x20-\x7e]*$/.test(json) ? json : `b64:${Buffer.from(json).toString('base64url')}`;
 }
 
-/** A principal travels as a raw header value: printable ASCII, no surrounding blanks, at most 128 characters. */
+/** A principal the gateway accepts: 1 to 256 bytes of UTF-8, no control characters, no surrounding blanks. */
 export function isValidPrincipal(user: unknown): user is string {
-  return typeof user === 'string' && /^[\x21-\x7e](?:[\x20-\x7e]{0,126}[\x21-\x7e])?$/.test(user);
+  return typeof user === 'string' && user.length > 0 && user === user.trim() && Buffer.byteLength(user) <= 256 &&
+    /^[^\x00-\x1f\x7f-\x9f\u2028\u2029\p{Cs}]+$/u.test(user);
+}
+
+/**
+ * The value of `X-Session-Login`: the principal as is when it is printable ASCII (and does not start with `b64:`),
+ * else `b64:` + base64url of its UTF-8 bytes — a header string is written as Latin-1, which the gateway refuses.
+ */
+export function encodePrincipal(user: string): string {
+  return /^[\x20-\x7e]*$/.test(user) && !user.startsWith('b64:') ? user : `b64:${Buffer.from(user).toString('base64url')}`;
 }

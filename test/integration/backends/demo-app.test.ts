@@ -70,7 +70,10 @@ describe('demo backend (real process)', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers['x-session-login'], 'alice');
     assert.equal(json(res).principal, 'alice');
-    for (const body of ['{not json', '[1]', JSON.stringify({ user: '' }), JSON.stringify({ user: 42 }), JSON.stringify({ user: 'a\nb' })]) {
+    const korean = await httpRequest(`${app.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: '김철수' }) });
+    assert.equal(korean.status, 200);
+    assert.equal(korean.headers['x-session-login'], `b64:${Buffer.from('김철수').toString('base64url')}`, 'non-ASCII goes in the b64: form');
+    for (const body of ['{not json', '[1]', JSON.stringify({ user: '' }), JSON.stringify({ user: 42 }), JSON.stringify({ user: 'a\nb' }), JSON.stringify({ user: ' x' })]) {
       const bad = await httpRequest(`${app.url}/api/login`, { method: 'POST', body });
       assert.equal(bad.status, 400, body);
       assert.equal(bad.headers['x-session-login'], undefined);
