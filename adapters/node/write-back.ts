@@ -64,10 +64,14 @@ export function encodeUpdate(set: Record<string, unknown>, unset: string[]): str
   return /^[\x20-\x7e]*$/.test(text) ? text : `b64:${Buffer.from(text, 'utf8').toString('base64url')}`;
 }
 
-/** The X-Session-Login value: the principal's UTF-8 bytes, one Latin-1 character each (Node writes headers as Latin-1). */
+/**
+ * The X-Session-Login value: printable ASCII as is, anything else as `b64:` + base64url(UTF-8). Not raw UTF-8 bytes
+ * as Latin-1 characters: Node writes the head as Latin-1 only when it goes out alone; sent together with a string
+ * body it is encoded as UTF-8, and those bytes would arrive encoded twice (`zoë` as `zoÃ«`, a different principal).
+ */
 export function encodePrincipal(principal: string): string {
   if (principal === '' || CONTROL.test(principal)) throw new TypeError(`session-gateway: principal ${JSON.stringify(principal)} is empty or has control characters`);
-  return Buffer.from(principal, 'utf8').toString('latin1');
+  return /^[\x20-\x7e]*$/.test(principal) && !principal.startsWith('b64:') ? principal : `b64:${Buffer.from(principal, 'utf8').toString('base64url')}`;
 }
 
 /** The write-back headers that make the gateway's session equal to `changes`, as [name, value] pairs. */

@@ -152,6 +152,14 @@ describe('session-gateway/express from apps that install the package', () => {
     assert.deepEqual((await b.fetch('/')).json(), { visits: 2, principal: 'connect-user' });
   });
 
+  it('Connect: a non-ASCII principal arrives as itself, whatever way the app writes its body', async () => {
+    const b = browser('/connect');
+    assert.equal((await b.fetch('/login-intl', { method: 'POST' })).status, 200);
+    assert.equal((await b.fetch('/')).json<{ principal: string }>().principal, 'zoë-日本');
+    const res = await request(`${gateway.adminUrl}/api/sessions?principal=${encodeURIComponent('zoë-日本')}`);
+    assert.equal(((await res.body.json()) as { count: number }).count, 1);
+  });
+
   it('a header that does not verify is no session (called around the gateway), logged once', async () => {
     const forged = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sid: 'x', sub: 'mallory', data: { user: { id: 'mallory' } }, exp: 9e9 })).toString('base64url')}.c2lnbmF0dXJl`;
     const direct = apps[0]!;

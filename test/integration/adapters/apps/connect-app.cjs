@@ -11,6 +11,11 @@ app.use('/login', (req, res) => req.session.regenerate(() => {
   res.setHeader('content-type', 'application/json');
   res.end(JSON.stringify({ ok: true }));
 }));
+// A non-ASCII principal, answered with a string body: Node then writes the head as UTF-8 along with it.
+app.use('/login-intl', (req, res) => req.session.regenerate(() => {
+  req.session.user = { id: 'zoë-日本' };
+  res.end('ok');
+}));
 app.use('/healthz', (req, res) => res.end('ok'));
 app.use('/', (req, res) => {
   req.session.visits = (req.session.visits ?? 0) + 1;
