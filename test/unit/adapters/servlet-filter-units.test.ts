@@ -33,11 +33,12 @@ function runChecks(): Array<{ ok: boolean; name: string; detail: string }> {
     } catch (err) {
       output = String((err as { stdout?: string }).stdout ?? '');
     }
-    return output.split('\n').filter((l) => /^(not )?ok /.test(l)).map((line) => {
-      const ok = line.startsWith('ok ');
-      const rest = line.slice(ok ? 3 : 7);
-      const colon = ok ? -1 : rest.indexOf(': ');
-      return { ok, name: colon < 0 ? rest : rest.slice(0, colon), detail: colon < 0 ? '' : rest.slice(colon + 2) };
+    // "ok NAME", or "not ok NAME" followed by "  # why".
+    const lines = output.split('\n');
+    return lines.flatMap((line, i): Array<{ ok: boolean; name: string; detail: string }> => {
+      if (line.startsWith('ok ')) return [{ ok: true, name: line.slice(3), detail: '' }];
+      if (line.startsWith('not ok ')) return [{ ok: false, name: line.slice(7), detail: (lines[i + 1] ?? '').replace(/^ {2}# /, '') }];
+      return [];
     });
   } finally {
     rmSync(classes, { recursive: true, force: true });

@@ -126,6 +126,7 @@ final class GatewaySession implements HttpSession {
         boolean existed;
         synchronized (this) {
             checkValid("setAttribute");
+            state.checkInRequest("setAttribute");
             if (isReserved(name)) throw new IllegalArgumentException("session attribute names starting with \"" + AttributeCodec.TYPE_PREFIX + "\" are reserved for type notes");
             // Encoding now reports a value that could never be saved where the application set it.
             int size = AttributeCodec.encode(name, value).size(name);
@@ -146,6 +147,7 @@ final class GatewaySession implements HttpSession {
         Object old;
         synchronized (this) {
             checkValid("removeAttribute");
+            state.checkInRequest("removeAttribute");
             if (name == null || isReserved(name) || !has(name)) return;
             old = needsOldValue(name) ? peek(name) : null;
             values.remove(name);
@@ -161,6 +163,7 @@ final class GatewaySession implements HttpSession {
         Map<String, Object> unbound = new LinkedHashMap<String, Object>();
         synchronized (this) {
             checkValid("invalidate");
+            state.checkInRequest("invalidate");
             for (String name : names()) if (needsOldValue(name)) unbound.put(name, peek(name));
         }
         context.listeners.destroyed(this);

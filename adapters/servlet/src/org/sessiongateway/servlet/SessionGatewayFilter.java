@@ -66,6 +66,7 @@ public final class SessionGatewayFilter implements Filter {
             if (req instanceof ServletRequestWrapper && ((ServletRequestWrapper) req).isWrapperFor(GatewayRequest.class)) {
                 chain.doFilter(req, res);
             } else {
+                ((SessionState) existing).reopen();
                 run((SessionState) existing, request, (HttpServletResponse) res, chain);
             }
             return;

@@ -31,6 +31,8 @@ final class SessionState {
     private boolean rotated;
     private boolean loggedOut;
     private boolean committed;
+    /** Read under a session's own lock (setAttribute): volatile, never under this one, so no lock order to keep. */
+    private volatile boolean ended;
     private View committedView;
 
     SessionState(FilterContext context, SessionToken token, HttpServletRequest containerRequest) {
@@ -67,7 +69,7 @@ final class SessionState {
         String oldId;
         String newId = newId();
         synchronized (this) {
-            session = current;
+            session = session(false);
             if (session == null) throw new IllegalStateException("changeSessionId: the request has no session");
             if (session.isStored()) rotated = true;
             oldId = session.getId();
@@ -131,8 +133,25 @@ final class SessionState {
         if (view.fields != null && view.session != null && !view.session.isStored() && !view.fields.isEmpty()) context.listeners.created(view.session);
     }
 
-    /** After the request: log what changed after the commit (and so did not reach the gateway). */
+    /**
+     * A session object kept past its request (a static map of sessions, as duplicate-login listeners keep) changes
+     * nothing any more: say so, once a minute, where it happens.
+     */
+    void checkInRequest(String operation) {
+        if (ended) {
+            context.log.warnRateLimited("SG_SERVLET_SESSION_OUT_OF_REQUEST", operation, "HttpSession." + operation + " on a session whose request has ended (kept by the"
+                    + " application, e.g. in a static map for duplicate-login prevention) changes nothing; the gateway's $session_max_per_principal limits logins");
+        }
+    }
+
+    /** An error page dispatched after the request's own processing ended works on the same session again. */
+    void reopen() {
+        ended = false;
+    }
+
+    /** After the request: log what changed after the commit (and so did not reach the gateway); the session is over. */
     void checkAfterCommit() {
+        ended = true;
         View before;
         synchronized (this) {
             before = committedView;
