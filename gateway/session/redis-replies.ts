@@ -1,7 +1,7 @@
 import type { Reply } from './redis-write.js';
-import { META_PREFIX } from './store-rules.js';
 import { COUNTER_FIELDS } from './redis-lua-prelude.js';
-import { encodedSize, NO_COUNTERS, type CommitResult, type SessionCounters, type StoredSession } from './store.js';
+import { expiryReason, META_PREFIX } from './store-rules.js';
+import { encodedSize, NO_COUNTERS, type CommitResult, type LoadOptions, type SessionCounters, type StoredSession } from './store.js';
 
 /** Script replies as the store interface's plain data (the scripts' reply shapes are documented next to them). */
 
@@ -14,6 +14,28 @@ export function splitHash(flat: Reply, start: number): { meta: Map<string, strin
     (field.startsWith(META_PREFIX) ? meta : fields).set(field, flat[i + 1] as string);
   }
   return { meta, fields };
+}
+
+/** The same split of a hash as ioredis' `hgetall` returns it (an object; an empty one when the key is absent). */
+export function splitRecord(record: Record<string, string>): { meta: Map<string, string>; fields: Map<string, string> } {
+  const fields = new Map<string, string>();
+  const meta = new Map<string, string>();
+  for (const field of Object.keys(record)) (field.startsWith(META_PREFIX) ? meta : fields).set(field, record[field]!);
+  return { meta, fields };
+}
+
+/**
+ * Whether a session read with a plain HGETALL can be served as it is: it is live at \`now\` and its last access is
+ * recent enough that no touch is due. Otherwise LOAD_SESSION runs, which expires (and counts) or touches it
+ * atomically (docs/architecture.md §13, "Reads"). Mirrors the script's expiry_reason and touch condition.
+ */
+export function servableAsRead(meta: ReadonlyMap<string, string>, options: LoadOptions): boolean {
+  const created = meta.get('#c');
+  const last = meta.get('#a');
+  if (created === undefined || last === undefined) return false;
+  const lastAccessAt = Number(last);
+  if (expiryReason(Number(created), lastAccessAt, options.now, options) !== null) return false;
+  return options.now - lastAccessAt < options.touchAfterMs;
 }
 
 export function storedSessionOf(key: string, meta: Map<string, string>, fields: Map<string, string>, principal: string | null): StoredSession {

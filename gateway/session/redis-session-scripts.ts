@@ -1,8 +1,10 @@
 import { PRELUDE, RESULT_TTL_MS } from './redis-lua-prelude.js';
 
 /**
- * The request path's scripts: load-and-touch, commit a write-back, and the fence that settles a commit whose reply
- * was lost. Each is one round trip and atomic, in one bucket (redis-keys.ts).
+ * The request path's scripts: load-and-touch (the slow path of a read: RedisSessionStore.load serves a live session
+ * that needs no touch from a plain HGETALL, and runs this only for a miss, an expiry or a due touch), commit a
+ * write-back, and the fence that settles a commit whose reply was lost. Each is one round trip and atomic, in one
+ * bucket (redis-keys.ts).
  *
  * Replies that apply nothing are not recorded under the token, so the caller may send the same token again after
  * following them: {'alias', key} (the id was rotated by a login: go there), {'moving', marker} (a login is moving

@@ -5,7 +5,7 @@ import { defineSessionCommands, type SessionCommands } from './redis-commands.js
 import { toStoreUnavailable, type RedisClient } from './redis-connection.js';
 import { allBuckets, bucketPrefix, SWEEP_LOCK_KEY } from './redis-keys.js';
 import { moveLogin, settleMove, type MoveContext } from './redis-login-move.js';
-import { addCounters, commitResultOf, noCounters, splitHash, storedSessionOf } from './redis-replies.js';
+import { addCounters, commitResultOf, noCounters, servableAsRead, splitHash, splitRecord, storedSessionOf } from './redis-replies.js';
 import { writeExactlyOnce, type Reply } from './redis-write.js';
 import { assertAttributeFields } from './store-rules.js';
 import {
@@ -77,12 +77,18 @@ export class RedisSessionStore implements SessionStore {
     return writeExactlyOnce(send, fence, { outcomeTimeoutMs: this.#outcomeTimeoutMs, log: this.#log, operation });
   }
 
+  /**
+   * A plain HGETALL first: a live session that needs no touch is served from it (one round trip, no script). A miss,
+   * an expiry or a due touch runs LOAD_SESSION, which decides atomically (docs/architecture.md §13, "Reads").
+   */
   async load(key: string, options: LoadOptions): Promise<LoadResult> {
     let at = key;
     for (let hop = 0; hop < MAX_HOPS; hop++) {
       const bucket = bucketOfKey(at);
       let reply: Reply;
       try {
+        const { meta, fields } = splitRecord(await this.#client.hgetall(sessionKey(bucket, at)));
+        if (servableAsRead(meta, options)) return { found: true, session: storedSessionOf(at, meta, fields, meta.get('#p') ?? null) };
         reply = await this.#commands.sgLoad(sessionKey(bucket, at), bucketPrefix(bucket),
           String(options.now), String(options.idleTimeoutMs), String(options.absoluteTimeoutMs), String(options.touchAfterMs), at);
       } catch (err) {

@@ -64,20 +64,41 @@ describe('RedisSessionStore', () => {
       await close();
     });
 
-    it('loads in one round trip', async () => {
-      const r = ok(await store.commit(request(Date.now(), { ops: ops({ set: { a: 1 } }) })));
-      // MONITOR shows what each client sends; commands a script runs come from source 'lua'.
+    /** What the store sends for `action`, from MONITOR (commands a script runs come from source 'lua' and are left out). */
+    async function sentBy(action: () => Promise<unknown>): Promise<string[]> {
       const monitor = await redis.client().monitor();
       const sent: string[] = [];
       monitor.on('monitor', (_time: string, args: string[], source: string) => {
         if (source !== 'lua') sent.push(String(args[0]).toLowerCase());
       });
-      assert.ok((await store.load(r.key, loadOptions(Date.now()))).found);
+      await action();
       await store.ping();
       await waitFor(() => sent.includes('ping'), { what: 'the ping to show up in MONITOR' });
       monitor.disconnect();
-      assert.equal(sent.length, 2, `one command for the load, one ping: ${sent.join(' ')}`);
-      assert.match(sent[0]!, /^eval(sha)?$/);
+      return sent.slice(0, sent.lastIndexOf('ping'));
+    }
+
+    it('reads a live session with one HGETALL, and runs the load script only when a touch or an expiry is due', async () => {
+      const t = Date.now();
+      const r = ok(await store.commit(request(t, { ops: ops({ set: { a: 1 } }) })));
+      const read = { ...TIMEOUTS, touchAfterMs: 60_000 };
+      let loaded: Awaited<ReturnType<SessionStore['load']>> | undefined;
+      assert.deepEqual(await sentBy(async () => (loaded = await store.load(r.key, { ...read, now: t + 1_000 }))), ['hgetall']);
+      assert.ok(loaded?.found);
+      assert.equal(loaded.session.fields.get(f('a')), '1');
+      assert.equal(loaded.session.lastAccessAt, t, 'a read without a touch leaves last access alone');
+
+      const touch = await sentBy(async () => (loaded = await store.load(r.key, { ...read, now: t + 61_000 })));
+      assert.equal(touch[0], 'hgetall');
+      assert.match(touch[1] ?? '', /^eval(sha)?$/, `a due touch runs the script: ${touch.join(' ')}`);
+      assert.ok(loaded?.found);
+      assert.equal(loaded.session.lastAccessAt, t + 61_000);
+
+      const late = t + 61_000 + TIMEOUTS.idleTimeoutMs;
+      const expired = await sentBy(async () => (loaded = await store.load(r.key, { ...read, now: late })));
+      assert.match(expired[1] ?? '', /^eval(sha)?$/, 'an expiry is decided (and counted) by the script');
+      assert.deepEqual(loaded, { found: false, expired: 'idle' });
+      assert.equal((await store.stats(late)).counters.expiredIdle, 1);
       await close();
     });
 
