@@ -34,6 +34,8 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
   'content-security-policy': "frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
+  // Says "this is the admin API" to the CLI, so an --admin URL pointing at a proxy port gets a hint, not a bare 404.
+  'x-session-gateway-admin': '1',
 };
 
 export { isLoopback };

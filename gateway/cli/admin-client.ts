@@ -2,6 +2,9 @@ import { request } from 'undici';
 import { parseHostPort } from '../config/env.js';
 import { GatewayError } from '../errors.js';
 
+/** The header every admin API answer carries (admin-server.ts). */
+const ADMIN_MARKER = 'x-session-gateway-admin';
+
 /** An admin API answer that is not 2xx, with the API's own error code (SG_LAST_SERVING_BACKEND, ...). */
 export class AdminApiError extends GatewayError {
   constructor(code: string, message: string, status: number) {
@@ -64,6 +67,10 @@ export class AdminClient {
       throw new AdminApiError('SG_ADMIN_UNREACHABLE', `cannot reach the admin API at ${this.url}: ${e.code ?? e.message ?? String(err)}`, 0);
     }
     const text = await res.body.text();
+    if (res.headers[ADMIN_MARKER] === undefined) {
+      // A proxy port, a backend or another service: its 404 would say nothing about the real mistake.
+      throw new AdminApiError('SG_NOT_ADMIN_API', `${this.url} answered ${res.statusCode} but is not a session-gateway admin API: point --admin (or ADMIN_LISTEN) at the admin listener, not at a proxy listen port (default http://127.0.0.1:9901)`, res.statusCode);
+    }
     let json: unknown = null;
     try {
       json = text === '' ? null : JSON.parse(text);

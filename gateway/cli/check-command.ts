@@ -1,15 +1,20 @@
 import { parseArgs } from 'node:util';
 import { checkConfigCommand } from '../config/load-config.js';
 import type { CliCommand } from './commands.js';
+import { UsageError } from './usage-error.js';
+
+const USAGE = `usage: session-gateway check -c FILE
+  -c, --config FILE    the config file (nginx-compat syntax; include globs are followed)
+Prints every problem at once as file:line: message, like nginx -t.
+exit: 0 valid · 1 problems found · 2 usage
+`;
 
 export const checkCommand: CliCommand = {
   summary: 'check -c FILE: validate a config file, print every problem as file:line: message',
+  usage: USAGE,
   async run(args) {
     const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
-    if (!values.config) {
-      process.stderr.write('session-gateway check: -c FILE is required\n');
-      return 2;
-    }
+    if (!values.config) throw new UsageError('-c FILE is required');
     return checkConfigCommand(values.config, process.stdout);
   },
 };

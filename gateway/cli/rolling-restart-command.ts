@@ -1,6 +1,6 @@
 import { RolloutOrchestrator } from '../rollout/orchestrator.js';
 import { createProgress } from '../rollout/progress.js';
-import { ADMIN_OPTIONS, adminClientFrom, parseArgs } from './admin-args.js';
+import { ADMIN_OPTIONS, adminClientFrom, exitCodeFor, parseArgs } from './admin-args.js';
 import type { CliCommand } from './commands.js';
 
 const USAGE = `usage: session-gateway rolling-restart --exec CMD [--drain-timeout S] [--ready-timeout S] [--settle S]
@@ -16,16 +16,13 @@ exit: 0 done · 1 aborted (see the reason) · 2 usage · 3 admin API unreachable
 /** `rolling-restart` (docs/architecture.md §7): the CLI drives the rollout through the admin API; see rollout/orchestrator.ts. */
 export const rollingRestartCommand: CliCommand = {
   summary: 'rolling-restart --exec CMD: drain, restart and readmit every backend, one at a time',
+  usage: USAGE,
   async run(args) {
     const { values } = parseArgs({
       args,
       options: { ...ADMIN_OPTIONS, exec: { type: 'string' }, 'drain-timeout': { type: 'string' }, 'ready-timeout': { type: 'string' }, settle: { type: 'string' } },
       allowPositionals: false,
     });
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
     if (!values.exec) {
       process.stderr.write(`session-gateway rolling-restart: --exec CMD is required (how to restart one backend; there is no default)\n\n${USAGE}`);
       return 2;
@@ -60,7 +57,7 @@ export const rollingRestartCommand: CliCommand = {
       if (e.outcome === 'aborted' && e.backend) process.stderr.write(`  ${e.backend} is left in MAINT; the other backends are untouched. Fix it, then: session-gateway ready ${e.backend}\n`);
     }
     if (result.ok) return 0;
-    if (result.error?.code === 'SG_ADMIN_UNREACHABLE') return 3;
-    return result.error?.outcome === 'refused' ? 4 : 1;
+    const code = exitCodeFor(result.error?.code ?? 'SG_ERROR');
+    return code === 3 ? 3 : result.error?.outcome === 'refused' ? 4 : 1;
   },
 };

@@ -9,12 +9,13 @@ const USAGE = `usage: session-gateway sessions list --principal P [--admin URL] 
   kill    end every session of a principal, or one session by sid, on every gateway sharing the store;
           the browser's next request is anonymous
   stats   counters (created, destroyed, expired, duplicate logins), live sessions, size distribution
-exit: 0 done · 1 refused or failed (e.g. SG_SESSION_NOT_FOUND) · 2 usage · 3 admin API unreachable
+exit: 0 done · 1 refused or failed (e.g. SG_SESSION_NOT_FOUND) · 2 usage · 3 admin API unreachable or not one
 `;
 
 /** `sessions list | kill | stats` (docs/architecture.md §8): force logout and session numbers through the admin API. */
 export const sessionsCommand: CliCommand = {
   summary: 'sessions list --principal P | kill --principal P | --sid SID | stats: force logout',
+  usage: USAGE,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -22,10 +23,6 @@ export const sessionsCommand: CliCommand = {
       allowPositionals: true,
     });
     const action = positionals[0];
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
     const usageError = (message: string): number => {
       process.stderr.write(`session-gateway sessions: ${message}\n\n${USAGE}`);
       return 2;
@@ -69,7 +66,7 @@ export function formatSessions(principal: string, sessions: SessionView[]): stri
 export function formatStats(s: SessionStatsView): string {
   const c = s.counters;
   const rate = s.perSecond ? ` (last ${s.perSecond.overSeconds.toFixed(0)} s: ${s.perSecond.created.toFixed(2)}/s created, ${s.perSecond.destroyed.toFixed(2)}/s destroyed, ${s.perSecond.expired.toFixed(2)}/s expired)` : '';
-  const sizes = s.sizeBuckets.map((b) => `≤${b.le === null ? '∞' : `${b.le} B`}: ${b.count}`).join(', ');
+  const sizes = sizeRanges(s.sizeBuckets).map((r) => `${r.range}: ${r.count}`).join(' · ');
   return [
     `store: ${s.store} (${s.counterScope === 'global' ? 'counters shared by every gateway' : 'counters of this gateway only'})`,
     `active: ${s.active}${s.pendingExpiry > 0 ? ` (+${s.pendingExpiry} past their deadline, not swept yet)` : ''}${rate}`,
@@ -79,4 +76,26 @@ export function formatStats(s: SessionStatsView): string {
     `sizes: ${sizes}`,
     '',
   ].join('\n');
+}
+
+/** A byte count as an operator reads it: 256 B, 1 KiB, 16 KiB. */
+function bytes(n: number): string {
+  return n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`;
+}
+
+/**
+ * The store's size distribution is cumulative (each bucket counts every session of at most `le` bytes, as a
+ * Prometheus histogram does); a person reads ranges: one 300-byte session is "1 KiB or less: 1", not a count in every
+ * bucket from 1 KiB up.
+ */
+export function sizeRanges(buckets: SessionStatsView['sizeBuckets']): Array<{ range: string; count: number }> {
+  let below = 0;
+  let lower: number | null = null;
+  return buckets.map((b) => {
+    const range = b.le === null ? `over ${bytes(lower ?? 0)}` : lower === null ? `up to ${bytes(b.le)}` : `${bytes(lower)}–${bytes(b.le)}`;
+    const count = b.count - below;
+    below = b.count;
+    lower = b.le;
+    return { range, count };
+  });
 }

@@ -3,6 +3,14 @@ import { createLogger } from '../log.js';
 import { runSingleProcess } from '../process/single-process.js';
 import { readStartupConfig } from '../process/startup.js';
 import type { CliCommand } from './commands.js';
+import { UsageError } from './usage-error.js';
+
+const USAGE = `usage: session-gateway start -c FILE
+  -c, --config FILE    the config file (nginx-compat syntax); the environment adds the secrets and the store
+                       (SESSION_SECRET, SESSION_STORE, REDIS_URL, ADMIN_LISTEN, ADMIN_TOKEN: see the README)
+Runs in the foreground. Signals as nginx: HUP reload · QUIT/TERM graceful stop · INT fast stop · USR1 reopen logs.
+exit: 1 the configuration has problems or a listener cannot bind · 2 usage
+`;
 
 /**
  * Start the gateway in the foreground (docs/architecture.md §12). Signals as nginx: QUIT/TERM stop gracefully
@@ -10,12 +18,10 @@ import type { CliCommand } from './commands.js';
  */
 export const startCommand: CliCommand = {
   summary: 'start -c FILE: run the gateway on a config file (nginx-compat syntax)',
+  usage: USAGE,
   async run(args) {
     const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
-    if (!values.config) {
-      process.stderr.write('session-gateway start: -c FILE is required\n');
-      return 2;
-    }
+    if (!values.config) throw new UsageError('-c FILE is required');
     const { config, problems } = readStartupConfig(values.config, process.env);
     if (!config) {
       process.stderr.write(`${problems.join('\n')}\nsession-gateway: ${problems.length} problem(s) in the configuration; not started\n`);

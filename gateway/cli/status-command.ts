@@ -2,9 +2,16 @@ import type { BackendsReport } from '../admin/backend-views.js';
 import { ADMIN_OPTIONS, adminClientFrom, parseArgs, printFailure } from './admin-args.js';
 import type { CliCommand } from './commands.js';
 
+const USAGE = `usage: session-gateway status [--admin URL] [--token T] [--json]
+Every backend of every upstream: admin state (READY, DRAINING, MAINT), health on this gateway and on every live
+gateway sharing the store, in-flight requests and long-lived streams summed over the gateways, flags.
+exit: 0 · 1 refused by the API · 2 usage · 3 admin API unreachable or not one
+`;
+
 /** `status`: every backend's admin state, health, and in-flight counts over every live gateway. */
 export const statusCommand: CliCommand = {
   summary: 'status: backends with admin state, health and in-flight counts (all gateways)',
+  usage: USAGE,
   async run(args) {
     const { values } = parseArgs({ args, options: ADMIN_OPTIONS, allowPositionals: false });
     const client = adminClientFrom(values);

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { BackendsReport, BackendView } from '../admin/backend-views.js';
 import type { AdminClient } from '../cli/admin-client.js';
 import type { ProgressSink } from './progress.js';
-import { runRestartCommand } from './restart-runner.js';
+import { expandRestartCommand, runRestartCommand } from './restart-runner.js';
 import { RolloutError } from './rollout-errors.js';
 
 export interface RolloutOptions {
@@ -145,7 +145,8 @@ export class RolloutOrchestrator {
       ? `drain timeout (${drainTimeoutMs / 1000}s) passed: FORCED with ${view.cluster.inFlight} request(s) and ${view.cluster.longLived} stream(s) still open`
       : `drained on ${view.cluster.gateways} gateway(s) in ${(drainMs / 1000).toFixed(1)}s`);
     await this.#client.post(`${path}/maint`, { by: `rollout:${this.owner}` });
-    this.#step(name, index, total, 'restart', `running: ${this.#options.exec}`);
+    // The command as it runs (placeholders filled in), so the progress line can be pasted into a shell.
+    this.#step(name, index, total, 'restart', `running: ${expandRestartCommand(this.#options.exec, { name, host: target.host, port: target.port })}`);
     const restartStart = Date.now();
     const run = await runRestartCommand(this.#options.exec, { name, host: target.host, port: target.port }, this.#options.restartTimeoutMs);
     const restartMs = Date.now() - restartStart;

@@ -32,7 +32,7 @@ describe('rollout refusals (two gateways, one Redis)', () => {
     // The second gateway must have applied both drains before it can judge "last serving".
     await waitFor(async () => (await status(1)).backends.filter((x) => x.state === 'DRAINING').length === 2, { what: 'drains applied on gateway 2' });
     const refused = await runCli(['drain', c!.name, '--admin', fleet.gateways[1]!.adminUrl]);
-    assert.equal(refused.code, 1);
+    assert.equal(refused.code, 4, 'a safety refusal exits 4 (README: exit codes)');
     assert.match(refused.stderr, /SG_LAST_SERVING_BACKEND/);
     const res = await request(`${fleet.gateways[0]!.url}/api/whoami`);
     await res.body.dump();
@@ -53,6 +53,9 @@ describe('rollout refusals (two gateways, one Redis)', () => {
     assert.equal(refusal.error.outcome, 'refused');
     const done = await first;
     assert.equal(done.code, 0, done.stderr);
+    // Progress (on stderr with --json) shows each restart command as it ran, placeholders filled in.
+    for (const b of fleet.backends) assert.ok(done.stderr.includes(`running: ${exec.replace('{port}', String(b.port))}`), done.stderr);
+    assert.doesNotMatch(done.stderr, /\{port\}/);
     assert.equal((await status(0)).rolloutLock, null, 'the lock is released');
   });
 
