@@ -210,7 +210,6 @@ export class Gateway {
       this.log.warn({ event: 'gateway.shutdown_cut', requests: cut, graceMs }, `worker_shutdown_timeout (${graceMs} ms) passed: ${cut} request(s) cut`);
       await closed;
     }
-    for (const l of this.#listeners) for (const b of l.blocks) b.upgrades.close();
     await this.#admin?.close();
     await this.#control.stop();
     await this.pool.close();

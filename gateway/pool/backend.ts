@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { UpstreamServerSettings, UpstreamSettings } from '../config/settings.js';
 import { HealthRecord } from './health-record.js';
+import { BackendLoad, type Lease, type LongLived } from './lease.js';
 import { PassiveFailures } from './passive-failures.js';
 import { slowStartWeight } from './slow-start.js';
 
@@ -15,15 +16,12 @@ export interface BackendPoolOptions {
   maxResponseHeaderBytes: number;
 }
 
-/** Something that outlives a request (a WebSocket tunnel, an SSE stream): a drain ends it. */
-export interface LongLived {
-  readonly kind?: 'websocket' | 'sse';
-  close(code: number, reason: string): void;
-}
+export type { LongLived } from './lease.js';
 
 /**
  * One app node of an upstream: its keep-alive connection pool, its states and the counters that drain and the
- * balancer read. Sockets that outlive a request (WebSockets) are tracked so a drain can close them.
+ * balancer read. Those counts move only through leases (lease.ts); streams that outlive a request (WebSockets, SSE)
+ * are tracked so a drain can close them.
  */
 export class Backend {
   readonly name: string;
@@ -36,10 +34,9 @@ export class Backend {
   dispatcher: Pool;
   adminState: AdminState;
   health: HealthState = 'UNKNOWN';
-  inFlight = 0;
   /** Smooth weighted round-robin state (nginx's algorithm). */
   currentWeight = 0;
-  readonly longLived = new Set<LongLived>();
+  readonly #load = new BackendLoad();
   /** Active check counts (health-checker.ts). */
   readonly checks = new HealthRecord();
   /** nginx max_fails / fail_timeout. */
@@ -71,6 +68,19 @@ export class Backend {
       maxHeaderSize: options.maxResponseHeaderBytes,
     };
     this.dispatcher = new Pool(this.origin, this.#poolOptions);
+  }
+
+  /** Hold this backend for one request: in flight until released (or long-lived once promoted). */
+  lease(): Lease {
+    return this.#load.acquire();
+  }
+
+  get inFlight(): number {
+    return this.#load.inFlight;
+  }
+
+  get longLived(): ReadonlySet<LongLived> {
+    return this.#load.longLived;
   }
 
   get weight(): number {

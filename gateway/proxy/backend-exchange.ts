@@ -1,4 +1,5 @@
 import { validateHeaderName, validateHeaderValue, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { errors, type Dispatcher } from 'undici';
 import { BackendBadResponseError } from '../errors.js';
 import { bindConnection, type BackendConnection } from './backend-connection.js';
@@ -15,6 +16,8 @@ export interface ExchangeOptions {
   headersTimeout: number;
   /** proxy_read_timeout between two reads of the body (the gateway's own clock: see #armReadTimer). */
   bodyTimeout: number;
+  /** A protocol upgrade (`websocket`): undici sends Connection/Upgrade itself and hands over the socket on a 101. */
+  upgrade?: string;
 }
 
 /**
@@ -54,6 +57,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
   #failure: Error | null = null;
   #waitingForDrain = false;
   #readTimer: NodeJS.Timeout | null = null;
+  #upgraded: Duplex | null = null;
 
   constructor(dispatcher: Dispatcher, options: ExchangeOptions) {
     this.#options = options;
@@ -69,6 +73,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
         body: options.body,
         headersTimeout: options.headersTimeout,
         bodyTimeout: 0,
+        ...(options.upgrade ? { upgrade: options.upgrade } : {}),
       },
       this,
     );
@@ -77,6 +82,11 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
   /** The body failed after the head arrived and before streamTo: nothing was sent, the client can get a 502. */
   get failure(): Error | null {
     return this.#failure;
+  }
+
+  /** The backend's connection after it answered an upgrade with 101: the caller's from then on. */
+  get upgraded(): Duplex | null {
+    return this.#upgraded;
   }
 
   /** undici wrote the request on a connection (before that, it never left the gateway). */
@@ -210,6 +220,16 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
     this.#resolveHead(head);
     this.#armReadTimer();
     return true;
+  }
+
+  /** A 101 to an upgrade (undici calls this only then): the head, and the connection, which leaves undici's pool. */
+  onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: Duplex): void {
+    this.#headSeen = true;
+    this.#complete = true;
+    this.#finished = true;
+    this.#detach();
+    this.#upgraded = socket;
+    this.#resolveHead(responseHead(statusCode, 'Switching Protocols', (rawHeaders ?? []).map((h) => (Buffer.isBuffer(h) ? h : Buffer.from(h, 'latin1')))));
   }
 
   onData(chunk: Buffer): boolean {

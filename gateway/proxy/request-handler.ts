@@ -6,14 +6,14 @@ import type { Dispatcher } from 'undici';
 import type { AccessControl, AccessRefusal } from '../access/access-control.js';
 import type { AccessSettings } from '../access/access-settings.js';
 import type { LocationSettings, ServerSettings } from '../config/settings.js';
-import { BackendBadResponseError, ClientRequestError, GatewayError, NoBackendError, StoreUnavailableError } from '../errors.js';
+import { ClientRequestError, GatewayError, StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Backend } from '../pool/backend.js';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
 import { clientKeyOf } from '../session/creation-limiter.js';
 import { NO_SESSION, type RequestSession, type SessionService } from '../session/session-service.js';
 import { admitRequest, refusalHeaders } from './access-gate.js';
-import { BackendExchange, type BackendResponseHead } from './backend-exchange.js';
+import { BackendAttempts } from './backend-attempts.js';
+import { BackendExchange } from './backend-exchange.js';
 import { RequestBody } from './request-body.js';
 import { sendGatewayError } from './error-response.js';
 import { buildForwardHeaders } from './forward-headers.js';
@@ -22,10 +22,8 @@ import { requestHeadOf } from './request-head.js';
 import { forwardedTarget } from './request-uri.js';
 import { ResponseRelay } from './response-relay.js';
 import { LocationRouter } from './router.js';
-import { failedBeforeRequestSent, staleConnectionFailure, toUpstreamError } from './upstream-errors.js';
-import { requestsTotal, retriesTotal, statusClass, upstreamFailuresTotal } from '../admin/metrics.js';
+import { requestsTotal, statusClass } from '../admin/metrics.js';
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /**
  * A request body up to this size (declared by Content-Length) is read before forwarding, so the request can be
  * replayed on another backend when the first attempt fails safely (docs/architecture.md §6). Larger ones stream and are retried
@@ -200,7 +198,6 @@ export class RequestHandler {
   async #forward(req: IncomingMessage, res: ServerResponse, prepared: PreparedRequest): Promise<void> {
     const { location, requestId } = prepared;
     const proxy = location.proxy!;
-    const upstream = this.#pool.upstream(proxy.upstream);
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
     let streamed: RequestBody | null = null;
     let body: Dispatcher.DispatchOptions['body'] = null;
@@ -218,83 +215,44 @@ export class RequestHandler {
       body = req.pipe(streamed);
       req.on('error', (err) => streamed?.destroy(err));
     }
-    let exchange: BackendExchange | null = null;
+    const attempts = new BackendAttempts(this.#pool.upstream(proxy.upstream), proxy, this.#log);
     let clientGone = false;
     res.once('close', () => {
       if (res.writableFinished) return;
       clientGone = true;
-      exchange?.abort(new Error('the client closed the connection'));
+      attempts.current?.abort(new Error('the client closed the connection'));
     });
-
-    const tried = new Set<Backend>();
-    const maxTries = proxy.nextUpstreamTries > 0 ? proxy.nextUpstreamTries : Number.POSITIVE_INFINITY;
-    let staleRetried = false;
-    for (;;) {
-      const backend = upstream?.pick(tried) ?? null;
-      if (tried.size > 0 && backend) retriesTotal.inc();
-      if (!backend) {
-        const error = tried.size === 0 ? new NoBackendError(proxy.upstream) : null;
-        if (error) {
-          this.#log.error({ event: 'proxy.no_backend', code: error.code, upstream: proxy.upstream, requestId }, error.message);
-          sendGatewayError(res, error.status, error.code, error.message, requestId);
-          req.resume();
-        }
-        return;
-      }
-      tried.add(backend);
-      backend.inFlight++;
-      exchange = new BackendExchange(backend.dispatcher, {
-        path: prepared.path,
-        method: req.method ?? 'GET',
-        headers: prepared.headers,
-        body,
-        headersTimeout: proxy.readTimeoutMs,
-        bodyTimeout: proxy.readTimeoutMs,
-      });
-      let head: BackendResponseHead;
-      try {
-        head = await exchange.head;
-      } catch (err) {
-        backend.inFlight--;
-        if (streamed?.failure instanceof ClientRequestError) {
-          this.#refuse(req, res, streamed.failure);
-          return;
-        }
-        if (clientGone) return;
-        const error = toUpstreamError(err, backend.name);
-        const replayable = !hasBody || Buffer.isBuffer(body);
-        // A kept-alive connection that the backend closed as this request went out on it: one more try, on the same
-        // backend if need be, and not a failure of the backend (nginx does the same for a cached connection).
-        const stale = !staleRetried && staleConnectionFailure(err, exchange) && (IDEMPOTENT.has(req.method ?? '') || !exchange.requestWritten) && replayable && proxy.nextUpstream.includes('error');
-        if (stale) {
-          staleRetried = true;
-          tried.delete(backend);
-          this.#log.info({ event: 'proxy.stale_connection', code: error.code, backend: backend.name, requestId, cause: (err as Error).message }, `a kept-alive connection to ${backend.name} was closed under the request: retrying`);
-          continue;
-        }
-        upstreamFailuresTotal.inc({ backend: backend.name });
-        const ejected = upstream?.recordFailure(backend) ?? false;
-        if (ejected) this.#log.warn({ event: 'backend.ejected', backend: backend.name, forMs: backend.passive.failTimeoutMs }, `backend ${backend.name} ejected after ${backend.passive.maxFails} failure(s)`);
-        // Safe retry (docs/architecture.md §6): nothing of the request reached the backend (any method), or an idempotent request
-        // failed before any response byte. Nothing has gone to the client yet here. A streamed body that was
-        // (partly) consumed cannot be sent again: only a buffered one (or none) is replayed. A response that cannot
-        // be forwarded is nginx's `invalid_header`, retried only when proxy_next_upstream names it.
-        const beforeSent = failedBeforeRequestSent(err);
-        const badResponse = error instanceof BackendBadResponseError;
-        const retryable =
-          proxy.nextUpstream.includes(badResponse ? 'invalid_header' : 'error') &&
-          tried.size < maxTries &&
-          (beforeSent || (IDEMPOTENT.has(req.method ?? '') && error.status === 502)) &&
-          (replayable || beforeSent);
-        this.#log.warn({ event: 'proxy.backend_failed', code: error.code, backend: backend.name, requestId, retry: retryable, cause: (err as Error).message }, error.message);
-        if (retryable && upstream?.pick(tried) !== null) continue;
-        sendGatewayError(res, error.status, error.code, error.message, requestId);
+    const outcome = await attempts.run({
+      method: req.method ?? 'GET',
+      requestId,
+      replayable: !hasBody || Buffer.isBuffer(body),
+      start: (backend) =>
+        new BackendExchange(backend.dispatcher, {
+          path: prepared.path,
+          method: req.method ?? 'GET',
+          headers: prepared.headers,
+          body,
+          headersTimeout: proxy.readTimeoutMs,
+          bodyTimeout: proxy.readTimeoutMs,
+        }),
+      abandoned: () => clientGone || streamed?.failure instanceof ClientRequestError,
+    });
+    if ('error' in outcome) {
+      if (streamed?.failure instanceof ClientRequestError) this.#refuse(req, res, streamed.failure);
+      else if (outcome.error && !clientGone) {
+        sendGatewayError(res, outcome.error.status, outcome.error.code, outcome.error.message, requestId);
         req.resume();
-        return;
       }
-      backend.passive.recordSuccess();
-      await this.#relay.relay(res, prepared, backend, exchange, head, once(() => backend.inFlight--));
       return;
+    }
+    const { backend, exchange, head, lease } = outcome;
+    try {
+      await this.#relay.relay(res, prepared, backend, exchange, head, lease);
+    } catch (err) {
+      // The relay releases the lease when the response is over; a throw on its way must not leave the count up.
+      exchange.abort();
+      lease.release();
+      throw err;
     }
   }
 }
@@ -345,13 +303,4 @@ function readWhole(req: IncomingMessage, length: number, timeoutMs: number): Pro
       if (!req.complete) reject(new Error('client closed the request mid-body'));
     });
   });
-}
-
-function once(fn: () => void): () => void {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    fn();
-  };
 }

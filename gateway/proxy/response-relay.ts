@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { BackendBadResponseError, GatewayError, SessionRateLimitedError, StoreUnavailableError, WriteBackError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Backend } from '../pool/backend.js';
+import type { Lease } from '../pool/lease.js';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
 import type { CommitOutcome, SessionService } from '../session/session-service.js';
 import { setCookieName, setsSessionCookie } from '../session/cookie.js';
@@ -26,7 +27,7 @@ type WriteBackVerdict = { setCookies: string[] } | { rejectedLogin: string } | n
 /**
  * The response half of the request path (docs/architecture.md §2): apply the backend's write-back, then send its head
  * (minus hop-by-hop and X-Session-* fields, plus Set-Cookie) and stream its body. Every way out of here either
- * answers the client or ends its connection, and calls `done` exactly once: the backend's request is over.
+ * answers the client or ends its connection, and releases the request's lease on its backend once it is over.
  */
 export class ResponseRelay {
   readonly #pool: UpstreamPool;
@@ -39,21 +40,18 @@ export class ResponseRelay {
     this.#log = options.log;
   }
 
-  async relay(res: ServerResponse, prepared: PreparedRequest, backend: Backend, exchange: BackendExchange, head: BackendResponseHead, done: () => void): Promise<void> {
+  async relay(res: ServerResponse, prepared: PreparedRequest, backend: Backend, exchange: BackendExchange, head: BackendResponseHead, lease: Lease): Promise<void> {
     const { requestId } = prepared;
     const cookieName = prepared.location.session.cookieName;
     const verdict = await this.#applyWriteBack(res, prepared, backend, head);
     const stop = () => {
       exchange.discard();
-      done();
+      lease.release();
     };
     if (verdict === null || res.destroyed) return stop(); // answered already, or the client left (the session is saved)
     if ('rejectedLogin' in verdict) {
       stop();
-      const body = `409 Conflict: login refused, ${verdict.rejectedLogin} (SG_LOGIN_REJECTED)\n`;
-      const headers = this.#passOn(head, cookieName, backend, requestId, ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']);
-      headers.push('Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)), 'X-Gateway-Error', 'SG_LOGIN_REJECTED');
-      if (this.#writeHead(res, backend, requestId, 409, 'Conflict', headers)) res.end(body);
+      this.#rejectLogin(res, head, prepared, backend, verdict.rejectedLogin);
       return;
     }
     if (exchange.failure) {
@@ -65,14 +63,39 @@ export class ResponseRelay {
     const headers = this.#passOn(head, cookieName, backend, requestId);
     for (const cookie of verdict.setCookies) headers.push('Set-Cookie', cookie);
     if (!this.#writeHead(res, backend, requestId, head.statusCode, head.statusText, headers)) return stop();
-    const untrack = trackEventStream(backend, head, exchange, res);
+    trackEventStream(lease, head, exchange, res);
     exchange.streamTo(res, (err) => {
-      untrack();
-      done();
+      lease.release();
       if (err && !res.writableFinished && !res.destroyed) {
         this.#log.warn({ event: 'proxy.response_aborted', backend: backend.name, requestId, cause: err.message }, 'response stream ended early');
       }
     });
+  }
+
+  /**
+   * A backend's 101 to a WebSocket upgrade, its write-back applied exactly as on any response (the session commits; a
+   * rotated id gets its Set-Cookie on the 101): the fields to send the client with the 101 — never an X-Session-*
+   * field, never the backend's own session cookie — or null when the client got an error answer instead.
+   */
+  async upgradeHead(res: ServerResponse, prepared: PreparedRequest, backend: Backend, head: BackendResponseHead): Promise<string[] | null> {
+    const verdict = await this.#applyWriteBack(res, prepared, backend, head);
+    if (verdict === null || res.destroyed) return null;
+    if ('rejectedLogin' in verdict) {
+      this.#rejectLogin(res, head, prepared, backend, verdict.rejectedLogin);
+      return null;
+    }
+    const headers = this.#passOn(head, prepared.location.session.cookieName, backend, prepared.requestId, ['content-length', 'transfer-encoding']);
+    for (const cookie of verdict.setCookies) headers.push('Set-Cookie', cookie);
+    return headers;
+  }
+
+  /** A login the store refused (duplicate-login policy): 409 instead of the backend's answer. */
+  #rejectLogin(res: ServerResponse, head: BackendResponseHead, prepared: PreparedRequest, backend: Backend, reason: string): void {
+    const { requestId } = prepared;
+    const body = `409 Conflict: login refused, ${reason} (SG_LOGIN_REJECTED)\n`;
+    const headers = this.#passOn(head, prepared.location.session.cookieName, backend, requestId, ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']);
+    headers.push('Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)), 'X-Gateway-Error', 'SG_LOGIN_REJECTED');
+    if (this.#writeHead(res, backend, requestId, 409, 'Conflict', headers)) res.end(body);
   }
 
   /** The backend's X-Session-* headers, applied before anything is sent; null when the client got an error already. */
@@ -163,22 +186,18 @@ function passOnHeaders(head: BackendResponseHead, cookieName: string, shadowing:
   return out;
 }
 
-function noop(): void {}
-
 /**
- * An SSE response (text/event-stream) outlives requests: it is counted with the backend's long-lived streams, and
- * moved out of in-flight accounting's way; a drain ends it after its grace period (drain.ts). Returns the untrack.
+ * An SSE response (text/event-stream) outlives requests: its lease moves from in flight to the backend's long-lived
+ * streams, which a drain ends after its grace period (drain.ts).
  */
-function trackEventStream(backend: Backend, head: BackendResponseHead, exchange: BackendExchange, res: ServerResponse): () => void {
+function trackEventStream(lease: Lease, head: BackendResponseHead, exchange: BackendExchange, res: ServerResponse): void {
   const type = head.headers['content-type'];
-  if (!String(Array.isArray(type) ? type[0] : (type ?? '')).toLowerCase().startsWith('text/event-stream')) return noop;
-  const entry = {
-    kind: 'sse' as const,
+  if (!String(Array.isArray(type) ? type[0] : (type ?? '')).toLowerCase().startsWith('text/event-stream')) return;
+  lease.promote({
+    kind: 'sse',
     close: () => {
       res.end();
       exchange.abort(new Error('event stream ended by a drain'));
     },
-  };
-  backend.longLived.add(entry);
-  return () => backend.longLived.delete(entry);
+  });
 }

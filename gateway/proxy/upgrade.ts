@@ -1,99 +1,166 @@
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { ServerResponse, validateHeaderName, validateHeaderValue, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import httpProxy from 'http-proxy';
-import { GatewayError, NoBackendError, StoreUnavailableError } from '../errors.js';
+import type { Duplex } from 'node:stream';
+import type { LocationSettings } from '../config/settings.js';
+import { GatewayError, StoreUnavailableError } from '../errors.js';
 import type { Backend } from '../pool/backend.js';
+import type { Lease } from '../pool/lease.js';
 import { refusalHeaders } from './access-gate.js';
-import { writeSocketError } from './error-response.js';
-import type { RequestHandler } from './request-handler.js';
+import { BackendAttempts } from './backend-attempts.js';
+import { BackendExchange, type BackendResponseHead } from './backend-exchange.js';
+import { sendGatewayError } from './error-response.js';
+import type { PreparedRequest, RequestHandler } from './request-handler.js';
+import { ResponseRelay } from './response-relay.js';
+import { WebSocketRelay } from './websocket-relay.js';
 
-/** A WebSocket close frame from server to client (unmasked), RFC 6455 §5.5.1. */
-export function closeFrame(code: number, reason: string): Buffer {
-  const text = Buffer.from(reason.slice(0, 120));
-  const frame = Buffer.alloc(4 + text.length);
-  frame[0] = 0x88;
-  frame[1] = 2 + text.length;
-  frame.writeUInt16BE(code, 2);
-  text.copy(frame, 4);
-  return frame;
-}
+export { closeFrame } from './websocket-relay.js';
 
 /**
- * WebSocket upgrades (http-proxy's `ws`), with the session hydrated on the upgrade request exactly as for a plain
- * request. Each tunnel is registered with its backend so a drain can end it with close code 1012 (service restart).
+ * WebSocket upgrades (docs/architecture.md §2), on the same footing as plain requests: the session is hydrated on the
+ * upgrade request, the upgrade goes to the backend through its own connection pool (connect timeout, max_conns
+ * queue) with the same tries, passive failure counting and retries (backend-attempts.ts); a backend's 101 carries a
+ * write-back like any response, and a refusal (403, 426, ...) is relayed as one. The tunnel is a frame relay whose
+ * lease on the backend a drain ends with close code 1012.
  */
 export class UpgradeHandler {
   readonly #handler: RequestHandler;
-  readonly #proxy = httpProxy.createProxyServer({ ws: true, xfwd: false, prependPath: false });
+  readonly #relay: ResponseRelay;
 
   constructor(handler: RequestHandler) {
     this.#handler = handler;
-    this.#proxy.on('error', (err, _req, target) => {
-      const socket = target as unknown as Socket;
-      this.#handler.log.warn({ event: 'proxy.upgrade_failed', cause: err.message }, 'WebSocket tunnel failed');
-      if (socket && 'destroy' in socket) writeSocketError(socket, 502, 'SG_BACKEND_FAILED', 'backend failed');
-    });
+    this.#relay = new ResponseRelay({ pool: handler.pool, sessions: handler.sessions, log: handler.log });
   }
 
   handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    this.#handle(req, socket as Socket, head).catch((err: unknown) => {
-      this.#handler.log.error({ err, event: 'proxy.internal_error' }, 'unexpected error on the upgrade path');
-      writeSocketError(socket as Socket, 500, 'SG_INTERNAL', 'internal gateway error');
+    socket.on('error', () => socket.destroy());
+    const res = answerOn(req, socket as Socket);
+    this.#handle(req, res, head).catch((err: unknown) => {
+      this.#handler.log.error({ err, event: 'proxy.internal_error', url: req.url }, 'unexpected error on the upgrade path');
+      sendGatewayError(res, 500, 'SG_INTERNAL', 'internal gateway error');
     });
   };
 
-  async #handle(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
-    socket.on('error', () => socket.destroy());
+  async #handle(req: IncomingMessage, res: ServerResponse, head: Buffer): Promise<void> {
     const location = this.#handler.location(req);
-    const refusal = await this.#handler.admit(req, location);
+    const admission = this.#handler.admit(req, location);
+    const refusal = admission && (await admission);
     if (refusal) {
-      writeSocketError(socket, refusal.status, refusal.code, refusal.message, refusalHeaders(refusal));
+      for (const [name, value] of Object.entries(refusalHeaders(refusal))) res.setHeader(name, value);
+      sendGatewayError(res, refusal.status, refusal.code, refusal.message);
       return;
     }
     if (!location?.proxy || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      writeSocketError(socket, 400, 'SG_BAD_REQUEST', 'only WebSocket upgrades are proxied');
+      sendGatewayError(res, 400, 'SG_BAD_REQUEST', 'only WebSocket upgrades are proxied');
       return;
     }
-    let prepared;
+    let prepared: PreparedRequest;
     try {
       prepared = await this.#handler.prepare(req, location);
     } catch (err) {
       const error = err instanceof GatewayError ? err : new StoreUnavailableError('session load failed', { cause: err });
-      this.#handler.log.error({ event: 'session.load_failed', code: error.code, url: req.url }, error.message);
-      writeSocketError(socket, error.status, error.code, error.message);
+      this.#handler.log.error({ event: 'session.load_failed', code: error.code, err: (err as Error).cause ?? err, url: req.url }, error.message);
+      sendGatewayError(res, error.status, error.code, error.message);
       return;
     }
-    const backend = this.#handler.pool.upstream(location.proxy.upstream)?.pick() ?? null;
-    if (!backend) {
-      const error = new NoBackendError(location.proxy.upstream);
-      this.#handler.log.error({ event: 'proxy.no_backend', code: error.code, upstream: location.proxy.upstream }, error.message);
-      writeSocketError(socket, 503, error.code, error.message);
+    await this.#forward(req, res, head, prepared, location);
+  }
+
+  async #forward(req: IncomingMessage, res: ServerResponse, clientHead: Buffer, prepared: PreparedRequest, location: LocationSettings): Promise<void> {
+    const proxy = location.proxy!;
+    const attempts = new BackendAttempts(this.#handler.pool.upstream(proxy.upstream), proxy, this.#handler.log);
+    let clientGone = false;
+    res.socket?.once('close', () => {
+      clientGone = true;
+      attempts.current?.abort(new Error('the client closed the connection'));
+    });
+    const headers = upgradeRequestHeaders(prepared.headers);
+    const outcome = await attempts.run({
+      method: 'GET',
+      requestId: prepared.requestId,
+      replayable: true,
+      start: (backend) =>
+        new BackendExchange(backend.dispatcher, { path: prepared.path, method: 'GET', headers, body: null, headersTimeout: proxy.readTimeoutMs, bodyTimeout: proxy.readTimeoutMs, upgrade: req.headers.upgrade ?? 'websocket' }),
+      abandoned: () => clientGone,
+    });
+    if ('error' in outcome) {
+      if (outcome.error && !clientGone) sendGatewayError(res, outcome.error.status, outcome.error.code, outcome.error.message, prepared.requestId);
       return;
     }
-    // http-proxy forwards req.headers; the hop-by-hop Upgrade/Connection pair must go through for a WebSocket.
-    const headers: Record<string, string | string[]> = { ...prepared.headers, connection: 'Upgrade', upgrade: req.headers.upgrade ?? 'websocket' };
-    req.headers = headers;
-    req.url = prepared.path;
-    this.#track(backend, socket);
-    this.#proxy.ws(req, socket, head, { target: backend.origin });
+    const { backend, exchange, head, lease } = outcome;
+    try {
+      const upgraded = exchange.upgraded;
+      // Not a 101: the backend refused the upgrade; its answer is relayed like any response.
+      if (!upgraded) await this.#relay.relay(res, prepared, backend, exchange, head, lease);
+      else await this.#tunnel(res, clientHead, prepared, backend, upgraded, head, lease);
+    } catch (err) {
+      exchange.upgraded?.destroy();
+      exchange.abort();
+      lease.release();
+      throw err;
+    }
   }
 
-  #track(backend: Backend, socket: Socket): void {
-    const tunnel = {
-      kind: 'websocket' as const,
-      close: (code: number, reason: string) => {
-        if (socket.destroyed) return;
-        socket.write(closeFrame(code, reason));
-        socket.end();
-        setTimeout(() => socket.destroy(), 1_000).unref();
-      },
-    };
-    backend.longLived.add(tunnel);
-    socket.once('close', () => backend.longLived.delete(tunnel));
+  async #tunnel(res: ServerResponse, clientHead: Buffer, prepared: PreparedRequest, backend: Backend, upstream: Duplex, answer: BackendResponseHead, lease: Lease): Promise<void> {
+    const fields = await this.#relay.upgradeHead(res, prepared, backend, answer);
+    const socket = res.socket;
+    const lines = fields && switchingProtocols(fields, answer.headers.upgrade);
+    if (lines === null) {
+      // The backend's 101 cannot be passed on (or the client got an error for its write-back instead).
+      if (fields) this.#badHead(res, backend, prepared.requestId);
+      upstream.destroy();
+      lease.release();
+      return;
+    }
+    if (!socket || socket.destroyed) {
+      upstream.destroy();
+      lease.release();
+      return;
+    }
+    res.detachSocket(socket);
+    socket.write(lines);
+    const relay = new WebSocketRelay(socket, clientHead, upstream);
+    lease.promote({ kind: 'websocket', close: (code, reason) => relay.close(code, reason) });
+    void relay.ended.then(() => lease.release());
   }
 
-  close(): void {
-    this.#proxy.close();
+  #badHead(res: ServerResponse, backend: Backend, requestId: string): void {
+    this.#handler.log.warn({ event: 'proxy.backend_failed', code: 'SG_BACKEND_BAD_RESPONSE', backend: backend.name, requestId, retry: false }, `backend ${backend.name} sent a 101 head that cannot be forwarded`);
+    sendGatewayError(res, 502, 'SG_BACKEND_BAD_RESPONSE', 'the backend sent a response that cannot be forwarded', requestId);
   }
+}
+
+/**
+ * A response object on the upgrade's raw socket, so the gateway's own answers and a backend's refusal of the upgrade
+ * go out through the same code as on any request (the socket is closed after the answer).
+ */
+function answerOn(req: IncomingMessage, socket: Socket): ServerResponse {
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket);
+  res.once('finish', () => socket.end());
+  return res;
+}
+
+/** The upgrade request's fields for undici: it writes Connection and Upgrade itself (and refuses them as fields). */
+function upgradeRequestHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) if (name !== 'connection' && name !== 'upgrade') out[name] = value;
+  return out;
+}
+
+/** The 101 head for the client, or null when a field cannot be written (Node would refuse it on a response too). */
+function switchingProtocols(fields: string[], protocol: string | string[] | undefined): string | null {
+  const upgrade = (Array.isArray(protocol) ? protocol[0] : protocol) ?? 'websocket';
+  const all = ['Connection', 'Upgrade', 'Upgrade', upgrade, ...fields];
+  let head = 'HTTP/1.1 101 Switching Protocols\r\n';
+  for (let i = 0; i < all.length; i += 2) {
+    try {
+      validateHeaderName(all[i]!);
+      validateHeaderValue(all[i]!, all[i + 1]!);
+    } catch {
+      return null;
+    }
+    head += `${all[i]}: ${all[i + 1]}\r\n`;
+  }
+  return `${head}\r\n`;
 }
