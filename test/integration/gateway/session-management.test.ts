@@ -9,12 +9,15 @@ import { startDemoBackend, type DemoBackend } from '../../helpers/backend-proces
 import { Browser } from '../../helpers/browser.js';
 import { startGateway, type GatewayUnderTest } from '../../helpers/gateway-process.js';
 import { gatewayCli } from '../../helpers/paths.js';
+import { TestCluster } from '../../helpers/redis-cluster.js';
 import { TestRedis } from '../../helpers/redis-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 /**
- * Issue 5 through real processes: two gateways on one real Redis, the demo app (`/`, and as the Portal on its own
- * upstream under `/portal/`), a scoped location, per-location duplicate-login policies and short timeouts.
+ * Issue 5 through real processes: two gateways on one real Redis — and again on a real 3-master + 3-replica Redis
+ * Cluster, where a principal's sessions and index live in its bucket's slot and the sweep and stats go over every
+ * master — the demo app (`/`, and as the Portal on its own upstream under `/portal/`), a scoped location,
+ * per-location duplicate-login policies and short timeouts.
  */
 
 const run = promisify(execFile);
@@ -50,15 +53,37 @@ async function adminJson<T>(gateway: GatewayUnderTest, path: string): Promise<T>
 
 const whoami = async (browser: Browser, base = ''): Promise<WhoAmI> => (await browser.fetch(`${base}/api/whoami`)).json<WhoAmI>();
 
-describe('session management through two gateways sharing one Redis', () => {
-  let redis: TestRedis;
+/** The Redis the two gateways share, and its keys matching a pattern (on every master of a Cluster). */
+interface SharedRedis {
+  url: string;
+  keys(pattern: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+const TOPOLOGIES: ReadonlyArray<[string, () => Promise<SharedRedis>]> = [
+  ['one Redis', async () => {
+    const redis = await TestRedis.start();
+    return { url: redis.url, keys: (pattern) => redis.client().keys(pattern), close: () => redis.close() };
+  }],
+  ['a 3-master + 3-replica Redis Cluster', async () => {
+    const cluster = await TestCluster.start({ masters: 3, replicasPerMaster: 1 });
+    return {
+      url: cluster.url,
+      keys: async (pattern) => (await Promise.all((await cluster.masters()).map((m) => m.keys(pattern)))).flat(),
+      close: () => cluster.close(),
+    };
+  }],
+];
+
+for (const [topology, startRedis] of TOPOLOGIES) describe(`session management through two gateways sharing ${topology}`, () => {
+  let redis: SharedRedis;
   let app: DemoBackend;
   let portal: DemoBackend;
   let gw1: GatewayUnderTest;
   let gw2: GatewayUnderTest;
 
   before(async () => {
-    redis = await TestRedis.start();
+    redis = await startRedis();
     [app, portal] = await Promise.all([startDemoBackend(), startDemoBackend({ env: { BASE_PATH: '/portal' } })]);
     const options = {
       backends: [app.name], redisUrl: redis.url, locations: LOCATIONS,
@@ -233,7 +258,7 @@ describe('session management through two gateways sharing one Redis', () => {
     assert.equal(stats.counterScope, 'global');
     for (const principal of ['ivy', 'abe']) {
       assert.deepEqual((await adminJson<{ sessions: unknown[] }>(gw1, `/api/sessions?principal=${principal}`)).sessions, []);
-      assert.deepEqual(await redis.client().keys(`sg:v2:*:p:${principal}`), [], `no index entry for ${principal}`);
+      assert.deepEqual(await redis.keys(`sg:v2:*:p:${principal}`), [], `no index entry for ${principal}`);
     }
     // Their cookies no longer open anything, and coming back does not count them again.
     assert.equal((await whoami(idle, '/idle')).principal, null);

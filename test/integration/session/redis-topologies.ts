@@ -7,8 +7,8 @@ import { freePort } from '../../helpers/ports.js';
 import { waitFor, waitForRedis } from '../../../scripts/lib/net.js';
 
 /**
- * Real Sentinel and Cluster processes for the store tests (never the shared Redis): a sentinel watching a
- * test-started master, and a one-node Redis Cluster that owns every slot.
+ * Real Sentinel processes for the store tests (never the shared Redis): a sentinel watching a test-started master.
+ * (A real multi-master Cluster is test/helpers/redis-cluster.ts.)
  */
 
 abstract class RedisProcess {
@@ -72,36 +72,5 @@ export class TestSentinel extends RedisProcess {
 
   get url(): string {
     return `redis-sentinel://127.0.0.1:${this.port}/${TestSentinel.MASTER_NAME}`;
-  }
-}
-
-/** A one-node Redis Cluster owning all 16384 slots: enough to run every script in cluster mode. */
-export class TestCluster extends RedisProcess {
-  static async start(): Promise<TestCluster> {
-    const cluster = new TestCluster(await freePort());
-    // The bus port is port + 10000 unless named, which may be taken or past 65535; announce an address so
-    // CLUSTER SLOTS names the node (a lone node otherwise reports an empty host, which clients cannot use).
-    await cluster.spawnServer([
-      '--port', String(cluster.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', cluster.dir,
-      '--cluster-enabled', 'yes', '--cluster-config-file', join(cluster.dir, 'nodes.conf'),
-      '--cluster-port', String(await freePort()), '--cluster-announce-ip', '127.0.0.1',
-    ]);
-    const client = cluster.client();
-    try {
-      await client.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-      await waitFor(async () => /cluster_state:ok/.test(String(await client.call('CLUSTER', 'INFO'))), { what: 'cluster_state:ok' });
-    } finally {
-      client.disconnect();
-    }
-    return cluster;
-  }
-
-  get url(): string {
-    return `redis-cluster://127.0.0.1:${this.port}`;
-  }
-
-  /** A plain (non-cluster) client to the node, for assertions. */
-  client(): Redis {
-    return new Redis(this.port, '127.0.0.1');
   }
 }
