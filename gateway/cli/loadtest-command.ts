@@ -170,11 +170,8 @@ function printSummary(report: LoadtestReport, files: { markdown: string }): void
 /** `loadtest` (docs/architecture.md §15): load a deployment with logged-in users and check that none is lost. */
 export const loadtestCommand: CliCommand = {
   summary: 'loadtest --target URL: logged-in load with session-integrity checks, optionally during a rolling restart',
+  usage: USAGE,
   async run(args) {
-    if (args.includes('-h') || args.includes('--help')) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
     let parsed;
     try {
       parsed = optionsOf(args);
@@ -194,7 +191,7 @@ export const loadtestCommand: CliCommand = {
       const e = err as { code?: string; message?: string };
       if (parsed.json) process.stdout.write(`${JSON.stringify({ pass: false, error: { code: e.code ?? 'SG_ERROR', message: e.message ?? String(err) } })}\n`);
       process.stderr.write(`session-gateway loadtest: ${e.message ?? String(err)} (${e.code ?? 'SG_ERROR'})\n`);
-      if (e.code === 'SG_ADMIN_UNREACHABLE') return 3;
+      if (e.code === 'SG_ADMIN_UNREACHABLE' || e.code === 'SG_NOT_ADMIN_API') return 3;
       if (err instanceof LoadtestSetupError) return 4;
       throw err;
     }
