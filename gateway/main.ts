@@ -9,7 +9,7 @@ import type { CoordStore } from './coord/coord-store.js';
 import { createCoordStore } from './coord/coord-factory.js';
 import { CLOSE_SERVICE_RESTART } from './pool/drain.js';
 import { UpstreamPool } from './pool/upstream-pool.js';
-import { ControlPlane } from './process/control-plane.js';
+import { ControlPlane, type ControlPlaneOptions } from './process/control-plane.js';
 import type { GatewayProcessReport } from './process/process-report.js';
 import { ProxyListener } from './proxy/proxy-listener.js';
 import { RequestHandler } from './proxy/request-handler.js';
@@ -55,7 +55,7 @@ export interface GatewayParts {
  */
 export async function createGateway(settings: GatewaySettings, env: EnvSettings, log: Logger, parts: GatewayParts = {}): Promise<Gateway> {
   const store = parts.store ?? (await createSessionStore({ redisUrl: env.redisUrl, log, memoryLimitBytes: env.sessionMemoryMax }));
-  const pool = new UpstreamPool(settings, { connectTimeoutMs: largestConnectTimeout(settings) });
+  const pool = poolFor(settings);
   let plane: ControlPlane | null = null;
   try {
     let control: BackendControl;
@@ -79,6 +79,50 @@ export async function createGateway(settings: GatewaySettings, env: EnvSettings,
     await store.close().catch(() => {});
     throw err;
   }
+}
+
+/** What a master gives its control plane: its workers' sums, and where to pass the states it decides. */
+export type MasterHooks = Pick<ControlPlaneOptions, 'counts' | 'appliedEpoch' | 'onApplied' | 'onHealth' | 'processReport' | 'metricsText'> & {
+  /** The serving generation's settings (a reload changes them). */
+  settings: () => GatewaySettings;
+};
+
+/** The once-per-gateway half a master runs: nothing in it proxies. */
+export interface MasterControl {
+  store: SessionStore;
+  plane: ControlPlane;
+  admin: AdminServer;
+}
+
+/**
+ * The master's half of the composition root (docs/architecture.md §12): the session store (the embedded one lives
+ * here and its workers reach it over IPC), a model of the pool (same backends, no traffic) under one control plane
+ * (shared admin state, heartbeats, health checks, the expiry sweep) and the admin API — each once per gateway,
+ * however many workers proxy.
+ */
+export async function createMasterControl(settings: GatewaySettings, env: EnvSettings, log: Logger, hooks: MasterHooks): Promise<MasterControl> {
+  const store = await createSessionStore({ redisUrl: env.redisUrl, log, memoryLimitBytes: env.sessionMemoryMax });
+  let plane: ControlPlane | null = null;
+  try {
+    plane = new ControlPlane({
+      pool: poolFor(settings), store, log, coord: await createCoordStore(env.redisUrl, log), sweepIntervalMs: env.sweepIntervalMs,
+      counts: hooks.counts, appliedEpoch: hooks.appliedEpoch, onApplied: hooks.onApplied, onHealth: hooks.onHealth, processReport: hooks.processReport,
+      metricsText: hooks.metricsText,
+    });
+    const sessions = new SessionService({ store, secrets: env.sessionSecrets, headerKey: env.headerKey });
+    const minter = new SessionMinter({ sessions, settings: hooks.settings, enabled: env.adminToken !== null });
+    const admin = new AdminServer({ gateway: plane, minter, log }, { host: env.adminListen.host, port: env.adminListen.port, token: env.adminToken, allowedHosts: env.adminAllowedHosts });
+    return { store, plane, admin };
+  } catch (err) {
+    await plane?.stop().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** The backends of a configuration, with their connection pools sized for its largest connect timeout. */
+export function poolFor(settings: GatewaySettings): UpstreamPool {
+  return new UpstreamPool(settings, { connectTimeoutMs: largestConnectTimeout(settings) });
 }
 
 interface GatewayWiring {

@@ -16,6 +16,6 @@ export function registerOpsRoutes(routes: RouteTable, { gateway }: AdminContext)
       return { status: 503, json: { status: 'store-unavailable', store: gateway.store.kind, error: (err as Error).message, servingBackends: serving } };
     }
   }, { public: true });
-  routes.get('/metrics', async () => ({ text: await metricsRegistry.metrics(), contentType: metricsRegistry.contentType }));
+  routes.get('/metrics', async () => ({ text: await (gateway.metricsText?.() ?? metricsRegistry.metrics()), contentType: metricsRegistry.contentType }));
   routes.get('/', () => ({ text: renderDashboard(), contentType: 'text/html; charset=utf-8' }), { public: true });
 }

@@ -2,6 +2,7 @@ import type { AdminContext } from './admin-server.js';
 import { registerBackendRoutes } from './backend-routes.js';
 import { registerMintRoutes } from './mint-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
+import { registerProcessRoutes } from './process-routes.js';
 import { registerRolloutRoutes } from './rollout-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
 import type { RouteTable } from './route-table.js';
@@ -17,6 +18,7 @@ export const adminRouteRegistrars: AdminRouteRegistrar[] = [
   registerBackendRoutes,
   registerRolloutRoutes,
   registerOpsRoutes,
+  registerProcessRoutes,
   // Before the session routes: DELETE /api/sessions/minted must not be taken for DELETE /api/sessions/:sid.
   registerMintRoutes,
   registerSessionRoutes,

@@ -1,9 +1,9 @@
 import { checkCommand } from './check-command.js';
 import { drainCommand } from './drain-command.js';
-import { loadtestCommand } from './loadtest-command.js';
 import { readyCommand } from './ready-command.js';
 import { rollingRestartCommand } from './rolling-restart-command.js';
 import { sessionsCommand } from './sessions-command.js';
+import { signalCommands } from './signal-commands.js';
 import { startCommand } from './start-command.js';
 import { statusCommand } from './status-command.js';
 
@@ -25,7 +25,7 @@ export const commands: Record<string, CliCommand> = {
   ready: readyCommand,
   'rolling-restart': rollingRestartCommand,
   sessions: sessionsCommand,
-  loadtest: loadtestCommand,
+  ...signalCommands,
 };
 
 export function usage(): string {

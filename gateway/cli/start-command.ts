@@ -1,7 +1,10 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../log.js';
+import { runMaster } from '../process/master.js';
 import { runSingleProcess } from '../process/single-process.js';
 import { readStartupConfig } from '../process/startup.js';
+import { runWorkerProcess } from '../process/worker.js';
 import type { CliCommand } from './commands.js';
 import { UsageError } from './usage-error.js';
 
@@ -13,13 +16,19 @@ exit: 1 the configuration has problems or a listener cannot bind · 2 usage
 `;
 
 /**
- * Start the gateway in the foreground (docs/architecture.md §12). Signals as nginx: QUIT/TERM stop gracefully
- * (every accepted request is answered, within worker_shutdown_timeout), INT stops fast, HUP reloads, USR1 reopens logs.
+ * Start the gateway in the foreground (docs/architecture.md §12): a master and `worker_processes` workers (or one
+ * process with `master_process off`). Signals as nginx: QUIT/TERM stop gracefully (every accepted request is
+ * answered, within worker_shutdown_timeout), INT stops fast, HUP reloads, USR1 reopens logs.
  */
 export const startCommand: CliCommand = {
   summary: 'start -c FILE: run the gateway on a config file (nginx-compat syntax)',
   usage: USAGE,
   async run(args) {
+    // node:cluster runs this same command in each worker: it takes its configuration from the master.
+    if (cluster.isWorker) {
+      await runWorkerProcess(() => {});
+      return -1;
+    }
     const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
     if (!values.config) throw new UsageError('-c FILE is required');
     const { config, problems } = readStartupConfig(values.config, process.env);
@@ -28,7 +37,8 @@ export const startCommand: CliCommand = {
       return 1;
     }
     const log = createLogger({ level: config.env.logLevel });
-    await runSingleProcess(config, log);
+    if (config.settings.process.masterProcess) await runMaster(config, log, () => {});
+    else await runSingleProcess(config, log);
     return -1;
   },
 };

@@ -26,6 +26,8 @@ export interface ControlPlaneOptions {
   onHealth?: (backend: Backend, from: HealthState, to: HealthState) => void;
   /** What GET /api/gateway reports about the processes. */
   processReport: () => GatewayProcessReport;
+  /** GET /metrics' text when this process is not the only one counting (a master: its own and its workers'). */
+  metricsText?: () => Promise<string>;
 }
 
 /**
@@ -39,6 +41,7 @@ export class ControlPlane {
   readonly coord: CoordSync;
   readonly sweeper: ExpirySweeper;
   readonly processReport: () => GatewayProcessReport;
+  readonly metricsText: (() => Promise<string>) | undefined;
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #counts: (backend: Backend) => BackendCounts;
@@ -54,6 +57,7 @@ export class ControlPlane {
     this.#counts = options.counts ?? ownCounts;
     this.#onHealth = options.onHealth;
     this.processReport = options.processReport;
+    this.metricsText = options.metricsText;
     this.coord = new CoordSync({
       store: options.coord, pool: options.pool, log: options.log, ...options.coordOptions,
       counts: this.#counts, appliedEpoch: options.appliedEpoch, onTransition: options.onAdminState, onApplied: options.onApplied,

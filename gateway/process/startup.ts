@@ -1,5 +1,6 @@
 import { readEnvSettings, type EnvSettings } from '../config/env.js';
-import { loadGatewayConfig } from '../config/load-config.js';
+import { buildSettings } from '../config/build-settings.js';
+import { parseConfigFile, type Directive } from '../config/parser.js';
 import type { GatewaySettings } from '../config/settings.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -11,6 +12,8 @@ export interface StartupConfig {
   settings: GatewaySettings;
   env: EnvSettings;
   ignored: string[];
+  /** The parsed files (what a master hands its workers, so they build exactly what it validated). */
+  directives: Directive[];
 }
 
 /**
@@ -18,12 +21,19 @@ export interface StartupConfig {
  * settings to start on. Nothing global changes.
  */
 export function readStartupConfig(file: string, processEnv: NodeJS.ProcessEnv): { config: StartupConfig | null; problems: string[] } {
-  const loaded = loadGatewayConfig(file);
+  const parsed = parseConfigFile(file);
+  if (parsed.problems.length > 0) return startupConfigOf([], file, processEnv, parsed.problems);
+  return startupConfigOf(parsed.directives, file, processEnv);
+}
+
+/** The same from directives already parsed (a worker's, from its master). */
+export function startupConfigOf(directives: Directive[], file: string, processEnv: NodeJS.ProcessEnv, parseProblems: string[] = []): { config: StartupConfig | null; problems: string[] } {
+  const built = parseProblems.length > 0 ? { settings: null, problems: parseProblems, ignored: [] } : buildSettings(directives, file);
   const envProblems: string[] = [];
   const env = readEnvSettings(processEnv, envProblems);
-  const problems = [...loaded.problems, ...envProblems];
-  if (problems.length > 0 || !loaded.settings) return { config: null, problems };
-  return { config: { settings: loaded.settings, env, ignored: loaded.ignored }, problems: [] };
+  const problems = [...built.problems, ...envProblems];
+  if (problems.length > 0 || !built.settings) return { config: null, problems };
+  return { config: { settings: built.settings, env, ignored: built.ignored, directives }, problems: [] };
 }
 
 /** The lines every start logs once: ignored directives, a generated secret, which store runs. */

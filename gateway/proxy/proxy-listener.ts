@@ -1,5 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { defaults, type ListenSettings, type ServerSettings } from '../config/settings.js';
 import { ListenError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -7,6 +7,9 @@ import { writeSocketError } from './error-response.js';
 import type { RequestHandler } from './request-handler.js';
 import type { UpgradeHandler } from './upgrade.js';
 import { VirtualHosts } from './virtual-hosts.js';
+
+/** How long a graceful close lets keep-alive connections idle at its start send one more request (answered with close). */
+const IDLE_CLOSE_DELAY_MS = 1_000;
 
 /** One `server` block on a listener: its request path and its WebSocket path. */
 export interface ServerBlock {
@@ -30,6 +33,8 @@ export class ProxyListener {
   /** Requests accepted and not yet answered in full (or given up by their client). */
   readonly #open = new Set<ServerResponse>();
   #closed: Promise<void> | null = null;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #idleClosing = false;
 
   constructor(listen: ListenSettings, headerTimeoutMs: number, log: Logger) {
     this.host = listen.host;
@@ -107,8 +112,17 @@ export class ProxyListener {
   close(): Promise<void> {
     if (this.#closed) return this.#closed;
     for (const res of this.#open) if (!res.headersSent) res.shouldKeepAlive = false;
-    this.#closed = this.server.listening ? new Promise((resolve) => this.server.close(() => resolve())) : Promise.resolve();
-    this.server.closeIdleConnections();
+    // net.Server's close, not http.Server's: that one also closes every idle connection at once (Node ≥ 19).
+    this.#closed = this.server.listening ? new Promise((resolve) => NetServer.prototype.close.call(this.server, () => resolve())) : Promise.resolve();
+    // Not at once: a connection whose response went out a moment ago may have its client's next request on the wire,
+    // and closing it now would fail that request. Whatever arrives in the meantime is answered with `Connection:
+    // close`; what is still idle after IDLE_CLOSE_DELAY_MS has been idle that long (the keep-alive timeout's own race).
+    this.#idleTimer = setTimeout(() => {
+      this.#idleClosing = true;
+      this.server.closeIdleConnections();
+    }, IDLE_CLOSE_DELAY_MS);
+    this.#idleTimer.unref();
+    void this.#closed.then(() => clearTimeout(this.#idleTimer));
     return this.#closed;
   }
 
@@ -125,7 +139,7 @@ export class ProxyListener {
     res.once('close', () => {
       this.#open.delete(res);
       // A connection whose last response just went out is idle now: while closing it must not wait for another.
-      if (this.#closed) setImmediate(() => this.server.closeIdleConnections());
+      if (this.#idleClosing) setImmediate(() => this.server.closeIdleConnections());
     });
   }
 

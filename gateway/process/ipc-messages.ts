@@ -1,0 +1,61 @@
+import type { AdminState, HealthState } from '../pool/backend.js';
+import type { Directive } from '../config/parser.js';
+import type { CloseReport } from '../main.js';
+
+/**
+ * The messages between a master and its workers over the cluster IPC channel (docs/architecture.md §12). The channel
+ * uses `serialization: 'advanced'` (structured clone), so a stored session's Map of fields crosses as it is. Every
+ * message carries `sg` so it is never mistaken for one of node:cluster's own.
+ */
+
+/** One backend's state as the master decided it (keyed by upstream and NAME: the same NAME may be in two upstreams). */
+export interface BackendStateMessage {
+  upstream: string;
+  name: string;
+  adminState: AdminState;
+  health: HealthState;
+}
+
+export type StoreOp = 'load' | 'commit' | 'destroyByHandle' | 'destroyByPrincipal' | 'listByPrincipal' | 'sweepExpired' | 'stats' | 'ping';
+
+export type MasterMessage =
+  /** The configuration the master validated (its parsed directives: a worker never reads a file edited since). */
+  | { sg: 'config'; generation: number; file: string; directives: Directive[] }
+  /** Every backend's state, sent on a change and when a worker asks; the worker applies it and answers `applied`. */
+  | { sg: 'backends'; epoch: number; backends: BackendStateMessage[] }
+  | { sg: 'store-reply'; id: number; ok: true; value: unknown }
+  | { sg: 'store-reply'; id: number; ok: false; code: string; message: string }
+  /** Stop gracefully within graceMs (0: now): reload's old generation, QUIT/TERM, INT. */
+  | { sg: 'shutdown'; graceMs: number }
+  | { sg: 'reopen-logs' }
+  | { sg: 'metrics-req'; id: number };
+
+export type WorkerMessage =
+  | { sg: 'want-config' }
+  | { sg: 'want-backends' }
+  | { sg: 'applied'; epoch: number }
+  /** Every listener is bound: the worker serves. */
+  | { sg: 'ready'; addresses: Array<{ host: string; port: number }> }
+  /** The worker could not start: the error's stable code and message (the one line start-up failures print). */
+  | { sg: 'start-failed'; code: string; message: string }
+  /** This worker's in-flight and long-lived counts per `upstream/name`, and its open client requests. */
+  | { sg: 'counts'; backends: Record<string, [number, number]>; open: number }
+  | { sg: 'store'; id: number; op: StoreOp; args: unknown[] }
+  | { sg: 'metrics'; id: number; json: unknown }
+  | { sg: 'closed'; report: CloseReport };
+
+function isGatewayMessage(m: unknown): boolean {
+  return typeof m === 'object' && m !== null && typeof (m as { sg?: unknown }).sg === 'string';
+}
+
+export function isMasterMessage(m: unknown): m is MasterMessage {
+  return isGatewayMessage(m);
+}
+
+export function isWorkerMessage(m: unknown): m is WorkerMessage {
+  return isGatewayMessage(m);
+}
+
+export function backendKey(upstream: string, name: string): string {
+  return `${upstream}/${name}`;
+}

@@ -1,0 +1,182 @@
+import type { Logger } from '../log.js';
+import { createMasterControl, type MasterControl } from '../main.js';
+import { type BackendStateMessage, type MasterMessage, type WorkerMessage } from './ipc-messages.js';
+import { removePidFile, writePidFile } from './pid-file.js';
+import type { GatewayProcessReport, ReloadReport } from './process-report.js';
+import { Reloader } from './reload.js';
+import { installSignals } from './signals.js';
+import { failStartup, logStartupNotes, type StartupConfig } from './startup.js';
+import { answerStoreCall } from './store-server.js';
+import { WorkerMetrics } from './worker-metrics.js';
+import { WorkerPool, type WorkerEntry } from './worker-pool.js';
+
+/** One configuration generation: what its workers are given. */
+export interface Generation {
+  number: number;
+  config: StartupConfig;
+}
+
+/**
+ * The master process (docs/architecture.md §12), nginx's model on node:cluster: it runs what a gateway does once (the
+ * store, the control plane, the admin API) and `worker_processes` workers that proxy, sharing the listening sockets.
+ * Signals: HUP reloads, QUIT/TERM stop gracefully, INT stops fast, USR1 reopens the logs.
+ */
+export class Master {
+  readonly log: Logger;
+  readonly workers: WorkerPool;
+  control!: MasterControl;
+  serving: Generation;
+  /** Generations whose workers may still ask for their configuration (the serving one, one being started). */
+  readonly generations = new Map<number, Generation>();
+  lastReload: ReloadReport | null = null;
+  readonly #startedAt = Date.now();
+  readonly #reloader: Reloader;
+  readonly #metrics: WorkerMetrics;
+  #stopping: Promise<void> | null = null;
+
+  constructor(config: StartupConfig, log: Logger, reopenLogs: () => void) {
+    this.log = log;
+    this.serving = { number: 1, config };
+    this.generations.set(1, this.serving);
+    this.workers = new WorkerPool(log, { onMessage: (entry, m) => this.#answer(entry, m), env: (generation) => this.#workerEnv(generation) });
+    this.#reloader = new Reloader(this);
+    this.#metrics = new WorkerMetrics(this.workers);
+    this.reopenLogs = () => {
+      reopenLogs();
+      this.workers.broadcast({ sg: 'reopen-logs' });
+      log.info({ event: 'logs.reopened' }, 'log files reopened (master and workers)');
+    };
+  }
+
+  readonly reopenLogs: () => void;
+
+  get settings(): StartupConfig['settings'] {
+    return this.serving.config.settings;
+  }
+
+  /** Up in the order that fails safe: states, every worker bound, the admin API, the pid file, then registered. */
+  async start(): Promise<void> {
+    const { config } = this.serving;
+    try {
+      this.control = await createMasterControl(config.settings, config.env, this.log, {
+        settings: () => this.settings,
+        counts: (b) => this.workers.countsOf(b),
+        appliedEpoch: (own) => this.workers.lowestEpoch(own),
+        onApplied: () => this.broadcastBackends(),
+        onHealth: () => this.broadcastBackends(),
+        processReport: () => this.report(),
+        metricsText: () => this.#metrics.text(),
+      });
+    } catch (err) {
+      failStartup(this.log, err);
+    }
+    logStartupNotes(this.log, config, this.control.store);
+    try {
+      await this.control.plane.prepare();
+      await this.workers.startGeneration(1, config.settings.process.workerProcesses);
+      // After the workers: a supervisor polling /healthz must not see 200 before the proxy listens.
+      await this.control.admin.listen();
+      if (config.settings.process.pidFile) writePidFile(config.settings.process.pidFile);
+    } catch (err) {
+      await this.#teardown(0).catch(() => {});
+      failStartup(this.log, err);
+    }
+    await this.control.plane.register();
+    this.#logListening();
+    installSignals(this.log, {
+      graceful: (signal) => this.stop(signal, this.settings.process.workerShutdownTimeoutMs),
+      fast: (signal) => this.stop(signal, 0),
+      reload: () => void this.reload(),
+      reopenLogs: () => this.reopenLogs(),
+    });
+  }
+
+  /** HUP: one reload at a time; a HUP during a reload runs after it. */
+  reload(): Promise<ReloadReport> {
+    return this.#reloader.reload();
+  }
+
+  stop(signal: NodeJS.Signals, graceMs: number): void {
+    if (this.#stopping) {
+      // INT during a graceful stop: the workers end their grace now.
+      this.workers.broadcast({ sg: 'shutdown', graceMs: 0 });
+      return;
+    }
+    this.log.info({ event: 'gateway.stopping', signal, graceMs }, `${signal}: stopping, workers finish accepted requests (up to ${graceMs} ms)`);
+    this.#stopping = this.#teardown(graceMs).then(
+      () => this.#exit(0, { event: 'gateway.stopped' }, 'stopped'),
+      (err: unknown) => this.#exit(1, { event: 'gateway.stop_failed', err }, 'stop failed'),
+    );
+  }
+
+  /** Every backend's state as the master's control plane decided it, to every worker (they apply it and answer). */
+  broadcastBackends(): void {
+    this.workers.broadcast(this.#backendsMessage());
+  }
+
+  report(): GatewayProcessReport {
+    const p = this.settings.process;
+    return {
+      mode: 'master', pid: process.pid, config: this.settings.file, generation: this.serving.number, workerProcesses: p.workerProcesses,
+      workerShutdownTimeoutMs: p.workerShutdownTimeoutMs, workers: this.workers.report(), workerRestarts: this.workers.restarts,
+      lastReload: this.lastReload, startedAt: this.#startedAt,
+    };
+  }
+
+  #backendsMessage(): MasterMessage {
+    const plane = this.control?.plane;
+    const backends: BackendStateMessage[] = (plane?.pool.allBackends() ?? []).map((b) => ({ upstream: b.upstream, name: b.name, adminState: b.adminState, health: b.health }));
+    return { sg: 'backends', epoch: plane?.coord.epoch ?? 0, backends };
+  }
+
+  #answer(entry: WorkerEntry, m: WorkerMessage): void {
+    if (m.sg === 'store') answerStoreCall(this.control.store, m, (reply) => this.workers.send(entry, reply));
+    else if (m.sg === 'metrics') this.#metrics.answered(m);
+    else if (m.sg === 'want-backends') this.workers.send(entry, this.#backendsMessage());
+    else if (m.sg === 'want-config') {
+      const generation = this.generations.get(entry.generation) ?? this.serving;
+      this.workers.send(entry, { sg: 'config', generation: generation.number, file: generation.config.settings.file, directives: generation.config.directives });
+    }
+  }
+
+  /** A worker's environment: the master's, plus what must be the same in every worker (a generated cookie secret). */
+  #workerEnv(generation: number): NodeJS.ProcessEnv {
+    const env = this.serving.config.env;
+    return { SG_GENERATION: String(generation), ...(env.sessionSecretGenerated ? { SESSION_SECRET: env.sessionSecrets.join(',') } : {}) };
+  }
+
+  async #teardown(graceMs: number): Promise<void> {
+    await this.workers.stopAll(graceMs);
+    await this.control?.admin.close();
+    await this.control?.plane.stop();
+    await this.control?.plane.pool.close();
+    await this.control?.store.close();
+    if (this.settings.process.pidFile) removePidFile(this.settings.process.pidFile);
+  }
+
+  #exit(code: number, record: Record<string, unknown>, message: string): void {
+    if (code === 0) this.log.info(record, message);
+    else this.log.error(record, message);
+    this.log.flush();
+    process.exit(code);
+  }
+
+  #logListening(): void {
+    const env = this.serving.config.env;
+    const admin = this.control.admin.address();
+    const token = env.adminToken !== null;
+    const addresses = this.settings.servers.flatMap((s) => s.listen.map((l) => ({ host: l.host, port: l.port })));
+    const unique = [...new Map(addresses.map((a) => [`${a.host}:${a.port}`, a])).values()];
+    const workers = this.workers.report();
+    this.log.info({ event: 'admin.listening', address: admin, token }, `admin API on http://${admin.host}:${admin.port}/${token ? '' : ' (no ADMIN_TOKEN: loopback only)'}`);
+    this.log.info({ event: 'gateway.listening', addresses: unique, config: this.settings.file, workers: workers.map((w) => w.pid), generation: this.serving.number },
+      `listening on ${unique.map((a) => `${a.host}:${a.port}`).join(', ')} with ${workers.length} worker(s) (master ${process.pid})`);
+  }
+}
+
+/** `session-gateway start` with `master_process on` (the default). */
+export async function runMaster(config: StartupConfig, log: Logger, reopenLogs: () => void): Promise<Master> {
+  const master = new Master(config, log, reopenLogs);
+  await master.start();
+  return master;
+}

@@ -1,0 +1,95 @@
+import cluster from 'node:cluster';
+import { ConfigError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { bindPoolMetrics, metricsRegistry } from '../admin/metrics.js';
+import { createGateway, type Gateway } from '../main.js';
+import { createSessionStore } from '../session/store-factory.js';
+import type { SessionStore } from '../session/store.js';
+import { BackendMirror } from './backend-mirror.js';
+import { isMasterMessage, type MasterMessage, type WorkerMessage } from './ipc-messages.js';
+import { IpcSessionStore, type IpcChannel } from './ipc-store.js';
+import { startupConfigOf, type StartupConfig } from './startup.js';
+
+/** Signals a worker leaves to its master (docs/architecture.md §12): the master tells it when and how to stop. */
+const MASTER_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+
+/**
+ * A worker process's start (`session-gateway start` run by node:cluster): take the configuration the master
+ * validated — never the file, which may have been edited since — and serve it.
+ */
+export async function runWorkerProcess(reopenLogs: () => void): Promise<void> {
+  const channel = process as unknown as IpcChannel;
+  // The master gone before it said what to serve: nothing was accepted, nothing to finish.
+  const orphaned = () => process.exit(0);
+  process.once('disconnect', orphaned);
+  const given = await new Promise<Extract<MasterMessage, { sg: 'config' }>>((resolve) => {
+    channel.on('message', (m) => {
+      if (isMasterMessage(m) && m.sg === 'config') resolve(m);
+    });
+    channel.send({ sg: 'want-config' });
+  });
+  process.off('disconnect', orphaned);
+  const { config, problems } = startupConfigOf(given.directives, given.file, process.env);
+  if (!config) {
+    const err = new ConfigError(problems);
+    channel.send({ sg: 'start-failed', code: err.code, message: err.message });
+    process.exit(1);
+  }
+  const log = createLogger({ level: config.env.logLevel }).child({ worker: cluster.worker?.id, generation: given.generation });
+  await runWorker(config, log, reopenLogs);
+}
+
+/**
+ * One worker of a master (node:cluster): the whole request path through createGateway, with the master's embedded
+ * store over IPC (or its own Redis connections), the master's backend states mirrored, and no admin API. It stops when
+ * the master says (`shutdown`) or, gracefully, when the master is gone.
+ */
+export async function runWorker(config: StartupConfig, log: Logger, reopenLogs: () => void): Promise<void> {
+  const channel = process as unknown as IpcChannel;
+  const send = (m: WorkerMessage) => {
+    if (channel.connected) channel.send(m);
+  };
+  for (const signal of MASTER_SIGNALS) process.on(signal, () => {});
+  let gateway: Gateway;
+  try {
+    const store: SessionStore = config.env.redisUrl
+      ? await createSessionStore({ redisUrl: config.env.redisUrl, log, memoryLimitBytes: config.env.sessionMemoryMax })
+      : new IpcSessionStore(channel);
+    gateway = await createGateway(config.settings, config.env, log, {
+      store, admin: false,
+      control: (pool) => new BackendMirror(pool, channel, log, () => gateway.openRequests()),
+    });
+    // Its in-flight gauges are what the master's scrape sums (the master's own pool carries no traffic).
+    bindPoolMetrics(gateway.pool);
+    const addresses = await gateway.listen();
+    send({ sg: 'ready', addresses });
+  } catch (err) {
+    const e = err as { code?: unknown; message?: string };
+    send({ sg: 'start-failed', code: typeof e?.code === 'string' ? e.code : 'SG_WORKER_FAILED', message: e?.message ?? String(err) });
+    log.flush();
+    process.exit(1);
+  }
+  const stop = (graceMs: number) => {
+    gateway.close(graceMs).then(
+      (report) => {
+        send({ sg: 'closed', report });
+        log.flush();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err, event: 'worker.stop_failed' }, 'worker stop failed');
+        log.flush();
+        process.exit(1);
+      },
+    );
+  };
+  channel.on('message', (m) => {
+    if (!isMasterMessage(m)) return;
+    if (m.sg === 'shutdown') stop(m.graceMs);
+    else if (m.sg === 'reopen-logs') reopenLogs();
+    else if (m.sg === 'metrics-req') void metricsRegistry.getMetricsAsJSON().then((json) => send({ sg: 'metrics', id: m.id, json }));
+  });
+  // The master died (SIGKILL, a crash): finish what was accepted, then go; a new master starts its own workers.
+  channel.on('disconnect', () => stop(config.settings.process.workerShutdownTimeoutMs));
+}
+
