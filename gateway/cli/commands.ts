@@ -1,5 +1,6 @@
 import { checkCommand } from './check-command.js';
 import { drainCommand } from './drain-command.js';
+import { loadtestCommand } from './loadtest-command.js';
 import { readyCommand } from './ready-command.js';
 import { rollingRestartCommand } from './rolling-restart-command.js';
 import { sessionsCommand } from './sessions-command.js';
@@ -25,6 +26,7 @@ export const commands: Record<string, CliCommand> = {
   ready: readyCommand,
   'rolling-restart': rollingRestartCommand,
   sessions: sessionsCommand,
+  loadtest: loadtestCommand,
   ...signalCommands,
 };
 

@@ -5,6 +5,7 @@ import { applyHealthVariable, applySessionVariable, readSet, variableKind } from
 import { parseAddress } from './listen-address.js';
 import type { Directive } from './parser.js';
 import { PROCESS_DIRECTIVES, readProcessDirectives } from './process-directives.js';
+import { PROXY_DIRECTIVE_CONTEXTS, PROXY_LEVEL_DIRECTIVES, proxySettings, readProxyLevel, TOP_PROXY_LEVEL, type ProxyLevel } from './proxy-directives.js';
 import { parseProxyPass } from './proxy-pass.js';
 import {
   defaults,
@@ -12,54 +13,44 @@ import {
   type HealthCheckSettings,
   type ListenSettings,
   type LocationSettings,
-  type NextUpstreamCondition,
   type ServerSettings,
   type SessionSettings,
   type UpstreamSettings,
 } from './settings.js';
-import { parseCount, parseSize, parseTimeMs } from './units.js';
+import { parseSize, parseTimeMs } from './units.js';
 import { blockScope, httpScope } from './unsupported-directives.js';
 import { attributeBudget, MIN_ATTRIBUTE_BUDGET } from '../session/header-jwt.js';
 
 /**
- * AST → GatewaySettings with nginx's meaning. Inheritance is nginx's: `proxy_*` and `client_max_body_size` flow
- * http → server → location (→ nested location); a level that has any `proxy_set_header` replaces the inherited list
- * instead of adding to it. Like nginx, a level's values do not depend on where in the block they are written.
+ * AST → GatewaySettings with nginx's meaning. Inheritance is nginx's: `proxy_*` (proxy-directives.ts), `add_header`
+ * and `client_max_body_size` flow http → server → location (→ nested location); a level that has any of a list
+ * directive replaces the inherited list instead of adding to it. Like nginx, a level's values do not depend on where
+ * in the block they are written (but for `proxy_redirect default`, which nginx wants after proxy_pass).
  * Every problem is collected (`file:line: message`, sorted by position); settings are null when there is any.
  * Directives nginx has but the gateway does not use are listed once each in `ignored`.
  */
 
-interface Inherited {
-  setHeaders: Array<[string, string]>;
-  connectTimeoutMs: number;
-  readTimeoutMs: number;
-  sendTimeoutMs: number;
-  nextUpstream: NextUpstreamCondition[];
-  nextUpstreamTries: number;
+interface Inherited extends ProxyLevel {
   clientMaxBodyBytes: number;
   clientBodyTimeoutMs: number;
   clientHeaderTimeoutMs: number;
   access: AccessLevel;
 }
 
-const INHERITED_DIRECTIVES = new Set([
-  'proxy_set_header', 'proxy_connect_timeout', 'proxy_read_timeout', 'proxy_send_timeout',
-  'proxy_next_upstream', 'proxy_next_upstream_tries', 'client_max_body_size', 'client_body_timeout', 'client_header_timeout',
-]);
+const INHERITED_DIRECTIVES = new Set([...PROXY_LEVEL_DIRECTIVES, 'client_max_body_size', 'client_body_timeout', 'client_header_timeout']);
 
 /** Directives we implement, and where nginx allows them; anything else is ignored. */
 const ALLOWED: Record<string, ReadonlyArray<'main' | 'http' | 'server' | 'location' | 'upstream'>> = {
   http: ['main'], server: ['http', 'upstream'], upstream: ['http'], listen: ['server'], server_name: ['server'],
   location: ['server', 'location'], proxy_pass: ['location'], set: ['server', 'location'], keepalive: ['upstream'],
   ...Object.fromEntries([...INHERITED_DIRECTIVES].map((n) => [n, ['http', 'server', 'location'] as const])),
+  ...PROXY_DIRECTIVE_CONTEXTS,
   ...ACCESS_DIRECTIVES,
   // nginx reads the request head before it knows the location: this one is http and server only.
   client_header_timeout: ['http', 'server'],
   // The process model (process-directives.ts). error_log is read in the main context only, ignored elsewhere.
   worker_processes: ['main'], worker_shutdown_timeout: ['main'], pid: ['main'], master_process: ['main'],
 };
-
-const NEXT_UPSTREAM: ReadonlySet<string> = new Set(['error', 'timeout', 'invalid_header', 'http_502', 'http_503', 'http_504', 'non_idempotent', 'off']);
 
 type Context = 'main' | 'http' | 'server' | 'location';
 
@@ -77,50 +68,29 @@ function allowedHere(d: Directive, ctx: Context, report: ConfigReport): boolean 
   return true;
 }
 
-function applyInherited(block: Directive[], parent: Inherited, report: ConfigReport): Inherited {
-  const level: Inherited = { ...parent };
+function applyInherited(block: Directive[], parent: Inherited, report: ConfigReport, locationPath: string | null = null): Inherited {
+  const level: Inherited = { ...parent, ...readProxyLevel(block, parent, locationPath, report) };
   const seen = new Set<string>();
-  let headers: Array<[string, string]> | null = null;
   for (const d of block) {
-    if (!INHERITED_DIRECTIVES.has(d.name) || !report.shape(d, false)) continue;
-    if (d.name === 'proxy_set_header') {
-      if (!report.arity(d, 2)) continue;
-      headers ??= [];
-      headers.push([d.args[0]!, d.args[1]!]);
-      continue;
-    }
+    if (!INHERITED_DIRECTIVES.has(d.name) || PROXY_LEVEL_DIRECTIVES.has(d.name) || !report.shape(d, false)) continue;
     if (seen.has(d.name)) {
       report.problem(d, `"${d.name}" directive is duplicate`);
       continue;
     }
     seen.add(d.name);
-    if (d.name === 'proxy_next_upstream') {
-      if (!report.arity(d, 1, Infinity)) continue;
-      const bad = d.args.filter((a) => !NEXT_UPSTREAM.has(a));
-      if (bad.length > 0) report.problem(d, `unsupported value "${bad[0]}" in "proxy_next_upstream" (supported: ${[...NEXT_UPSTREAM].join(', ')})`);
-      else if (d.args.includes('off') && d.args.length > 1) report.problem(d, '"off" cannot be combined with other values in "proxy_next_upstream"');
-      else level.nextUpstream = d.args as NextUpstreamCondition[];
-      continue;
-    }
     if (!report.arity(d, 1)) continue;
     const value = d.args[0]!;
-    if (d.name === 'proxy_next_upstream_tries') {
-      const n = parseCount(value);
-      if (n === null) report.problem(d, `invalid number "${value}" in "proxy_next_upstream_tries" directive`);
-      else level.nextUpstreamTries = n;
-    } else if (d.name === 'client_max_body_size') {
+    if (d.name === 'client_max_body_size') {
       const n = parseSize(value);
       if (n === null) report.problem(d, `invalid size "${value}" in "client_max_body_size" directive`);
       else level.clientMaxBodyBytes = n;
     } else {
       const ms = parseTimeMs(value);
-      const key = d.name === 'proxy_connect_timeout' ? 'connectTimeoutMs' : d.name === 'proxy_read_timeout' ? 'readTimeoutMs'
-        : d.name === 'client_header_timeout' ? 'clientHeaderTimeoutMs' : d.name === 'client_body_timeout' ? 'clientBodyTimeoutMs' : 'sendTimeoutMs';
+      const key = d.name === 'client_header_timeout' ? 'clientHeaderTimeoutMs' : 'clientBodyTimeoutMs';
       if (ms === null || ms === 0) report.problem(d, `invalid time "${value}" in "${d.name}" directive`);
       else level[key] = ms;
     }
   }
-  if (headers) level.setHeaders = headers;
   level.access = readAccessLevel(block, parent.access, report);
   return level;
 }
@@ -165,7 +135,7 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
       else upstreams.set(upstream.name, upstream);
     }
     const b: Builder = { report, upstreams, explicit: new Set(upstreams.keys()), healthFrom: new Map(), accessFiles };
-    const inherited = applyInherited(block, { ...defaults.proxy, setHeaders: [], clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientBodyTimeoutMs: defaults.clientBodyTimeoutMs, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: TOP_ACCESS_LEVEL }, report);
+    const inherited = applyInherited(block, { ...TOP_PROXY_LEVEL, clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientBodyTimeoutMs: defaults.clientBodyTimeoutMs, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: TOP_ACCESS_LEVEL }, report);
     for (const d of block) {
       if (d.name === 'upstream' || INHERITED_DIRECTIVES.has(d.name) || !allowedHere(d, 'http', report)) continue;
       if (d.name === 'server' && report.shape(d, true) && report.arity(d, 0)) servers.push(buildServer(d, inherited, b));
@@ -254,12 +224,13 @@ function buildLocation(
   paths.add(key);
   const block = d.block ?? [];
   const restoreScope = report.enterScope(blockScope(block, report.scope, 'location', report));
-  const inherited = applyInherited(block, parent, report);
+  const inherited = applyInherited(block, parent, report, path);
   const session: SessionSettings = { ...parentSession };
   let proxyPass: Directive | null = null;
   const nested: Directive[] = [];
   for (const c of block) {
-    if (INHERITED_DIRECTIVES.has(c.name) || !allowedHere(c, 'location', report)) continue;
+    // Checked for its context first: the header-name rules and client_header_timeout are not location directives.
+    if (!allowedHere(c, 'location', report) || INHERITED_DIRECTIVES.has(c.name)) continue;
     if (c.name === 'location') nested.push(c);
     else if (c.name === 'proxy_pass') {
       if (!report.shape(c, false) || !report.arity(c, 1)) continue;
@@ -276,15 +247,14 @@ function buildLocation(
   }
   const location: LocationSettings = {
     match, path, proxy: null, clientMaxBodyBytes: inherited.clientMaxBodyBytes, clientBodyTimeoutMs: inherited.clientBodyTimeoutMs,
-    session, access: locationAccess(block, inherited.access, b.accessFiles, report), source: `${d.file}:${d.line}`,
+    session, access: locationAccess(block, inherited.access, b.accessFiles, report), addHeaders: inherited.addHeaders, source: `${d.file}:${d.line}`,
   };
   if (proxyPass) {
     const target = parseProxyPass(proxyPass.args[0]!, b.explicit);
     if (typeof target === 'string') report.problem(proxyPass, target);
     else {
       if (target.implicit && !b.upstreams.has(target.name)) b.upstreams.set(target.name, implicitUpstream(target.name, target.implicit, location.source));
-      const { clientMaxBodyBytes: _, clientBodyTimeoutMs: __, clientHeaderTimeoutMs: ___, access: ____, ...proxy } = inherited;
-      location.proxy = { ...proxy, upstream: target.name, uriPrefix: target.uriPrefix };
+      location.proxy = proxySettings(inherited, target.name, proxyPass.args[0]!, target.uriPrefix, path);
     }
   }
   out.push(location);

@@ -69,22 +69,52 @@ export interface UpstreamSettings {
   source: string;
 }
 
-/** nginx `proxy_next_upstream` conditions we honour. */
-export type NextUpstreamCondition = 'error' | 'timeout' | 'invalid_header' | 'http_502' | 'http_503' | 'http_504' | 'non_idempotent' | 'off';
+/** nginx `proxy_next_upstream` conditions (every one nginx 1.22 has but `updating`, a cache condition). */
+export type NextUpstreamCondition =
+  | 'error' | 'timeout' | 'invalid_header' | 'http_500' | 'http_502' | 'http_503' | 'http_504' | 'http_403' | 'http_404'
+  | 'http_429' | 'non_idempotent' | 'off';
+
+/**
+ * One `proxy_redirect` rule, applied to a backend's `Location` and `Refresh`: `prefix` replaces a leading `from`
+ * (variables expanded per request), `regex` replaces the whole value when it matches (`$1`… in `to`).
+ */
+export type RedirectRule =
+  | { kind: 'prefix'; from: string; to: string }
+  | { kind: 'regex'; pattern: string; caseless: boolean; to: string };
+
+/** `add_header NAME VALUE [always];` VALUE keeps its variables, expanded per response; an empty result adds nothing. */
+export interface AddHeader {
+  name: string;
+  value: string;
+  always: boolean;
+}
 
 export interface ProxySettings {
   /** Name of the upstream the location proxies to (an implicit one-server upstream for `proxy_pass http://host:port`). */
   upstream: string;
   /** Path prefix from `proxy_pass http://up/prefix`; null = pass the request URI unchanged (nginx semantics). */
   uriPrefix: string | null;
-  /** `proxy_set_header NAME VALUE;` with nginx variables left in VALUE, expanded per request. Empty VALUE removes. */
+  /**
+   * `proxy_set_header NAME VALUE;` in order, with nginx variables left in VALUE, expanded per request. A name set
+   * twice is sent twice; a VALUE that expands to '' sends nothing of that name (not even the client's).
+   */
   setHeaders: Array<[name: string, value: string]>;
+  /** `proxy_redirect` rules, first match wins; [] = off. `default` is already resolved to its FROM and TO. */
+  redirects: RedirectRule[];
+  /** Lower-case names of backend response fields not passed on: nginx's defaults and proxy_hide_header, less proxy_pass_header. */
+  hideHeaders: string[];
   connectTimeoutMs: number;
   readTimeoutMs: number;
   sendTimeoutMs: number;
   nextUpstream: NextUpstreamCondition[];
   /** 0 = unlimited (bounded by the number of backends). */
   nextUpstreamTries: number;
+  /** `proxy_next_upstream_timeout`: no further try after this long since the first; 0 = unlimited. */
+  nextUpstreamTimeoutMs: number;
+  /** `underscores_in_headers` of the server: off drops request fields whose name has `_` (they are invalid). */
+  underscoresInHeaders: boolean;
+  /** `ignore_invalid_headers` of the server: drop request fields with names other than letters, digits, `-`. */
+  ignoreInvalidHeaders: boolean;
 }
 
 export interface LocationSettings {
@@ -98,6 +128,8 @@ export interface LocationSettings {
   session: SessionSettings;
   /** allow/deny, auth_basic, satisfy, internal, limit_except of this location (gateway/access/). */
   access: AccessSettings;
+  /** `add_header` of this location (inherited whole from the nearest level that has any). */
+  addHeaders: AddHeader[];
   source: string;
 }
 
@@ -185,7 +217,12 @@ export const defaults = {
     sendTimeoutMs: 60_000,
     nextUpstream: ['error', 'timeout'] as NextUpstreamCondition[],
     nextUpstreamTries: 0,
+    nextUpstreamTimeoutMs: 0,
+    underscoresInHeaders: false,
+    ignoreInvalidHeaders: true,
   },
+  /** Backend response fields nginx never passes on unless proxy_pass_header names them (Date and Server are its own). */
+  hiddenResponseHeaders: ['date', 'server', 'x-pad', 'x-accel-expires', 'x-accel-redirect', 'x-accel-limit-rate', 'x-accel-buffering', 'x-accel-charset'],
   clientMaxBodyBytes: 1024 * 1024,
   clientHeaderTimeoutMs: 60_000,
   clientBodyTimeoutMs: 60_000,

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { ownAnswerFieldsOf } from './add-header.js';
 
 /**
  * Responses the gateway makes itself: a short plain body that names the error code, so a person reading a curl
@@ -13,12 +14,14 @@ export function sendGatewayError(res: ServerResponse, status: number, code: stri
     return;
   }
   const body = `${status} ${STATUS_CODES[status] ?? 'Error'}: ${message} (${code})\n`;
-  const headers: Record<string, string | number> = {
+  // add_header … always of the location comes first: the gateway's own fields below must win a clash.
+  const headers: Record<string, string | number | string[]> = Object.fromEntries(ownAnswerFieldsOf(res));
+  Object.assign(headers, {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-gateway-error': code,
-  };
+  });
   if (requestId) headers['x-request-id'] = requestId;
   if (status === 503) headers['retry-after'] = '1';
   try {

@@ -5,15 +5,18 @@ import { connectionTokensOf, expandVariables, isHopByHop, isSessionHeader, witho
 /**
  * The request head a backend receives, before the session header is added: the client's fields minus hop-by-hop
  * ones (RFC 9110 §7.6.1), minus every `X-Session*` (the gateway's own, contract), minus the session cookie (a bearer
- * credential the backend must not see); then X-Forwarded-*, X-Request-Id and `proxy_set_header`, as nginx does.
+ * credential the backend must not see), minus the names nginx drops (underscores, invalid names); then
+ * X-Forwarded-*, X-Request-Id and `proxy_set_header` with nginx's meaning (docs/architecture.md §17): a set name
+ * replaces the client's field of that name, a name set twice is sent twice, a value that expands to '' sends none.
  */
 export function buildForwardHeaders(req: IncomingMessage, proxy: ProxySettings, ctx: ForwardContext, sessionCookie: string | null): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   const connectionTokens = connectionTokensOf(req.headers.connection);
+  const invalidName = proxy.ignoreInvalidHeaders ? (proxy.underscoresInHeaders ? INVALID_NAME_UNDERSCORES : INVALID_NAME) : null;
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || isHopByHop(name, connectionTokens) || isSessionHeader(name)) continue;
     // Host is set below; Expect is answered by the gateway's own server (100-continue), not passed on.
-    if (name === 'host' || name === 'expect') continue;
+    if (name === 'host' || name === 'expect' || invalidName?.test(name)) continue;
     headers[name] = value;
   }
   if (sessionCookie !== null && typeof headers.cookie === 'string') {
@@ -28,12 +31,35 @@ export function buildForwardHeaders(req: IncomingMessage, proxy: ProxySettings, 
   headers['x-forwarded-proto'] = ctx.scheme;
   if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
   headers['x-request-id'] = ctx.requestId;
-  for (const [name, template] of proxy.setHeaders) {
+  applySetHeaders(headers, proxy.setHeaders, connectionTokens, ctx, req);
+  return headers;
+}
+
+/**
+ * `[^a-zA-Z0-9-]` in a name is an invalid header to nginx (`_` too, unless underscores_in_headers is on); with
+ * ignore_invalid_headers on (its default) such a field is dropped without a word. Names arrive lower-cased.
+ */
+const INVALID_NAME = /[^a-z0-9-]/;
+const INVALID_NAME_UNDERSCORES = /[^a-z0-9_-]/;
+
+function applySetHeaders(
+  headers: Record<string, string | string[]>, setHeaders: ProxySettings['setHeaders'], connectionTokens: ReadonlySet<string>,
+  ctx: ForwardContext, req: IncomingMessage,
+): void {
+  const values = new Map<string, string[]>();
+  for (const [name, template] of setHeaders) {
     const lower = name.toLowerCase();
     if (isHopByHop(lower, connectionTokens) || isSessionHeader(lower)) continue;
+    const list = values.get(lower) ?? [];
+    values.set(lower, list);
     const value = expandVariables(template, ctx, req.headers);
-    if (value === '') delete headers[lower];
-    else headers[lower] = value;
+    if (value !== '') list.push(value);
   }
-  return headers;
+  for (const [name, list] of values) {
+    if (name === 'host') {
+      // HTTP/1.1 needs a Host field (RFC 9112 §3.2): "no Host" is said with an empty one, nginx's HTTP/1.0 sends none.
+      headers.host = list[0] ?? '';
+    } else if (list.length === 0) delete headers[name];
+    else headers[name] = list.length === 1 ? list[0]! : list;
+  }
 }

@@ -17,7 +17,9 @@ import { BackendExchange } from './backend-exchange.js';
 import { RequestBody } from './request-body.js';
 import { sendGatewayError } from './error-response.js';
 import { buildForwardHeaders } from './forward-headers.js';
-import { acceptableRequestId, type ForwardContext } from './headers.js';
+import { acceptableRequestId, expandVariables, type ForwardContext } from './headers.js';
+import { alwaysFields, keepForOwnAnswer } from './add-header.js';
+import { redirectOrigin, type RedirectContext } from './proxy-redirect.js';
 import { requestHeadOf } from './request-head.js';
 import { forwardedTarget } from './request-uri.js';
 import { ResponseRelay } from './response-relay.js';
@@ -49,6 +51,8 @@ export interface PreparedRequest {
   headers: Record<string, string | string[]>;
   path: string;
   secure: boolean;
+  /** Variables of this request (proxy_redirect, add_header) and the origin a rewritten Location is made absolute with. */
+  vars: RedirectContext;
 }
 
 /**
@@ -101,11 +105,31 @@ export class RequestHandler {
     return access.restricted ? admitRequest(this.#access, access, req, this.#log) : null;
   }
 
+  /** The request's variables, as `proxy_set_header`, `proxy_redirect` and `add_header` expand them. */
+  context(req: IncomingMessage, location: LocationSettings, requestId: string): { ctx: ForwardContext; vars: RedirectContext; secure: boolean } {
+    const secure = (req.socket as TLSSocket).encrypted === true || (location.session.trustForwardedProto && forwardedHttps(req.headers['x-forwarded-proto']));
+    const host = requestHeadOf(req).host;
+    const ctx: ForwardContext = {
+      remoteAddress: req.socket.remoteAddress ?? '',
+      scheme: secure ? 'https' : 'http',
+      // $host: the validated host of the request line or Host header, else the server's first name (nginx).
+      host: host || (this.settings.serverNames[0] ?? ''),
+      requestId,
+      proxyHost: location.proxy?.upstream ?? '',
+      requestUri: req.url ?? '/',
+    };
+    const vars: RedirectContext = {
+      expand: (template) => expandVariables(template, ctx, req.headers),
+      origin: redirectOrigin(ctx.scheme, host, req.socket.localAddress, req.socket.localPort),
+    };
+    return { ctx, vars, secure };
+  }
+
   /** Everything up to the choice of backend: shared by plain requests and WebSocket upgrades. */
-  async prepare(req: IncomingMessage, location: LocationSettings): Promise<PreparedRequest> {
-    const requestId = acceptableRequestId(req.headers['x-request-id']) ?? randomUUID();
+  async prepare(req: IncomingMessage, location: LocationSettings, id?: string): Promise<PreparedRequest> {
+    const requestId = id ?? acceptableRequestId(req.headers['x-request-id']) ?? randomUUID();
     const sessionSettings = location.session;
-    const secure = (req.socket as TLSSocket).encrypted === true || (sessionSettings.trustForwardedProto && forwardedHttps(req.headers['x-forwarded-proto']));
+    const { ctx, vars, secure } = this.context(req, location, requestId);
     let session = NO_SESSION;
     if (sessionSettings.enabled) {
       session = await this.#sessions.loadSession(req.headers.cookie, sessionSettings, clientKeyOf(clientAddress(req, sessionSettings.trustForwardedProto)));
@@ -115,21 +139,12 @@ export class RequestHandler {
       if (session.expired !== null) this.#log.info({ event: 'session.expired', reason: session.expired, by: 'load', requestId }, `session expired (${session.expired})`);
     }
     const proxy = location.proxy!;
-    const ctx: ForwardContext = {
-      remoteAddress: req.socket.remoteAddress ?? '',
-      scheme: secure ? 'https' : 'http',
-      // $host: the validated host of the request line or Host header, else the server's first name (nginx).
-      host: requestHeadOf(req).host || (this.settings.serverNames[0] ?? ''),
-      requestId,
-      proxyHost: proxy.upstream,
-      requestUri: req.url ?? '/',
-    };
     const headers = buildForwardHeaders(req, proxy, ctx, sessionSettings.enabled ? sessionSettings.cookieName : null);
     const token = this.#sessions.hydrate(session, sessionSettings);
     if (token !== null) headers['x-session'] = token;
     if (session.evicted) headers['x-session-status'] = 'evicted';
     const path = forwardedTarget(requestHeadOf(req).uri, location.path, proxy.uriPrefix);
-    return { requestId, location, session, headers, path, secure };
+    return { requestId, location, session, headers, path, secure, vars };
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -150,6 +165,9 @@ export class RequestHandler {
       this.#refuse(req, res, err);
       return;
     }
+    const requestId = acceptableRequestId(req.headers['x-request-id']) ?? randomUUID();
+    // add_header … always reaches the gateway's own answers too (a 403, a 502).
+    if (location && location.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(location.addHeaders, this.context(req, location, requestId).vars.expand));
     const admission = this.admit(req, location);
     const refusal = admission && (await admission);
     if (refusal) {
@@ -168,7 +186,7 @@ export class RequestHandler {
     }
     let prepared: PreparedRequest;
     try {
-      prepared = await this.prepare(req, location);
+      prepared = await this.prepare(req, location, requestId);
     } catch (err) {
       const error = err instanceof GatewayError ? err : new StoreUnavailableError('session load failed', { cause: err });
       this.#log.error({ event: 'session.load_failed', code: error.code, err: (err as Error).cause ?? err, url: req.url }, error.message);

@@ -14,6 +14,9 @@ import type { PreparedRequest } from './request-handler.js';
 import type { BackendResponseHead } from './response-head.js';
 import { toUpstreamError } from './upstream-errors.js';
 import { upstreamFailuresTotal } from '../admin/metrics.js';
+import { addHeaderFields } from './add-header.js';
+import { absoluteLocation, rewriteLocation, rewriteRefresh, type RedirectContext } from './proxy-redirect.js';
+import type { RedirectRule } from '../config/settings.js';
 
 export interface ResponseRelayOptions {
   pool: UpstreamPool;
@@ -42,7 +45,6 @@ export class ResponseRelay {
 
   async relay(res: ServerResponse, prepared: PreparedRequest, backend: Backend, exchange: BackendExchange, head: BackendResponseHead, lease: Lease): Promise<void> {
     const { requestId } = prepared;
-    const cookieName = prepared.location.session.cookieName;
     const verdict = await this.#applyWriteBack(res, prepared, backend, head);
     const stop = () => {
       exchange.discard();
@@ -60,7 +62,7 @@ export class ResponseRelay {
       this.#backendFailed(res, backend, requestId, toUpstreamError(exchange.failure, backend.name), exchange.failure);
       return;
     }
-    const headers = this.#passOn(head, cookieName, backend, requestId);
+    const headers = this.#passOn(head, prepared, backend, head.statusCode);
     for (const cookie of verdict.setCookies) headers.push('Set-Cookie', cookie);
     if (!this.#writeHead(res, backend, requestId, head.statusCode, head.statusText, headers)) return stop();
     trackEventStream(lease, head, exchange, res);
@@ -84,7 +86,7 @@ export class ResponseRelay {
       this.#rejectLogin(res, head, prepared, backend, verdict.rejectedLogin);
       return null;
     }
-    const headers = this.#passOn(head, prepared.location.session.cookieName, backend, prepared.requestId, ['content-length', 'transfer-encoding']);
+    const headers = this.#passOn(head, prepared, backend, 101, ['content-length', 'transfer-encoding']);
     for (const cookie of verdict.setCookies) headers.push('Set-Cookie', cookie);
     return headers;
   }
@@ -93,7 +95,7 @@ export class ResponseRelay {
   #rejectLogin(res: ServerResponse, head: BackendResponseHead, prepared: PreparedRequest, backend: Backend, reason: string): void {
     const { requestId } = prepared;
     const body = `409 Conflict: login refused, ${reason} (SG_LOGIN_REJECTED)\n`;
-    const headers = this.#passOn(head, prepared.location.session.cookieName, backend, requestId, ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']);
+    const headers = this.#passOn(head, prepared, backend, 409, ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']);
     headers.push('Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)), 'X-Gateway-Error', 'SG_LOGIN_REJECTED');
     if (this.#writeHead(res, backend, requestId, 409, 'Conflict', headers)) res.end(body);
   }
@@ -145,15 +147,22 @@ export class ResponseRelay {
     sendGatewayError(res, error.status, error.code, error.message, requestId);
   }
 
-  /** passOnHeaders, and a log line for any Set-Cookie of the session cookie the backend sent (they are dropped). */
-  #passOn(head: BackendResponseHead, cookieName: string, backend: Backend, requestId: string, drop?: readonly string[]): string[] {
+  /**
+   * passOnHeaders with the location's proxy_hide_header, proxy_redirect and add_header (for the status the client
+   * gets), and a log line for any Set-Cookie of the session cookie the backend sent (they are dropped).
+   */
+  #passOn(head: BackendResponseHead, prepared: PreparedRequest, backend: Backend, status: number, drop: readonly string[] = []): string[] {
+    const { location, requestId, vars } = prepared;
+    const cookieName = location.session.cookieName;
+    const proxy = location.proxy!;
     const shadowing: string[] = [];
-    const headers = passOnHeaders(head, cookieName, shadowing, drop);
+    const headers = passOnHeaders(head, cookieName, shadowing, drop.length === 0 ? proxy.hideHeaders : [...drop, ...proxy.hideHeaders]);
+    if (proxy.redirects.length > 0) rewriteRedirects(headers, proxy.redirects, vars);
     if (shadowing.length > 0) {
       this.#log.warn({ event: 'session.backend_cookie_dropped', backend: backend.name, requestId, cookies: shadowing.map(setCookieName) },
         `backend ${backend.name} sent Set-Cookie for the session cookie "${cookieName}": dropped (only the gateway sets it)`);
     }
-    return headers;
+    return addHeaderFields(headers, location.addHeaders, status, vars.expand);
   }
 
   #logCommit(result: NonNullable<CommitOutcome['result']>, login: string | null, requestId: string, backend: string): void {
@@ -184,6 +193,25 @@ function passOnHeaders(head: BackendResponseHead, cookieName: string, shadowing:
     out.push(raw[i]!, raw[i + 1]!);
   }
   return out;
+}
+
+/** proxy_redirect over Location and Refresh fields in place; the last rewritten Location is made absolute (nginx). */
+function rewriteRedirects(headers: string[], rules: readonly RedirectRule[], vars: RedirectContext): void {
+  let kept = -1;
+  for (let i = 0; i < headers.length; i += 2) {
+    const lower = headers[i]!.toLowerCase();
+    if (lower === 'refresh') headers[i + 1] = rewriteRefresh(headers[i + 1]!, rules, vars);
+    if (lower !== 'location') continue;
+    const rewritten = rewriteLocation(headers[i + 1]!, rules, vars);
+    if (rewritten === null) continue;
+    headers[i + 1] = rewritten;
+    kept = i + 1;
+  }
+  if (kept === -1) return;
+  // nginx writes the Location it keeps before every other field: ahead of the other Location fields here.
+  const [name, value] = headers.splice(kept - 1, 2) as [string, string];
+  const first = headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'location');
+  headers.splice(first === -1 ? headers.length : first, 0, name, absoluteLocation(value, vars));
 }
 
 /**

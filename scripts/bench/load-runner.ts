@@ -1,5 +1,5 @@
-import autocannon from 'autocannon';
-import { LatencyHistogram } from './latency-histogram.js';
+import { LoadEngine } from '../../gateway/loadtest/load-engine.js';
+import { VirtualUser } from '../../gateway/loadtest/virtual-user.js';
 import type { LatencySummary } from './report-types.js';
 
 export interface LoadSpec {
@@ -7,7 +7,7 @@ export interface LoadSpec {
   path: string;
   connections: number;
   durationS: number;
-  /** Fixed overall rate in req/s (autocannon overallRate), or null for as fast as it goes. */
+  /** Fixed overall rate in req/s, or null for as fast as it goes. */
   rate: number | null;
   /** `Cookie` header values, handed to the connections round-robin (one session per connection, reused). */
   cookies: readonly string[];
@@ -27,51 +27,36 @@ export interface LoadOutcome {
 }
 
 /**
- * One autocannon run in this process. Latencies come from the `response` event into our own microsecond histogram;
- * `onTick` is called about once a second with the fraction done (for the progress bar).
+ * One run of the project's load engine (gateway/loadtest/load-engine.ts, shared with `session-gateway loadtest`) in
+ * bench mode: fixed cookies, GET `path`, latencies of 2xx answers at microsecond resolution. `onTick` is called
+ * about once a second with the fraction done (for the progress bar).
  */
-export function runLoad(spec: LoadSpec, onTick?: (fraction: number) => void): Promise<LoadOutcome> {
-  const histogram = new LatencyHistogram();
-  let assigned = 0;
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const options: autocannon.Options = {
-      url: `http://127.0.0.1:${spec.port}${spec.path}`,
-      connections: spec.connections,
-      duration: spec.durationS,
-      timeout: 10,
-      setupClient: (client) => {
-        const cookie = spec.cookies[assigned++ % Math.max(1, spec.cookies.length)];
-        if (cookie) client.setHeaders({ cookie });
-      },
-    };
-    if (spec.rate !== null) options.overallRate = spec.rate;
-    if (spec.amount !== undefined) options.amount = spec.amount;
-    const instance = autocannon(options, (err, result) => {
-      clearInterval(ticker);
-      if (err) return reject(err);
-      const durationS = (performance.now() - started) / 1000;
-      const requests = result.requests.total;
-      const statusCodes: Record<string, number> = {};
-      for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
-      resolve({
-        requests,
-        durationS: result.duration || durationS,
-        rps: requests / (result.duration || durationS),
-        latencyMs: histogram.summary(),
-        non2xx: result.non2xx,
-        socketErrors: result.errors,
-        timeouts: result.timeouts,
-        statusCodes,
-      });
-    });
-    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      // Like autocannon, only 2xx latencies: a fast 503 must not make a proxy look quick.
-      if (statusCode >= 200 && statusCode < 300) histogram.record(responseTime);
-    });
-    const ticker = setInterval(() => {
-      const elapsed = (performance.now() - started) / 1000;
-      onTick?.(Math.min(1, spec.amount !== undefined ? histogram.count / spec.amount : elapsed / spec.durationS));
-    }, 1000);
+export async function runLoad(spec: LoadSpec, onTick?: (fraction: number) => void): Promise<LoadOutcome> {
+  const users = spec.cookies.map((cookie, index) => new VirtualUser({ index, principal: null, cookieName: '', cookie, fixed: true }));
+  const request = { name: spec.path, method: 'GET', path: spec.path, headers: {}, body: null, weight: 1, expect: null, cookieMayChange: false };
+  const engine = new LoadEngine({
+    targets: [`http://127.0.0.1:${spec.port}`],
+    requests: [request],
+    users,
+    connections: spec.connections,
+    rate: spec.rate,
+    durationMs: spec.durationS * 1000,
+    amount: spec.amount,
+    timeoutMs: 10_000,
+    fixedCookies: true,
+    onTick: (timeline, sent) => onTick?.(Math.min(1, spec.amount !== undefined ? sent / spec.amount : timeline.elapsedMs() / (spec.durationS * 1000))),
   });
+  const result = await engine.run();
+  const durationS = result.durationMs / 1000;
+  const non2xx = Object.entries(result.statuses).filter(([code]) => !code.startsWith('2')).reduce((n, [, count]) => n + count, 0);
+  return {
+    requests: result.requests,
+    durationS,
+    rps: result.requests / durationS,
+    latencyMs: result.timeline.total.summary(),
+    non2xx,
+    socketErrors: result.failed.socket + result.failed.timeout,
+    timeouts: result.failed.timeout,
+    statusCodes: result.statuses,
+  };
 }

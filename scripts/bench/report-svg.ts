@@ -1,9 +1,7 @@
+import { escapeXml, niceMax } from '../../gateway/loadtest/svg.js';
 import type { ScenarioSummary } from './report-types.js';
 
-/** Text for SVG content and attribute values. */
-export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-}
+export { escapeXml, niceMax };
 
 export interface BarChartOptions {
   title: string;
@@ -24,14 +22,6 @@ function colorFor(row: ScenarioSummary): string {
   if (row.scenario === 'express') return COLORS.express as string;
   if (row.scenario === 'gateway-redis') return COLORS.main as string;
   return COLORS.gateway as string;
-}
-
-/** A "nice" axis maximum (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × a power of ten) at or above the value: bars use most of the width. */
-export function niceMax(value: number): number {
-  if (!(value > 0)) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * power >= value - 1e-9 * power) return step * power;
-  return 10 * power;
 }
 
 function panel(rows: readonly ScenarioSummary[], x0: number, width: number, y0: number, rowH: number, heading: string, value: (r: ScenarioSummary) => number, format: (v: number) => string, missing = 'n/a'): string[] {

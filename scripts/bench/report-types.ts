@@ -1,3 +1,5 @@
+import type { LatencySummary } from '../../gateway/loadtest/latency-histogram.js';
+
 /**
  * The shape of a benchmark report (bench/reports/latest.json). Pure data: the writers (Markdown, SVG) and the target
  * evaluation read only this, so they are unit-testable without running anything. Bump `version` on breaking changes.
@@ -22,13 +24,7 @@ export type ScenarioId =
   | 'direct-rate'
   | 'gateway-redis-rate';
 
-export interface LatencySummary {
-  p50: number;
-  p99: number;
-  p999: number;
-  mean: number;
-  max: number;
-}
+export type { LatencySummary };
 
 export interface ProcessSample {
   /** Peak resident set size seen while the run lasted. */

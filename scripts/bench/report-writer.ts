@@ -1,5 +1,6 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeAtomically } from '../../gateway/loadtest/report-writer.js';
 import { renderMarkdown } from './report-markdown.js';
 import type { BenchReport } from './report-types.js';
 import { renderBarChart } from './report-svg.js';
@@ -10,13 +11,6 @@ export interface WrittenReport {
   json: string;
   markdown: string;
   svg: string;
-}
-
-/** Write via a temporary file and rename, so a reader never sees half a report. */
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 /** Writes latest.json / latest.md / latest.svg into `dir`, replacing the previous run's (only the latest is kept). */

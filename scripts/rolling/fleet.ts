@@ -21,6 +21,10 @@ export interface FleetOptions {
   /** Extra lines for the `server` block (health check intervals...). */
   serverExtra?: string;
   adminToken?: string;
+  /** Another backend program than the demo app (run as `node SCRIPT --port P --name N`, respawned the same way). */
+  backendScript?: string;
+  /** Backends from this index on are `backup` servers (taken only when the others cannot). */
+  backupFrom?: number;
 }
 
 export interface GatewayHandle {
@@ -62,7 +66,7 @@ export class Fleet {
     for (let i = 0; i < this.options.backends; i++) {
       const port = await freePort();
       const name = `127.0.0.1:${port}`;
-      const proc = new ManagedProcess(name, process.execPath, [demoApp, '--port', String(port), '--name', name], this.env({ LOG_LEVEL: 'warn' }), { respawn: true, pidFile: join(this.dir, `${port}.pid`) });
+      const proc = new ManagedProcess(name, process.execPath, [this.options.backendScript ?? demoApp, '--port', String(port), '--name', name], this.env({ LOG_LEVEL: 'warn' }), { respawn: true, pidFile: join(this.dir, `${port}.pid`) });
       proc.start();
       this.backends.push({ name, port, process: proc });
     }
@@ -78,7 +82,7 @@ export class Fleet {
     writeFileSync(file, `events {}
 http {
   upstream app {
-${this.backends.map((b) => `    server ${b.name};`).join('\n')}
+${this.backends.map((b, i) => `    server ${b.name}${i >= (this.options.backupFrom ?? Infinity) ? ' backup' : ''};`).join('\n')}
     keepalive 32;
     keepalive_timeout 4s;
   }

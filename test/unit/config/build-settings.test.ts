@@ -37,7 +37,9 @@ test('a minimal config gets nginx defaults', () => {
   assert.deepEqual(loc.session, defaults.session);
   assert.deepEqual(loc.proxy, {
     upstream: 'app', uriPrefix: null, setHeaders: [], connectTimeoutMs: 60_000, readTimeoutMs: 60_000, sendTimeoutMs: 60_000,
-    nextUpstream: ['error', 'timeout'], nextUpstreamTries: 0,
+    nextUpstream: ['error', 'timeout'], nextUpstreamTries: 0, nextUpstreamTimeoutMs: 0,
+    redirects: [{ kind: 'prefix', from: 'http://app/', to: '/' }], hideHeaders: [...defaults.hiddenResponseHeaders],
+    underscoresInHeaders: false, ignoreInvalidHeaders: true,
   });
   const up = s.upstreams.get('app')!;
   assert.deepEqual(up.servers, [{ name: '127.0.0.1:8081', host: '127.0.0.1', port: 8081, weight: 1, maxFails: 1, failTimeoutMs: 10_000, backup: false, down: false, maxConns: 0 }]);
@@ -128,6 +130,8 @@ test('proxy_* and client_max_body_size inherit http → server → location; pro
   assert.deepEqual(inherit!.proxy, {
     upstream: 'app', uriPrefix: null, setHeaders: [['X-A', 'a'], ['X-B', '$host']], connectTimeoutMs: 5_000,
     readTimeoutMs: 120_000, sendTimeoutMs: 30_000, nextUpstream: ['error', 'timeout', 'http_502', 'non_idempotent'], nextUpstreamTries: 3,
+    nextUpstreamTimeoutMs: 0, redirects: [{ kind: 'prefix', from: 'http://app/', to: '/' }], hideHeaders: [...defaults.hiddenResponseHeaders],
+    underscoresInHeaders: false, ignoreInvalidHeaders: true,
   });
   assert.equal(inherit!.clientMaxBodyBytes, 10 * 1024 * 1024);
   assert.deepEqual(own!.proxy!.setHeaders, [['Connection', '']]);
@@ -220,7 +224,7 @@ http {
     location ~ \\.php$ { proxy_pass http://app; }
     location @named { }
     location /x { proxy_pass http://app; proxy_pass http://app; proxy_connect_timeout 1s; proxy_connect_timeout 2s; }
-    location /y { proxy_pass http://app; proxy_next_upstream http_500; proxy_next_upstream_tries -1; }
+    location /y { proxy_pass http://app; proxy_next_upstream http_501; proxy_next_upstream_tries -1; }
     location /z { proxy_pass http://$host; set $session_on_limit maybe; set $session_cookie "a b"; set $session_login_grace 2m; }
     location = /e { location /e/in { } }
     location /w { location /v { } }
@@ -254,7 +258,7 @@ http {
     't.conf:21: named locations are not supported ("location @named")',
     't.conf:22: "proxy_connect_timeout" directive is duplicate',
     't.conf:22: "proxy_pass" directive is duplicate',
-    't.conf:23: unsupported value "http_500" in "proxy_next_upstream" (supported: error, timeout, invalid_header, http_502, http_503, http_504, non_idempotent, off)',
+    't.conf:23: invalid value "http_501" in "proxy_next_upstream" (nginx has: error, timeout, invalid_header, http_500, http_502, http_503, http_504, http_403, http_404, http_429, non_idempotent, off)',
     't.conf:23: invalid number "-1" in "proxy_next_upstream_tries" directive',
     't.conf:24: "$session_on_limit" must be "evict-oldest" or "reject-new", got "maybe"',
     't.conf:24: "$session_cookie" is not a valid cookie name, got "a b"',

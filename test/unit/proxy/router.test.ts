@@ -13,6 +13,7 @@ function location(match: LocationSettings['match'], path: string): LocationSetti
     clientBodyTimeoutMs: defaults.clientBodyTimeoutMs,
     session: { ...defaults.session },
     access: OPEN_ACCESS,
+    addHeaders: [],
     source: `test.conf:${match}:${path}`,
   };
 }

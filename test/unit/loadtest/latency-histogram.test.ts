@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LatencyHistogram } from '../../../../scripts/bench/latency-histogram.js';
+import { LatencyHistogram } from '../../../gateway/loadtest/latency-histogram.js';
 
 test('an empty histogram summarises to zeros', () => {
   assert.deepEqual(new LatencyHistogram().summary(), { p50: 0, p99: 0, p999: 0, mean: 0, max: 0 });

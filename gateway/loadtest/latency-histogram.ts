@@ -1,9 +1,16 @@
-import type { LatencySummary } from './report-types.js';
+/** Latency percentiles of a run or of one second, in milliseconds. */
+export interface LatencySummary {
+  p50: number;
+  p99: number;
+  p999: number;
+  mean: number;
+  max: number;
+}
 
 /**
  * A log-bucketed latency histogram with ~1 % relative precision from 1 µs to hours, in a fixed ~2,300-slot array.
- * autocannon records latencies into an HDR histogram with a 1 ms lowest unit, far too coarse for a "p99 added
- * under 2 ms" target, so the bench records every response time itself (from autocannon's `response` event).
+ * An HDR histogram with a 1 ms lowest unit (autocannon's) is far too coarse for a "p99 added under 2 ms" target, so
+ * the load engine records every response time itself (docs/architecture.md §15).
  */
 export class LatencyHistogram {
   static readonly GROWTH = 1.01;
