@@ -3,22 +3,27 @@ import { buildUpstream } from './build-upstream.js';
 import { ConfigReport, sortByPosition } from './config-report.js';
 import { applyHealthVariable, applySessionVariable, readSet, variableKind } from './gateway-variables.js';
 import { parseAddress } from './listen-address.js';
+import { readLocationName } from './location-directive.js';
 import type { Directive } from './parser.js';
 import { PROCESS_DIRECTIVES, readProcessDirectives } from './process-directives.js';
 import { PROXY_DIRECTIVE_CONTEXTS, PROXY_LEVEL_DIRECTIVES, proxySettings, readProxyLevel, TOP_PROXY_LEVEL, type ProxyLevel } from './proxy-directives.js';
 import { parseProxyPass } from './proxy-pass.js';
+import { readDefaultType, readReturn } from './return-directive.js';
+import { parseServerName, primaryServerName, type ServerName } from './server-names.js';
 import {
   defaults,
   type GatewaySettings,
   type HealthCheckSettings,
   type ListenSettings,
   type LocationSettings,
+  type ReturnSettings,
   type ServerSettings,
   type SessionSettings,
   type UpstreamSettings,
 } from './settings.js';
 import { parseSize, parseTimeMs } from './units.js';
 import { blockScope, httpScope } from './unsupported-directives.js';
+import { checkVariables } from './variables.js';
 import { attributeBudget, MIN_ATTRIBUTE_BUDGET } from '../session/header-jwt.js';
 
 /**
@@ -35,6 +40,8 @@ interface Inherited extends ProxyLevel {
   clientBodyTimeoutMs: number;
   clientHeaderTimeoutMs: number;
   access: AccessLevel;
+  /** `default_type`, for the body of a `return`. */
+  defaultType: string;
 }
 
 const INHERITED_DIRECTIVES = new Set([...PROXY_LEVEL_DIRECTIVES, 'client_max_body_size', 'client_body_timeout', 'client_header_timeout']);
@@ -43,6 +50,7 @@ const INHERITED_DIRECTIVES = new Set([...PROXY_LEVEL_DIRECTIVES, 'client_max_bod
 const ALLOWED: Record<string, ReadonlyArray<'main' | 'http' | 'server' | 'location' | 'upstream'>> = {
   http: ['main'], server: ['http', 'upstream'], upstream: ['http'], listen: ['server'], server_name: ['server'],
   location: ['server', 'location'], proxy_pass: ['location'], set: ['server', 'location'], keepalive: ['upstream'],
+  return: ['server', 'location'], default_type: ['http', 'server', 'location'],
   ...Object.fromEntries([...INHERITED_DIRECTIVES].map((n) => [n, ['http', 'server', 'location'] as const])),
   ...PROXY_DIRECTIVE_CONTEXTS,
   ...ACCESS_DIRECTIVES,
@@ -92,6 +100,7 @@ function applyInherited(block: Directive[], parent: Inherited, report: ConfigRep
     }
   }
   level.access = readAccessLevel(block, parent.access, report);
+  level.defaultType = readDefaultType(block, parent.defaultType, report);
   return level;
 }
 
@@ -120,6 +129,7 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
     if (d.name !== 'http' && d.name !== 'include' && !PROCESS_DIRECTIVES.has(d.name)) allowedHere(d, 'main', report);
   }
   const processSettings = readProcessDirectives(directives, report);
+  checkVariables(directives, report);
   for (const extra of https.slice(1)) report.problem(extra, '"http" directive is duplicate');
   const accessFiles = new AccessFiles(file, report);
   const upstreams = new Map<string, UpstreamSettings>();
@@ -135,9 +145,9 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
       else upstreams.set(upstream.name, upstream);
     }
     const b: Builder = { report, upstreams, explicit: new Set(upstreams.keys()), healthFrom: new Map(), accessFiles };
-    const inherited = applyInherited(block, { ...TOP_PROXY_LEVEL, clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientBodyTimeoutMs: defaults.clientBodyTimeoutMs, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: TOP_ACCESS_LEVEL }, report);
+    const inherited = applyInherited(block, { ...TOP_PROXY_LEVEL, clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientBodyTimeoutMs: defaults.clientBodyTimeoutMs, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: TOP_ACCESS_LEVEL, defaultType: defaults.defaultType }, report);
     for (const d of block) {
-      if (d.name === 'upstream' || INHERITED_DIRECTIVES.has(d.name) || !allowedHere(d, 'http', report)) continue;
+      if (d.name === 'upstream' || d.name === 'default_type' || INHERITED_DIRECTIVES.has(d.name) || !allowedHere(d, 'http', report)) continue;
       if (d.name === 'server' && report.shape(d, true) && report.arity(d, 0)) servers.push(buildServer(d, inherited, b));
     }
     // Only when none is written: a malformed one has been reported already.
@@ -159,14 +169,24 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
   const inherited = applyInherited(block, parent, report);
   const session: SessionSettings = { ...defaults.session };
   const health: HealthCheckSettings = { ...defaults.health };
+  const sets: Array<[string, string]> = [];
   const listen: ListenSettings[] = [];
   const serverNames: string[] = [];
+  const names: ServerName[] = [];
   const locationBlocks: Directive[] = [];
+  let serverReturn: ReturnSettings | null = null;
   for (const c of block) {
-    if (INHERITED_DIRECTIVES.has(c.name) || !allowedHere(c, 'server', report)) continue;
+    if (INHERITED_DIRECTIVES.has(c.name) || c.name === 'default_type' || !allowedHere(c, 'server', report)) continue;
     if (c.name === 'location') locationBlocks.push(c);
+    else if (c.name === 'return') serverReturn ??= readReturn(c, inherited.defaultType, report);
     else if (c.name === 'server_name') {
-      if (report.shape(c, false) && report.arity(c, 1, Infinity)) serverNames.push(...c.args);
+      if (!report.shape(c, false) || !report.arity(c, 1, Infinity)) continue;
+      for (const arg of c.args) {
+        const parsed = parseServerName(arg);
+        if (typeof parsed === 'string') report.problem(c, parsed);
+        else names.push(...parsed);
+        serverNames.push(arg);
+      }
     } else if (c.name === 'listen') {
       const l = readListen(c, report);
       if (!l) continue;
@@ -175,19 +195,25 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
     } else if (c.name === 'set') {
       const v = readSet(c, report);
       if (!v) continue;
+      sets.push([v.name.toLowerCase(), v.value]);
       const kind = variableKind(v.name);
       if (kind === 'session') applySessionVariable(c, v.name, v.value, session, report);
       else if (kind === 'health') applyHealthVariable(c, v.name, v.value, health, report);
-      else if (kind !== 'gateway') report.ignore(c, `set $${v.name}`);
     }
   }
   if (listen.length === 0) listen.push({ ...defaults.listen });
   const locations: LocationSettings[] = [];
   const paths = new Set<string>();
-  for (const loc of locationBlocks) buildLocation(loc, null, inherited, session, locations, paths, b);
+  for (const loc of locationBlocks) buildLocation(loc, null, inherited, session, sets, locations, paths, b);
+  if (serverReturn) serverReturn.contentType = inherited.defaultType;
   checkSessionLimits(locations, report);
+  if (serverNames.length === 0) {
+    // nginx's default server_name is "": the server a request without Host is for.
+    serverNames.push('');
+    names.push({ kind: 'exact', name: '' });
+  }
   const server: ServerSettings = {
-    listen, serverNames: serverNames.length > 0 ? serverNames : [''], locations, clientHeaderTimeoutMs: inherited.clientHeaderTimeoutMs,
+    listen, serverNames, names, serverName: primaryServerName(serverNames[0]!), locations, return: serverReturn, sets, clientHeaderTimeoutMs: inherited.clientHeaderTimeoutMs,
     access: serverAccess(inherited.access, b.accessFiles), source: `${d.file}:${d.line}`,
   };
   assignHealth(server, health, b);
@@ -197,41 +223,30 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
 
 function buildLocation(
   d: Directive, outer: LocationSettings | null, parent: Inherited, parentSession: SessionSettings,
-  out: LocationSettings[], paths: Set<string>, b: Builder,
+  serverSets: Array<[string, string]>, out: LocationSettings[], paths: Set<string>, b: Builder,
 ): void {
   const { report } = b;
-  if (!report.shape(d, true) || !report.arity(d, 1, 2)) return;
-  let [modifier, path] = d.args.length === 2 ? [d.args[0]!, d.args[1]!] : ['', d.args[0]!];
-  if (d.args.length === 1) {
-    const m = /^(=|\^~|~\*|~)(.+)$/.exec(path);
-    if (m) [modifier, path] = [m[1]!, m[2]!];
-  }
-  if (modifier === '~' || modifier === '~*' || path.startsWith('@')) {
-    report.problem(d, `${path.startsWith('@') ? 'named' : 'regular expression'} locations are not supported ("location ${d.args.join(' ')}")`);
-    return;
-  }
-  if (modifier !== '' && modifier !== '=' && modifier !== '^~') {
-    report.problem(d, `invalid location modifier "${modifier}"`);
-    return;
-  }
-  const match = modifier === '=' ? 'exact' : 'prefix';
-  if (outer) {
-    if (outer.match === 'exact') report.problem(d, `location "${path}" cannot be inside the exact location "${outer.path}"`);
-    else if (!path.startsWith(outer.path)) report.problem(d, `location "${path}" is outside location "${outer.path}"`);
-  }
+  const name = readLocationName(d, outer, report);
+  if (!name) return;
+  const { match, path } = name;
   const key = `${match} ${path}`;
-  if (paths.has(key)) report.problem(d, `duplicate location "${path}"`);
+  // Regular expressions are tried in order: nginx accepts the same one twice (the second is never reached).
+  if (match !== 'regex' && paths.has(key)) report.problem(d, `duplicate location "${path}"`);
   paths.add(key);
   const block = d.block ?? [];
   const restoreScope = report.enterScope(blockScope(block, report.scope, 'location', report));
   const inherited = applyInherited(block, parent, report, path);
   const session: SessionSettings = { ...parentSession };
+  const sets: Array<[string, string]> = [...serverSets];
   let proxyPass: Directive | null = null;
+  let locationReturn: ReturnSettings | null = null;
   const nested: Directive[] = [];
   for (const c of block) {
     // Checked for its context first: the header-name rules and client_header_timeout are not location directives.
-    if (!allowedHere(c, 'location', report) || INHERITED_DIRECTIVES.has(c.name)) continue;
+    if (!allowedHere(c, 'location', report) || INHERITED_DIRECTIVES.has(c.name) || c.name === 'default_type') continue;
     if (c.name === 'location') nested.push(c);
+    // The first `return` ends the rewrite phase: a later one is never reached (nginx accepts it).
+    else if (c.name === 'return') locationReturn ??= readReturn(c, inherited.defaultType, report);
     else if (c.name === 'proxy_pass') {
       if (!report.shape(c, false) || !report.arity(c, 1)) continue;
       if (proxyPass) report.problem(c, '"proxy_pass" directive is duplicate');
@@ -239,27 +254,34 @@ function buildLocation(
     } else if (c.name === 'set') {
       const v = readSet(c, report);
       if (!v) continue;
+      sets.push([v.name.toLowerCase(), v.value]);
       const kind = variableKind(v.name);
       if (kind === 'session') applySessionVariable(c, v.name, v.value, session, report);
       else if (kind === 'health') report.problem(c, `"$${v.name}" is allowed in "server" context only: it applies to the upstreams the server proxies to`);
-      else if (kind !== 'gateway') report.ignore(c, `set $${v.name}`);
     }
   }
   const location: LocationSettings = {
-    match, path, proxy: null, clientMaxBodyBytes: inherited.clientMaxBodyBytes, clientBodyTimeoutMs: inherited.clientBodyTimeoutMs,
+    ...name, nested: [], nestedIn: outer?.source ?? null, autoRedirect: false, return: locationReturn, sets, proxy: null,
+    clientMaxBodyBytes: inherited.clientMaxBodyBytes, clientBodyTimeoutMs: inherited.clientBodyTimeoutMs,
     session, access: locationAccess(block, inherited.access, b.accessFiles, report), addHeaders: inherited.addHeaders, source: `${d.file}:${d.line}`,
   };
   if (proxyPass) {
     const target = parseProxyPass(proxyPass.args[0]!, b.explicit);
     if (typeof target === 'string') report.problem(proxyPass, target);
-    else {
+    else if (match === 'regex' && target.uriPrefix !== null) {
+      // nginx: there is no matched prefix a URI part could replace.
+      report.problem(proxyPass, '"proxy_pass" cannot have URI part in location given by regular expression');
+    } else {
       if (target.implicit && !b.upstreams.has(target.name)) b.upstreams.set(target.name, implicitUpstream(target.name, target.implicit, location.source));
       location.proxy = proxySettings(inherited, target.name, proxyPass.args[0]!, target.uriPrefix, path);
+      // ngx_http_proxy_pass: a name ending in "/" answers the name without it with a 301 to it.
+      location.autoRedirect = match !== 'regex' && path.endsWith('/');
     }
   }
   out.push(location);
+  outer?.nested.push(location);
   // nginx does not inherit proxy_pass into nested locations; everything else flows down.
-  for (const n of nested) buildLocation(n, location, inherited, session, out, paths, b);
+  for (const n of nested) buildLocation(n, location, inherited, session, serverSets, out, paths, b);
   restoreScope();
 }
 
@@ -334,10 +356,10 @@ function readListen(d: Directive, report: ConfigReport): ListenSettings | null {
     if (p === 'ssl' || p === 'http2' || p === 'quic') report.problem(d, `"listen ... ${p}" is not supported by the gateway (terminate TLS in front of it)`);
     else if (!LISTEN_TOLERATED.test(p)) report.problem(d, `invalid parameter "${p}" in "listen" directive`);
   }
-  return { host: addr.host, port: addr.port };
+  return { host: addr.host, port: addr.port, defaultServer: d.args.slice(1).some((a) => a === 'default_server' || a === 'default') };
 }
 
-function formatListen(l: ListenSettings): string {
+function formatListen(l: { host: string; port: number }): string {
   return `${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
 }
 

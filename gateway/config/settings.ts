@@ -1,4 +1,6 @@
 import type { AccessSettings } from '../access/access-settings.js';
+import type { CompiledPattern } from './pcre-regex.js';
+import type { ServerName } from './server-names.js';
 
 /**
  * Typed settings the gateway runs on, built from nginx-compat.conf (see build-settings.ts) and the environment
@@ -117,9 +119,34 @@ export interface ProxySettings {
   ignoreInvalidHeaders: boolean;
 }
 
+/** `return code [text|URL];` / `return URL;` (docs/architecture.md §2): answered without a backend. */
+export interface ReturnSettings {
+  code: number;
+  /** The body, or for 301/302/303/307/308 the Location, with nginx variables left in it; null = none. */
+  text: string | null;
+  /** `default_type` where the `return` is: the Content-Type of a text body. */
+  contentType: string;
+  source: string;
+}
+
 export interface LocationSettings {
-  match: 'prefix' | 'exact';
+  /** `regex` is `~` (and `~*`, with a caseless pattern). */
+  match: 'prefix' | 'exact' | 'regex';
+  /** The name as written (the pattern's source for a regex location). */
   path: string;
+  /** `^~`: when it is the longest prefix, regular expressions are not tried. */
+  noregex: boolean;
+  regex: CompiledPattern | null;
+  /** Locations written inside this one, in order (nginx searches them when this one matches). */
+  nested: LocationSettings[];
+  /** The `source` of the location this one is inside; null at the server level. */
+  nestedIn: string | null;
+  /** nginx's auto_redirect: a location ending in "/" that proxies answers its name without the "/" with a 301. */
+  autoRedirect: boolean;
+  /** The location's own `return` (not inherited by nested locations, as in nginx). */
+  return: ReturnSettings | null;
+  /** `set $name value;` as they run for a request here: the server's, then this location's own (not an outer one's). */
+  sets: Array<[name: string, value: string]>;
   proxy: ProxySettings | null;
   /** 0 = unlimited (nginx `client_max_body_size 0`). */
   clientMaxBodyBytes: number;
@@ -136,12 +163,24 @@ export interface LocationSettings {
 export interface ListenSettings {
   host: string;
   port: number;
+  /** `listen … default_server`: the server for this address when no server_name matches. */
+  defaultServer: boolean;
 }
 
 export interface ServerSettings {
   listen: ListenSettings[];
+  /** `server_name` arguments as written ('' when there is none). */
   serverNames: string[];
+  /** The same, parsed (server-names.ts), in the order written. */
+  names: ServerName[];
+  /** `$server_name`: the first name. */
+  serverName: string;
+  /** Every location, nested ones included, in the order written. */
   locations: LocationSettings[];
+  /** A server-level `return`: it answers every request before a location is chosen (nginx's server rewrite phase). */
+  return: ReturnSettings | null;
+  /** The server's `set $name value;`, in order (a request that matches no location sees these). */
+  sets: Array<[name: string, value: string]>;
   /** nginx `client_header_timeout`: a client that has not sent its whole request head by then gets 408. */
   clientHeaderTimeoutMs: number;
   /** The server level's access rules: they apply to a request that matches no location, as in nginx. */
@@ -226,7 +265,9 @@ export const defaults = {
   clientMaxBodyBytes: 1024 * 1024,
   clientHeaderTimeoutMs: 60_000,
   clientBodyTimeoutMs: 60_000,
-  listen: { host: '0.0.0.0', port: 80 },
+  listen: { host: '0.0.0.0', port: 80, defaultServer: false },
+  /** nginx's compiled-in `default_type`. */
+  defaultType: 'text/plain',
   /** nginx's defaults, but for worker_shutdown_timeout (nginx: unbounded; here 10 s, so a stop always ends). */
   process: { workerProcesses: 1, workerShutdownTimeoutMs: 10_000, pidFile: null, masterProcess: true, errorLog: null } satisfies ProcessSettings as ProcessSettings,
   /** Largest request head the listener accepts before answering 431 (Node's own default). */

@@ -30,7 +30,6 @@ const WHAT_IT_DOES: Record<string, string> = {
   secure_link: SIGNED, secure_link_md5: SIGNED, secure_link_secret: SIGNED,
   set_real_ip_from: REALIP, real_ip_header: REALIP, real_ip_recursive: REALIP,
   rewrite: 'rewrites the request URI',
-  return: 'answers or redirects requests itself',
   if: 'rewrites or answers requests on a condition',
   break: 'ends the rewrite processing of a location',
   try_files: 'serves files or rewrites to a fallback URI',

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestVariables } from './request-variables.js';
 
 /**
  * Header rules of the proxy, each small and pure.
@@ -59,39 +60,11 @@ export interface ForwardContext {
   /** `$proxy_host`: the upstream name or host:port of proxy_pass. */
   proxyHost: string;
   requestUri: string;
+  /** nginx's variables of the request (request-variables.ts). */
+  variables: RequestVariables;
 }
 
-/** Expand the nginx variables we support in `proxy_set_header` values. Unknown variables expand to ''. */
-export function expandVariables(value: string, ctx: ForwardContext, headers: IncomingHttpHeaders): string {
-  if (!value.includes('$')) return value;
-  return value.replace(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_m, braced: string | undefined, bare: string | undefined) => {
-    const name = (braced ?? bare ?? '').toLowerCase();
-    switch (name) {
-      case 'host':
-      case 'http_host':
-        return ctx.host;
-      case 'remote_addr':
-        return ctx.remoteAddress;
-      case 'scheme':
-        return ctx.scheme;
-      case 'request_id':
-        return ctx.requestId;
-      case 'proxy_host':
-        return ctx.proxyHost;
-      case 'request_uri':
-        return ctx.requestUri;
-      case 'proxy_add_x_forwarded_for': {
-        const prior = headers['x-forwarded-for'];
-        return prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${ctx.remoteAddress}` : ctx.remoteAddress;
-      }
-      case 'connection_upgrade':
-        return headers.upgrade ? 'upgrade' : '';
-      default:
-        if (name.startsWith('http_')) {
-          const v = headers[name.slice(5).replace(/_/g, '-')];
-          return Array.isArray(v) ? v.join(', ') : (v ?? '');
-        }
-        return '';
-    }
-  });
+/** Expand the nginx variables in a `proxy_set_header` value (names were checked with the config: config/variables.ts). */
+export function expandVariables(value: string, ctx: ForwardContext, _headers: IncomingHttpHeaders): string {
+  return ctx.variables.expand(value);
 }

@@ -40,7 +40,7 @@ export class ProxyListener {
     this.host = listen.host;
     this.port = listen.port;
     this.#log = log;
-    this.hosts = new VirtualHosts(log);
+    this.hosts = new VirtualHosts(log, `${listen.host}:${listen.port}`);
     // Keep-alive like nginx's default (75 s). A slow client that never finishes its head is answered 408 after
     // client_header_timeout (the listener's first server block sets it); Node checks at most every second here.
     this.server = createServer({

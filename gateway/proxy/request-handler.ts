@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -21,10 +20,15 @@ import { acceptableRequestId, expandVariables, type ForwardContext } from './hea
 import { alwaysFields, keepForOwnAnswer } from './add-header.js';
 import { redirectOrigin, type RedirectContext } from './proxy-redirect.js';
 import { requestHeadOf } from './request-head.js';
-import { forwardedTarget } from './request-uri.js';
+import { byteString, escapeUriPath, forwardedTarget } from './request-uri.js';
+import { RequestVariables } from './request-variables.js';
 import { ResponseRelay } from './response-relay.js';
-import { LocationRouter } from './router.js';
+import { sendReturn, sendTrailingSlashRedirect } from './return-response.js';
+import { LocationRouter, type RouteMatch } from './router.js';
 import { requestsTotal, statusClass } from '../admin/metrics.js';
+
+const routes = new WeakMap<IncomingMessage, RouteMatch | null>();
+const variables = new WeakMap<IncomingMessage, RequestVariables>();
 
 /**
  * A request body up to this size (declared by Content-Length) is read before forwarding, so the request can be
@@ -92,7 +96,32 @@ export class RequestHandler {
 
   /** The location of a request, chosen on its normalised `$uri` (request-uri.ts). Throws ClientRequestError (400). */
   location(req: IncomingMessage): LocationSettings | null {
-    return this.#router.match(requestHeadOf(req).uri.uri);
+    const route = this.route(req);
+    return route && !route.redirect ? route.location : null;
+  }
+
+  /** The location choice with its regex captures and nginx's trailing-slash redirect (router.ts), once per request. */
+  route(req: IncomingMessage): RouteMatch | null {
+    let route = routes.get(req);
+    if (route === undefined) {
+      route = this.#router.route(requestHeadOf(req).uri.uri);
+      routes.set(req, route);
+    }
+    return route;
+  }
+
+  /** nginx's variables for this request (request-variables.ts), made once. */
+  variables(req: IncomingMessage): RequestVariables {
+    let vars = variables.get(req);
+    if (!vars) {
+      const route = this.route(req);
+      vars = new RequestVariables({
+        req, head: requestHeadOf(req), server: this.settings, locationCaptures: route?.captures ?? null,
+        proxyHost: route?.location.proxy?.upstream ?? '', sets: route?.location.sets ?? this.settings.sets,
+      });
+      variables.set(req, vars);
+    }
+    return vars;
   }
 
   /**
@@ -109,14 +138,16 @@ export class RequestHandler {
   context(req: IncomingMessage, location: LocationSettings, requestId: string): { ctx: ForwardContext; vars: RedirectContext; secure: boolean } {
     const secure = (req.socket as TLSSocket).encrypted === true || (location.session.trustForwardedProto && forwardedHttps(req.headers['x-forwarded-proto']));
     const host = requestHeadOf(req).host;
+    const variables = this.variables(req);
     const ctx: ForwardContext = {
       remoteAddress: req.socket.remoteAddress ?? '',
       scheme: secure ? 'https' : 'http',
       // $host: the validated host of the request line or Host header, else the server's first name (nginx).
-      host: host || (this.settings.serverNames[0] ?? ''),
+      host: variables.get('host'),
       requestId,
       proxyHost: location.proxy?.upstream ?? '',
       requestUri: req.url ?? '/',
+      variables,
     };
     const vars: RedirectContext = {
       expand: (template) => expandVariables(template, ctx, req.headers),
@@ -127,7 +158,8 @@ export class RequestHandler {
 
   /** Everything up to the choice of backend: shared by plain requests and WebSocket upgrades. */
   async prepare(req: IncomingMessage, location: LocationSettings, id?: string): Promise<PreparedRequest> {
-    const requestId = id ?? acceptableRequestId(req.headers['x-request-id']) ?? randomUUID();
+    // The gateway's own X-Request-Id keeps a client's; $request_id is always a fresh one, as in nginx.
+    const requestId = id ?? acceptableRequestId(req.headers['x-request-id']) ?? this.variables(req).requestId;
     const sessionSettings = location.session;
     const { ctx, vars, secure } = this.context(req, location, requestId);
     let session = NO_SESSION;
@@ -156,18 +188,34 @@ export class RequestHandler {
   };
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let location: LocationSettings | null;
+    let route: RouteMatch | null;
     try {
-      location = this.location(req);
+      // nginx's server rewrite phase runs before a location is chosen: a server-level `return` answers everything.
+      if (this.settings.return) {
+        sendReturn(res, req, requestHeadOf(req), this.settings.return, this.variables(req), []);
+        return;
+      }
+      route = this.route(req);
     } catch (err) {
       if (!(err instanceof ClientRequestError)) throw err;
       res.setHeader('connection', 'close');
       this.#refuse(req, res, err);
       return;
     }
-    const requestId = acceptableRequestId(req.headers['x-request-id']) ?? randomUUID();
+    const location = route?.location ?? null;
+    const vars = this.variables(req);
+    const requestId = acceptableRequestId(req.headers['x-request-id']) ?? vars.requestId;
     // add_header … always reaches the gateway's own answers too (a 403, a 502).
     if (location && location.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(location.addHeaders, this.context(req, location, requestId).vars.expand));
+    if (route?.redirect) {
+      sendTrailingSlashRedirect(res, req, requestHeadOf(req), escapeUriPath(byteString(route.location.path)), route.location.addHeaders, vars);
+      return;
+    }
+    // The location's rewrite phase comes before its access phase: a `return` beats `deny` (nginx's order).
+    if (location?.return) {
+      sendReturn(res, req, requestHeadOf(req), location.return, vars, location.addHeaders);
+      return;
+    }
     const admission = this.admit(req, location);
     const refusal = admission && (await admission);
     if (refusal) {

@@ -11,6 +11,8 @@ export interface RequestHead {
   uri: RequestUri;
   /** The validated host (lower case, port and a trailing dot removed); '' when the request names none (HTTP/1.0). */
   host: string;
+  /** Groups of the regex `server_name` that chose the server (`$1`…, named ones); null when none did. */
+  serverCaptures: Map<string, string> | null;
 }
 
 /** Fields nginx refuses to see twice ("client sent duplicate header line"). */
@@ -76,7 +78,7 @@ export function readRequestHead(req: IncomingMessage): RequestHead {
     // The request line's host wins (RFC 9112 §3.2.2), as in nginx; the header is still checked.
     if (uri.host === null) host = fromHeader;
   }
-  return { uri, host };
+  return { uri, host, serverCaptures: null };
 }
 
 const heads = new WeakMap<IncomingMessage, RequestHead>();

@@ -1,29 +1,99 @@
 import type { LocationSettings, ServerSettings } from '../config/settings.js';
+import { capturesOf } from '../config/pcre-regex.js';
 import { byteString } from './request-uri.js';
 
 /**
- * nginx location selection for the two kinds we support: an `=` exact match wins; otherwise the longest matching
- * prefix. It is given `$uri`, the normalised path (request-uri.ts), never the raw request-target: what a location
- * guards cannot be reached around it with `..`, `%2e` or `//`. Locations are pre-sorted once, so a request costs one
- * map lookup and a short scan.
+ * nginx's location selection (ngx_http_core_find_location), given `$uri`, the normalised path (request-uri.ts), never
+ * the raw request-target: what a location guards cannot be reached around it with `..`, `%2e` or `//`.
+ * At each level: an `=` location equal to the URI wins at once; otherwise the longest matching prefix is remembered
+ * and its nested locations are searched the same way; then, unless that prefix is `^~`, the regular expressions of
+ * the level are tried in config order and the first that matches wins (its nested locations searched in turn).
+ * A URI that is a proxying location's name without its final "/" (and names no location itself) gets nginx's
+ * auto-redirect: a 301 to the name, and no regex is tried (docs/architecture.md §2).
  */
+export interface RouteMatch {
+  location: LocationSettings;
+  /** nginx's auto_redirect: answer 301 to the location's name instead of serving it. */
+  redirect: boolean;
+  /** `$1`…`$9` and the named groups of the regex location that matched; null when none did. */
+  captures: Map<string, string> | null;
+}
+
+interface Level {
+  exact: Map<string, LocationSettings>;
+  /** Longest first. */
+  prefixes: Array<{ path: string; location: LocationSettings }>;
+  /** Names of auto-redirecting locations without their final "/". */
+  redirects: Map<string, LocationSettings>;
+  /** Names of every exact and prefix location of the level: a URI naming one is never redirected. */
+  names: Set<string>;
+  regexes: LocationSettings[];
+}
+
+function levelOf(locations: readonly LocationSettings[], levels: Map<LocationSettings, Level>): Level {
+  const level: Level = { exact: new Map(), prefixes: [], redirects: new Map(), names: new Set(), regexes: [] };
+  for (const loc of locations) {
+    levels.set(loc, levelOf(loc.nested, levels));
+    if (loc.match === 'regex') {
+      level.regexes.push(loc);
+      continue;
+    }
+    const path = byteString(loc.path);
+    level.names.add(path);
+    if (loc.match === 'exact') level.exact.set(path, loc);
+    else level.prefixes.push({ path, location: loc });
+    // nginx prefers the exact location's settings when both `= /a/` and `/a/` are written.
+    if (loc.autoRedirect && (loc.match === 'exact' || !level.redirects.has(path.slice(0, -1)))) level.redirects.set(path.slice(0, -1), loc);
+  }
+  level.prefixes.sort((a, b) => b.path.length - a.path.length);
+  return level;
+}
+
+type Found = { kind: 'final' | 'prefix'; match: RouteMatch } | null;
+
 export class LocationRouter {
-  readonly #exact = new Map<string, LocationSettings>();
-  readonly #prefixes: Array<{ path: string; location: LocationSettings }>;
+  readonly #top: Level;
+  readonly #levels = new Map<LocationSettings, Level>();
 
   constructor(server: ServerSettings) {
-    for (const loc of server.locations) if (loc.match === 'exact') this.#exact.set(byteString(loc.path), loc);
-    this.#prefixes = server.locations
-      .filter((l) => l.match === 'prefix')
-      .map((l) => ({ path: byteString(l.path), location: l }))
-      .sort((a, b) => b.path.length - a.path.length);
+    this.#top = levelOf(server.locations.filter((l) => l.nestedIn === null), this.#levels);
   }
 
   /** `uri` is `$uri`: decoded, normalised, without the query, one char per byte (request-uri.ts). */
   match(uri: string): LocationSettings | null {
-    const exact = this.#exact.get(uri);
-    if (exact) return exact;
-    for (const p of this.#prefixes) if (uri.startsWith(p.path)) return p.location;
-    return null;
+    return this.route(uri)?.location ?? null;
+  }
+
+  route(uri: string): RouteMatch | null {
+    const found = this.#find(this.#top, uri);
+    return found?.match ?? null;
+  }
+
+  /** One level of ngx_http_core_find_location: 'final' is nginx's NGX_OK / NGX_DONE, 'prefix' its NGX_AGAIN. */
+  #find(level: Level, uri: string): Found {
+    const exact = level.exact.get(uri);
+    if (exact) return { kind: 'final', match: { location: exact, redirect: false, captures: null } };
+    let found: Found = null;
+    let noregex = false;
+    const prefix = level.prefixes.find((p) => uri.startsWith(p.path));
+    const redirect = level.names.has(uri) ? undefined : level.redirects.get(uri);
+    if (redirect) return { kind: 'final', match: { location: redirect, redirect: true, captures: null } };
+    if (prefix) {
+      noregex = prefix.location.noregex;
+      const nested = this.#find(this.#levels.get(prefix.location)!, uri);
+      if (nested?.kind === 'final') return nested;
+      found = nested ?? { kind: 'prefix', match: { location: prefix.location, redirect: false, captures: null } };
+    }
+    if (noregex) return found;
+    for (const loc of level.regexes) {
+      const m = loc.regex!.regex.exec(uri);
+      if (!m) continue;
+      const here: RouteMatch = { location: loc, redirect: false, captures: capturesOf(m, loc.regex!.names) };
+      const nested = this.#find(this.#levels.get(loc)!, uri);
+      // A nested location's own regex captures win; a nested prefix keeps this regex's.
+      if (nested) return { kind: 'final', match: nested.match.captures ? nested.match : { ...nested.match, captures: here.captures } };
+      return { kind: 'final', match: here };
+    }
+    return found;
   }
 }

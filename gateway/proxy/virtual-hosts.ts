@@ -6,6 +6,7 @@ import { ClientRequestError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sendGatewayError, writeSocketError } from './error-response.js';
 import { readRequestHead, rememberRequestHead, type RequestHead } from './request-head.js';
+import { ServerIndex } from './server-select.js';
 
 /** What a listener dispatches to: one server block's request and upgrade handlers. */
 export interface VirtualHost {
@@ -16,18 +17,31 @@ export interface VirtualHost {
 
 /**
  * The server blocks sharing one listener. Every request head is checked first (nginx answers a bad one from the
- * default server, before any `server_name` is consulted), then the block is chosen by the validated host.
+ * default server, before any `server_name` is consulted), then the block is chosen by the validated host
+ * (server-select.ts: exact, wildcards, regexes, default_server).
  */
 export class VirtualHosts<T extends VirtualHost> {
   readonly hosts: T[] = [];
   readonly #log: Logger;
+  readonly #key: string | undefined;
+  #index: ServerIndex<T> | null = null;
 
-  constructor(log: Logger) {
+  /** `key` is the listen address (`host:port`): which server is its default_server. */
+  constructor(log: Logger, key?: string) {
     this.#log = log;
+    this.#key = key;
   }
 
   add(host: T): void {
     this.hosts.push(host);
+    this.#index = null;
+  }
+
+  #select(head: RequestHead): T {
+    this.#index ??= new ServerIndex(this.hosts, this.#key);
+    const choice = this.#index.select(head.host);
+    head.serverCaptures = choice.captures;
+    return choice.server;
   }
 
   request(req: IncomingMessage, res: ServerResponse): void {
@@ -39,7 +53,7 @@ export class VirtualHosts<T extends VirtualHost> {
       req.resume();
       return;
     }
-    selectServer(this.hosts, head.host).handler.handle(req, res);
+    this.#select(head).handler.handle(req, res);
   }
 
   upgrade(req: IncomingMessage, socket: Duplex, buffered: Buffer): void {
@@ -48,7 +62,7 @@ export class VirtualHosts<T extends VirtualHost> {
       writeSocketError(socket as Socket, head.status, head.code, head.message);
       return;
     }
-    selectServer(this.hosts, head.host).upgrades.handle(req, socket, buffered);
+    this.#select(head).upgrades.handle(req, socket, buffered);
   }
 
   #readHead(req: IncomingMessage): RequestHead | ClientRequestError {
@@ -64,12 +78,7 @@ export class VirtualHosts<T extends VirtualHost> {
   }
 }
 
-/** The server block a request belongs to, among those sharing a listener: by host, else the first (nginx default). */
+/** The server block for `host` (validated: lower case, no port) among `servers`, as a listener chooses it. */
 export function selectServer<T extends { settings: ServerSettings }>(servers: readonly T[], host: string): T {
-  if (servers.length > 1 && host) {
-    // Host names are case-insensitive (RFC 9110 §4.2.3); nginx compares server_name the same way.
-    const found = servers.find((s) => s.settings.serverNames.some((name) => name.toLowerCase() === host));
-    if (found) return found;
-  }
-  return servers[0]!;
+  return new ServerIndex(servers).select(host).server;
 }

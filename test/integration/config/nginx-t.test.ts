@@ -59,7 +59,7 @@ test('the shipped file means what the demo needs', () => {
   assert.deepEqual(app.servers.map((s) => s.name), ['127.0.0.1:8081', '127.0.0.1:8082', '127.0.0.1:8083']);
   assert.equal(app.keepalive, 32);
   const [server] = settings.servers;
-  assert.deepEqual(server!.listen, [{ host: '127.0.0.1', port: 8080 }]);
+  assert.deepEqual(server!.listen, [{ host: '127.0.0.1', port: 8080, defaultServer: false }]);
   const [root, statics] = server!.locations;
   assert.equal(root!.path, '/');
   assert.equal(root!.session.enabled, true);

@@ -1,30 +1,14 @@
 import assert from 'node:assert/strict';
-import type { IncomingHttpHeaders } from 'node:http';
 import { describe, it } from 'node:test';
 import {
   acceptableRequestId,
   connectionTokensOf,
-  expandVariables,
   isHopByHop,
   isSessionHeader,
   withoutCookie,
-  type ForwardContext,
 } from '../../../gateway/proxy/headers.js';
 
 const none: ReadonlySet<string> = new Set();
-
-const ctx: ForwardContext = {
-  remoteAddress: '203.0.113.7',
-  scheme: 'https',
-  host: 'shop.example',
-  requestId: 'req-42',
-  proxyHost: 'app_backends',
-  requestUri: '/cart?item=1',
-};
-
-function expand(value: string, headers: IncomingHttpHeaders = {}): string {
-  return expandVariables(value, ctx, headers);
-}
 
 describe('isHopByHop', () => {
   it('is true for every RFC 9110 hop-by-hop field', () => {
@@ -135,82 +119,5 @@ describe('acceptableRequestId', () => {
     for (const id of ['a b', 'a\tb', 'a\u0000', 'line\nbreak', 'del\u007f', 'caf\u00e9']) {
       assert.equal(acceptableRequestId(id), null, JSON.stringify(id));
     }
-  });
-});
-
-describe('expandVariables', () => {
-  it('returns a value without variables as it is', () => {
-    assert.equal(expand('plain value'), 'plain value');
-  });
-
-  it('$host', () => {
-    assert.equal(expand('$host'), 'shop.example');
-  });
-
-  it('$remote_addr', () => {
-    assert.equal(expand('$remote_addr'), '203.0.113.7');
-  });
-
-  it('$scheme', () => {
-    assert.equal(expand('$scheme'), 'https');
-  });
-
-  it('$request_id', () => {
-    assert.equal(expand('$request_id'), 'req-42');
-  });
-
-  it('$proxy_host', () => {
-    assert.equal(expand('$proxy_host'), 'app_backends');
-  });
-
-  it('$request_uri', () => {
-    assert.equal(expand('$request_uri'), '/cart?item=1');
-  });
-
-  it('$proxy_add_x_forwarded_for without an X-Forwarded-For is the client address', () => {
-    assert.equal(expand('$proxy_add_x_forwarded_for'), '203.0.113.7');
-  });
-
-  it('$proxy_add_x_forwarded_for appends the client address to an X-Forwarded-For', () => {
-    assert.equal(expand('$proxy_add_x_forwarded_for', { 'x-forwarded-for': '198.51.100.1, 10.0.0.2' }), '198.51.100.1, 10.0.0.2, 203.0.113.7');
-  });
-
-  it('$http_x_foo is the request header X-Foo', () => {
-    assert.equal(expand('$http_x_foo', { 'x-foo': 'bar' }), 'bar');
-  });
-
-  it('$http_x_foo joins an X-Foo sent more than once', () => {
-    assert.equal(expand('$http_x_foo', { 'x-foo': ['a', 'b'] }), 'a, b');
-  });
-
-  it('$http_x_foo is empty when the request has no X-Foo', () => {
-    assert.equal(expand('[$http_x_foo]'), '[]');
-  });
-
-  it('$http_host is the host', () => {
-    assert.equal(expand('$http_host'), 'shop.example');
-  });
-
-  it('$connection_upgrade is "upgrade" only for an Upgrade request', () => {
-    assert.equal(expand('$connection_upgrade', { upgrade: 'websocket' }), 'upgrade');
-    assert.equal(expand('$connection_upgrade'), '');
-  });
-
-  it('${host} ends the name at the brace', () => {
-    assert.equal(expand('${host}name'), 'shop.examplename');
-  });
-
-  it('a bare name runs to the first character that cannot be in a name', () => {
-    assert.equal(expand('$scheme://$host:8443$request_uri'), 'https://shop.example:8443/cart?item=1');
-  });
-
-  it('an unknown variable expands to an empty string', () => {
-    assert.equal(expand('[$no_such_variable]'), '[]');
-    assert.equal(expand('[${nope}]'), '[]');
-    assert.equal(expand('$hostname'), '');
-  });
-
-  it('a lone $ is kept', () => {
-    assert.equal(expand('costs $ 5'), 'costs $ 5');
   });
 });

@@ -8,6 +8,13 @@ function location(match: LocationSettings['match'], path: string): LocationSetti
   return {
     match,
     path,
+    noregex: false,
+    regex: null,
+    nested: [],
+    nestedIn: null,
+    autoRedirect: false,
+    return: null,
+    sets: [],
     proxy: null,
     clientMaxBodyBytes: defaults.clientMaxBodyBytes,
     clientBodyTimeoutMs: defaults.clientBodyTimeoutMs,
@@ -19,7 +26,7 @@ function location(match: LocationSettings['match'], path: string): LocationSetti
 }
 
 function server(locations: LocationSettings[], serverNames: string[] = ['']): ServerSettings {
-  return { listen: [{ ...defaults.listen }], serverNames, locations, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: 'test.conf:1' };
+  return { listen: [{ ...defaults.listen }], serverNames, names: [], serverName: '', locations, return: null, sets: [], clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: 'test.conf:1' };
 }
 
 function routeOf(router: LocationRouter, url: string): string | null {

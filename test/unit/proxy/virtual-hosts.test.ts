@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OPEN_ACCESS } from '../../../gateway/access/access-settings.js';
 import { defaults, type ServerSettings } from '../../../gateway/config/settings.js';
+import { parseServerName, type ServerName } from '../../../gateway/config/server-names.js';
 import { selectServer } from '../../../gateway/proxy/virtual-hosts.js';
 
 function server(serverNames: string[]): ServerSettings {
-  return { listen: [{ ...defaults.listen }], serverNames, locations: [], clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: 'test.conf:1' };
+  const names = serverNames.flatMap((n) => parseServerName(n) as ServerName[]);
+  return { listen: [{ ...defaults.listen }], serverNames, names, serverName: serverNames[0] ?? '', locations: [], return: null, sets: [], clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: 'test.conf:1' };
 }
 
 describe('selectServer', () => {

@@ -1,0 +1,70 @@
+import { differential, differs, get, request, same } from '../../helpers/differential.js';
+
+/**
+ * Which location a request reaches — exact, longest prefix, `^~`, regexes in config order, nested locations — with
+ * the regex captures it leaves in `$1…` and named variables, and nginx's trailing-slash 301 for a proxying location.
+ * Each location names itself to the backend (X-Loc), so a wrong choice shows as a different header.
+ */
+const to = (name: string, extra = '') => `proxy_set_header X-Loc ${name}; ${extra} proxy_pass http://app;`;
+
+differential({
+  name: 'location selection, regex captures and the trailing-slash redirect',
+  http: `
+    upstream app { server {b0}; }
+    server {
+      listen {listen};
+      server_name routes.test;
+      location / { ${to('root')} }
+      location = /exact { ${to('exact')} }
+      location /images/ { ${to('images-prefix')} }
+      location ^~ /static/ { ${to('static-noregex')} }
+      location ~ ^/users/(\\d+)/(?<section>[a-z]+) { ${to('user', 'proxy_set_header X-Cap "$1|$2|$section";')} }
+      location ~* \\.(png|jpe?g)$ { ${to('image-regex', 'proxy_set_header X-Cap "$1";')} }
+      location ~ \\.png$ { ${to('second-regex')} }
+      location /docs/ { ${to('docs')}
+        location ~ \\.pdf$ { ${to('docs-pdf')} }
+        location /docs/old/ { ${to('docs-old')} }
+        location ^~ /docs/frozen/ { ${to('docs-frozen')} }
+      }
+      location ~ ^/nested-re/ { ${to('outer-regex')}
+        location ~ /deep/(\\w+)$ { ${to('inner-regex', 'proxy_set_header X-Cap "$1";')} }
+      }
+      location /api/ { ${to('api')} }
+      location ^~ /app/ { ${to('app')} }
+      location = /one/ { ${to('one-exact')} }
+      location /both/ { ${to('both-slash')} }
+      location /both { ${to('both-bare')} }
+      location "/sp ace/" { ${to('space')} }
+      location /plain/ { }
+    }`,
+  cases: [
+    same('an exact location', get('/exact')),
+    same('an exact location is not a prefix', get('/exact/more')),
+    same('a regex beats the longest prefix', get('/images/logo.png')),
+    same('the longest prefix when no regex matches', get('/images/logo.gif')),
+    same('^~ stops the regexes', get('/static/logo.png')),
+    same('numbered and named captures', get('/users/42/profile/edit')),
+    same('~* is caseless; its capture', get('/photos/Cat.JPG')),
+    same('the first matching regex in config order wins', get('/x/y.png')),
+    same('a regex nested in a prefix', get('/docs/manual.pdf')),
+    same('a nested prefix', get('/docs/old/a.html')),
+    same('a nested prefix does not stop the nested regex', get('/docs/old/a.pdf')),
+    same('a nested ^~ stops only the nested regexes: the server level ones still run', get('/docs/frozen/a.png')),
+    same('a nested ^~ without a server level regex', get('/docs/frozen/a.pdf')),
+    same('a regex nested in a regex, with its capture', get('/nested-re/deep/leaf')),
+    same('the outer regex when the nested one does not match', get('/nested-re/x')),
+    same('regexes see the normalised $uri', get('/users/7/../8/%61bout')),
+    same('the location with its slash', get('/api/x')),
+    differs('/api gets a 301 to /api/', get('/api'), ['page-signature']),
+    differs('the 301 keeps the query', get('/api?x=1&y'), ['page-signature']),
+    differs('the 301 names the Host, lower case, and the listening port', get('/api', { host: 'Routes.TEST:8443' }), ['page-signature']),
+    differs('the 301 without a Host names the server address', get('/api', { host: null, version: '1.0' }), ['page-signature']),
+    differs('the 301 of a HEAD', request('HEAD /api'), ['page-signature']),
+    differs('a ^~ location redirects too', get('/app?q'), ['page-signature']),
+    differs('an exact location redirects too', get('/one'), ['page-signature']),
+    same('no 301 when a location has the name without the slash', get('/both')),
+    differs('the 301 escapes the location name as nginx does', get('/sp%20ace'), ['page-signature']),
+    same('no 301 for a location that does not proxy', get('/plain')),
+    same('no 301 for a longer name', get('/apis')),
+  ],
+});
