@@ -130,7 +130,8 @@ const EXPANDED_ARGUMENTS: Record<string, (args: readonly string[]) => string[]> 
   // `return code text` / `return URL`: the last argument, unless it is the code alone.
   return: (args) => (args.length === 2 || !/^\d+$/.test(args[0] ?? '') ? args.slice(-1) : []),
   add_header: (args) => args.slice(1, 2),
-  proxy_redirect: (args) => args.slice(0, 2),
+  // A `~` / `~*` FROM is a regular expression, not a value with variables.
+  proxy_redirect: (args) => (args[0]?.startsWith('~') ? args.slice(1, 2) : args.slice(0, 2)),
 };
 
 /**
