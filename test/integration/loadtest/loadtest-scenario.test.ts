@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { LoadtestReport } from '../../../gateway/loadtest/report-types.js';
+import { startDemoBackend, type DemoBackend } from '../../helpers/backend-process.js';
+import { startGateway, type GatewayUnderTest } from '../../helpers/gateway-process.js';
+import { lastJson, runCli } from '../rollout/cli-run.js';
+
+const TOKEN = 'loadtest-scenario-token-0123456789abcdef';
+
+const scenario = (missingExpects: number) => `# three weighted requests, 5:3:2
+requests:
+  - name: whoami
+    path: /api/whoami
+    weight: 5
+  - name: counter
+    method: POST
+    path: /api/counter
+    weight: 3
+    expect: [200]
+  - name: missing
+    path: /no-such-page?user={user}
+    weight: 2
+    expect: ${missingExpects}
+`;
+
+/**
+ * Issue 14, "done when": a scenario file of three weighted requests. The mix follows the weights (smooth weighted
+ * round robin, so within a request or two of the exact shares), each request's statuses are counted, and a status
+ * the scenario does not expect is a failed request and a non-zero exit.
+ */
+describe('loadtest --scenario with three weighted requests', () => {
+  let backend: DemoBackend;
+  let gateway: GatewayUnderTest;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sg-loadtest-scenario-'));
+    backend = await startDemoBackend();
+    gateway = await startGateway({ backends: [backend.name], env: { ADMIN_TOKEN: TOKEN }, serverExtra: 'set $session_create_rate off;' });
+  });
+
+  after(async () => {
+    await gateway?.process.stop();
+    await backend?.process.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function run(file: string, out: string): Promise<{ code: number | null; report: LoadtestReport }> {
+    const r = await runCli(['loadtest', '--target', gateway.url, '--admin', gateway.adminUrl, '--token', TOKEN, '--sessions', '6', '--duration', '2', '--scenario', file, '--out', join(dir, out), '--json']);
+    return { code: r.code, report: lastJson<LoadtestReport>(r) };
+  }
+
+  it('counts per request follow the weights; the expected statuses pass', { timeout: 60_000 }, async () => {
+    const file = join(dir, 'three.yaml');
+    writeFileSync(file, scenario(404));
+    const { code, report } = await run(file, 'ok');
+    assert.deepEqual(report.verdict, [], JSON.stringify(report.samples));
+    assert.equal(code, 0);
+    const { whoami, counter, missing } = report.perRequest;
+    const total = report.totals.requests;
+    assert.ok(total >= 20, `only ${total} requests`);
+    assert.equal(whoami!.count + counter!.count + missing!.count, total);
+    for (const [counts, weight] of [[whoami!, 5], [counter!, 3], [missing!, 2]] as const) {
+      assert.ok(Math.abs(counts.count - (total * weight) / 10) <= 2, `${counts.count} of ${total} for weight ${weight}`);
+      assert.equal(counts.ok, counts.count);
+    }
+    assert.deepEqual(whoami!.statuses, { 200: whoami!.count });
+    assert.deepEqual(counter!.statuses, { 200: counter!.count });
+    assert.deepEqual(missing!.statuses, { 404: missing!.count });
+    assert.equal(report.sessions.broken, 0);
+    assert.deepEqual(report.settings.requests.map((r) => [r.name, r.method, r.weight, r.expect]), [['whoami', 'GET', 5, null], ['counter', 'POST', 3, [200]], ['missing', 'GET', 2, [404]]]);
+  });
+
+  it('a status the scenario does not expect fails those requests and the run (exit 1)', { timeout: 60_000 }, async () => {
+    const file = join(dir, 'wrong.yaml');
+    writeFileSync(file, scenario(200));
+    const { code, report } = await run(file, 'wrong');
+    assert.equal(code, 1);
+    assert.equal(report.pass, false);
+    const { whoami, missing } = report.perRequest;
+    assert.ok(missing!.count > 0);
+    assert.deepEqual(missing!.failed, { status: missing!.count, socket: 0, timeout: 0 });
+    assert.deepEqual(missing!.statuses, { 404: missing!.count });
+    assert.equal(whoami!.failed.status, 0);
+    assert.equal(report.totals.failed.status, missing!.count);
+    assert.match(report.verdict[0]!, new RegExp(`^${missing!.count} request\\(s\\) failed: ${missing!.count} unexpected status`));
+  });
+
+  it('a scenario with several mistakes is refused with every one at its line (exit 2)', { timeout: 30_000 }, async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'requests:\n  - path: /a\n    weight: 0\n  - method: GET\n  - path: /b\n    expect: 700\n    colour: red\n');
+    const r = await runCli(['loadtest', '--target', gateway.url, '--scenario', file]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bad\.yaml:3: weight must be a whole number/);
+    assert.match(r.stderr, /bad\.yaml:4: path is required/);
+    assert.match(r.stderr, /bad\.yaml:6: expect must be a status/);
+    assert.match(r.stderr, /bad\.yaml:7: unknown key "colour"/);
+  });
+});
