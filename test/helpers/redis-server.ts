@@ -62,6 +62,16 @@ export class TestRedis {
     });
   }
 
+  /** SIGSTOP: the server holds every connection open and answers nothing, like a Redis stalled by the host. */
+  pause(): void {
+    this.#process?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after pause(): it runs what arrived meanwhile, in order. */
+  resume(): void {
+    this.#process?.kill('SIGCONT');
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     await this.#spawn();
