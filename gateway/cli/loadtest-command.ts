@@ -4,6 +4,7 @@ import { LoadtestSetupError, LoadtestUsageError } from '../loadtest/loadtest-err
 import { LoadProgress } from '../loadtest/progress.js';
 import type { LoadtestReport } from '../loadtest/report-types.js';
 import { writeLoadtestReport } from '../loadtest/report-writer.js';
+import { summaryLines } from '../loadtest/summary.js';
 import { runLoadtest, type LoadtestOptions } from '../loadtest/run-loadtest.js';
 import { DEFAULT_SCENARIO, parseLoginFlag, parseScenario, type Scenario } from '../loadtest/scenario.js';
 import { runId, type LoginMode } from '../loadtest/sessions-setup.js';
@@ -26,6 +27,7 @@ const USAGE = `usage: session-gateway loadtest --target URL [--sessions N] [--du
   --attributes JSON    initial attributes of minted sessions, e.g. '{"plan":"pro"}'
   --principal PREFIX   principals are PREFIX1 … PREFIXn [loadtest-<run id>-]
   --cookie-name NAME   the session cookie to watch with --login / --anonymous [gsid]
+  --think MS           each user pauses MS milliseconds after each of its requests [0]
   --timeout S          a request without a complete answer after S seconds is a timeout [10]
   --sample N           sessions looked up through the admin API each second during the load [10]
   --rolling-restart    run the rolling restart (as \`rolling-restart\`) while the load runs; needs --exec
@@ -49,6 +51,7 @@ const OPTIONS = {
   principal: { type: 'string' },
   'cookie-name': { type: 'string', default: 'gsid' },
   timeout: { type: 'string', default: '10' },
+  think: { type: 'string', default: '0' },
   sample: { type: 'string', default: '10' },
   'rolling-restart': { type: 'boolean', default: false },
   exec: { type: 'string' },
@@ -137,6 +140,7 @@ export function optionsOf(args: string[]): { options: LoadtestOptions; json: boo
     connections: values.connections === undefined ? sessions : numberOf(values, 'connections', problems, 1, true),
     rate: values.rate === undefined ? null : numberOf(values, 'rate', problems, 0.1),
     timeoutMs: numberOf(values, 'timeout', problems, 0.1) * 1000,
+    thinkMs: numberOf(values, 'think', problems, 0),
     scenario,
     scenarioName: values.scenario ? basename(values.scenario) : 'default (GET / expecting 2xx)',
     login,
@@ -150,21 +154,6 @@ export function optionsOf(args: string[]): { options: LoadtestOptions; json: boo
   };
   if (problems.length > 0) throw new LoadtestUsageError(problems);
   return { options, json: values.json, out: resolve(values.out) };
-}
-
-function printSummary(report: LoadtestReport, files: { markdown: string }): void {
-  const t = report.totals;
-  const lines = [
-    `load test: ${report.pass ? 'PASS' : 'FAIL'}`,
-    ...report.verdict.map((v) => `  ${v}`),
-    `  requests   ${t.requests.toLocaleString('en-US')} in ${t.durationS.toFixed(1)} s (${Math.round(t.rps).toLocaleString('en-US')}/s), as expected ${t.ok.toLocaleString('en-US')}`,
-    `  failed     status ${t.failed.status}, socket ${t.failed.socket}, timeout ${t.failed.timeout}${Object.keys(t.statuses).length ? `; statuses ${JSON.stringify(t.statuses)}` : ''}`,
-    `  latency    p50 ${t.latencyMs.p50.toFixed(2)} ms, p99 ${t.latencyMs.p99.toFixed(2)} ms, max ${t.latencyMs.max.toFixed(1)} ms`,
-    `  sessions   ${report.sessions.total} (${report.settings.login}), broken ${report.sessions.broken}, admin checks ${report.sessions.checks}`,
-    ...(report.rollout ? [`  rollout    ${report.rollout.ok ? 'done' : 'FAILED'}: ${report.rollout.backends.map((b) => `${b.name} out ${(b.outOfServiceMs / 1000).toFixed(1)} s`).join(', ')}`] : []),
-    `  report     ${files.markdown} (+ report.json, timeline.svg)`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 /** `loadtest` (docs/architecture.md §15): load a deployment with logged-in users and check that none is lost. */
@@ -185,7 +174,7 @@ export const loadtestCommand: CliCommand = {
       const report = await runLoadtest(parsed.options, progress);
       const files = writeLoadtestReport(report, parsed.out);
       if (parsed.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-      else printSummary(report, files);
+      else process.stdout.write(`${summaryLines(report, files.markdown).join('\n')}\n`);
       return report.pass ? 0 : 1;
     } catch (err) {
       const e = err as { code?: string; message?: string };

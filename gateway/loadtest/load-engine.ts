@@ -21,6 +21,8 @@ export interface LoadOptions {
   /** Stop after this many requests instead. */
   amount?: number;
   timeoutMs: number;
+  /** Each user pauses this long after each of its requests (a person reading the page). */
+  thinkMs?: number;
   /** Bench mode: every user's cookie is fixed (several connections may share one), no expectation is judged. */
   fixedCookies?: boolean;
   check?: ResponseCheck;
@@ -99,6 +101,7 @@ class LoadRun {
       const base = targets[(user.index + k) % targets.length]!;
       const sent = await user.send(req, base, pools, timeoutMs, this.#options.fixedCookies ? null : (check ?? null));
       this.#judge(user, req, base, sent);
+      if (this.#options.thinkMs) await new Promise((resolve) => setTimeout(resolve, this.#options.thinkMs));
     }
   }
 
@@ -126,7 +129,7 @@ class LoadRun {
     if ((sent.cookie === 'replaced' || sent.cookie === 'cleared') && !req.cookieMayChange && user.principal !== null) {
       this.breakSession(user, sent.cookie === 'replaced' ? 'cookie-replaced' : 'cookie-cleared', `${req.name} answered ${sent.status} with a Set-Cookie that ${sent.cookie === 'replaced' ? 'replaced' : 'cleared'} the session cookie`, atS);
     }
-    const problem = sent.reply && this.#options.check ? this.#options.check(user, req, sent.reply) : null;
+    const problem = sent.kind === 'ok' && sent.reply && this.#options.check ? this.#options.check(user, req, sent.reply) : null;
     if (problem) this.breakSession(user, 'app-check', problem, atS);
   }
 

@@ -44,6 +44,7 @@ export function buildReport(o: LoadtestOptions, result: LoadResult, integrity: I
       connections: o.connections,
       rate: o.rate,
       timeoutS: o.timeoutMs / 1000,
+      thinkMs: o.thinkMs,
       scenario: o.scenarioName,
       requests: o.scenario.requests.map((r) => ({ name: r.name, method: r.method, path: r.path, weight: r.weight, expect: r.expect })),
       rollingRestart: o.rolling ? { exec: o.rolling.exec, drainTimeoutS: o.rolling.drainTimeoutMs / 1000, readyTimeoutS: o.rolling.readyTimeoutMs / 1000, settleS: o.rolling.settleMs / 1000 } : null,

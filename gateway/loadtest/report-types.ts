@@ -27,6 +27,7 @@ export interface LoadtestReport {
     connections: number;
     rate: number | null;
     timeoutS: number;
+    thinkMs: number;
     scenario: string;
     requests: Array<{ name: string; method: string; path: string; weight: number; expect: number[] | null }>;
     rollingRestart: { exec: string; drainTimeoutS: number; readyTimeoutS: number; settleS: number } | null;

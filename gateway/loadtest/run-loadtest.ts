@@ -19,6 +19,7 @@ export interface LoadtestOptions {
   connections: number;
   rate: number | null;
   timeoutMs: number;
+  thinkMs: number;
   scenario: Scenario;
   scenarioName: string;
   login: LoginMode;
@@ -81,6 +82,7 @@ export async function runLoadtest(o: LoadtestOptions, progress: LoadProgress): P
     durationMs: o.durationMs,
     keepGoing: (): boolean => rolloutRunning || engine.result.timeline.elapsedMs() < rolloutEndedMs + MARGIN_MS,
     timeoutMs: o.timeoutMs,
+    thinkMs: o.thinkMs,
     check: o.check,
     onTick: (timeline) => progress.tick(timeline, o.durationMs, engine.result.broken.length, rolloutStep),
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent } from 'undici';
-import { emptyStats, VirtualUser } from '../../../scripts/rolling/virtual-users.js';
+import { emptyStats, VirtualUser } from '../../helpers/framework-virtual-users.js';
 import { Browser } from '../../helpers/browser.js';
 import { startGateway, type GatewayUnderTest } from '../../helpers/gateway-process.js';
 import { freePort } from '../../helpers/ports.js';

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import type { LoadStats } from '../../../scripts/rolling/virtual-users.js';
+import type { LoadStats } from '../../helpers/framework-virtual-users.js';
 
 /** How one example application is used: its form login, its Ajax counter, its 204 autosave, its status JSON. */
 export interface JavaAppRoutes {

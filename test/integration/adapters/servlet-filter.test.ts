@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import { signSessionHeader } from '../../../gateway/session/header-jwt.js';
-import { emptyStats } from '../../../scripts/rolling/virtual-users.js';
+import { emptyStats } from '../../helpers/framework-virtual-users.js';
 import { Browser, type BrowserResponse } from '../../helpers/browser.js';
 import { startGateway, TEST_SECRET, type GatewayUnderTest } from '../../helpers/gateway-process.js';
 import { buildRoot } from '../../helpers/paths.js';

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LoadtestReport } from '../../../gateway/loadtest/report-types.js';
+import { request } from 'undici';
 import { startDemoBackend, type DemoBackend } from '../../helpers/backend-process.js';
 import { startGateway, type GatewayUnderTest } from '../../helpers/gateway-process.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { lastJson, runCli } from '../rollout/cli-run.js';
 
 const TOKEN = 'loadtest-scenario-token-0123456789abcdef';
@@ -87,6 +89,24 @@ describe('loadtest --scenario with three weighted requests', () => {
     assert.equal(whoami!.failed.status, 0);
     assert.equal(report.totals.failed.status, missing!.count);
     assert.match(report.verdict[0]!, new RegExp(`^${missing!.count} request\\(s\\) failed: ${missing!.count} unexpected status`));
+  });
+
+  it('a session ended by an admin during the load counts as broken (its cookie cleared, or unknown to the admin API)', { timeout: 60_000 }, async () => {
+    const child = runCli(['loadtest', '--target', gateway.url, '--admin', gateway.adminUrl, '--token', TOKEN, '--sessions', '4', '--duration', '3', '--principal', 'lt-kill-', '--out', join(dir, 'kill'), '--json']);
+    // Once the users are minted, end one of them (force logout) while the load runs.
+    await waitFor(async () => {
+      const res = await request(`${gateway.adminUrl}/api/sessions?principal=lt-kill-2`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+      return res.statusCode === 200 && ((await res.body.json()) as { count: number }).count === 1;
+    }, { timeoutMs: 20_000, what: 'a minted session of lt-kill-2 to end' });
+    const r = await child;
+    const report = lastJson<LoadtestReport>(r);
+    assert.equal(r.code, 1);
+    assert.equal(report.sessions.broken, 1, JSON.stringify(report.sessions.examples));
+    const [broken] = report.sessions.examples;
+    assert.equal(broken!.principal, 'lt-kill-2');
+    assert.ok(['cookie-cleared', 'unknown-to-gateway'].includes(broken!.reason), broken!.reason);
+    assert.match(report.verdict.join('\n'), /1 session\(s\) broke/);
+    assert.deepEqual(report.sessions.cleanup, { removed: 3, gone: 1 });
   });
 
   it('a scenario with several mistakes is refused with every one at its line (exit 2)', { timeout: 30_000 }, async () => {

@@ -29,7 +29,8 @@ interface Reply {
 }
 
 /**
- * One user with its own session: logs in, then increments its counter and saves drafts, checking every answer
+ * The framework adapters' rolling-restart tests (Flask, Django, Express, Servlet apps have their own routes and
+ * login forms): one user with its own session: logs in, then increments its counter and saves drafts, checking every answer
  * against what it wrote before. Requests alternate over the gateways it is given (a session must work through
  * any of them). Sequential per user, so the expected counter is exact.
  */
