@@ -9,6 +9,8 @@ export function registerOpsRoutes(routes: RouteTable, { gateway }: AdminContext)
   bindPoolMetrics(gateway.pool);
   routes.get('/healthz', async () => {
     const serving = gateway.pool.allBackends().filter((b) => b.isServing()).length;
+    // The admin API binds before the proxy listeners (a clash fails fast): not healthy until they are all up.
+    if (!gateway.registered) return { status: 503, json: { status: 'starting', store: gateway.store.kind, servingBackends: serving } };
     try {
       await gateway.store.ping();
       return { json: { status: 'ok', store: gateway.store.kind, servingBackends: serving } };

@@ -48,6 +48,7 @@ export class ControlPlane {
   readonly #onHealth: ControlPlaneOptions['onHealth'];
   #pool: UpstreamPool;
   #health: HealthChecker;
+  #registered = false;
 
   constructor(options: ControlPlaneOptions) {
     this.store = options.store;
@@ -94,6 +95,12 @@ export class ControlPlane {
   async register(): Promise<void> {
     await this.coord.start();
     this.sweeper.start();
+    this.#registered = true;
+  }
+
+  /** Every listener of the gateway is up and it counts as a live member of the fleet (/healthz says 200 from then). */
+  get registered(): boolean {
+    return this.#registered;
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import { createMasterControl, type MasterControl } from '../main.js';
 import { type BackendStateMessage, type MasterMessage, type WorkerMessage } from './ipc-messages.js';
+import { probeListenAddresses } from './listen-probe.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import type { GatewayProcessReport, ReloadReport } from './process-report.js';
 import { Reloader } from './reload.js';
@@ -54,7 +55,7 @@ export class Master {
     return this.serving.config.settings;
   }
 
-  /** Up in the order that fails safe: states, every worker bound, the admin API, the pid file, then registered. */
+  /** Up in the order that fails safe: every address, the states, every worker bound, the pid file, then registered. */
   async start(): Promise<void> {
     const { config } = this.serving;
     try {
@@ -72,10 +73,11 @@ export class Master {
     }
     logStartupNotes(this.log, config, this.control.store);
     try {
+      // Every address first, so a clash ends start-up at once; /healthz answers 503 until the plane registers.
+      await this.control.admin.listen();
+      await probeListenAddresses(config.settings);
       await this.control.plane.prepare();
       await this.workers.startGeneration(1, config.settings.process.workerProcesses);
-      // After the workers: a supervisor polling /healthz must not see 200 before the proxy listens.
-      await this.control.admin.listen();
       if (config.settings.process.pidFile) writePidFile(config.settings.process.pidFile);
     } catch (err) {
       await this.#teardown(0).catch(() => {});
