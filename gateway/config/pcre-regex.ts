@@ -22,9 +22,12 @@ const PCRE_ONLY: Array<[RegExp, string]> = [
   [/\(\?(?:R|[+-]?\d+|&|P>)/, 'PCRE recursion'],
   [/\(\?[a-zA-Z^-]*\)/, 'an inline option'],
   [/\(\?[a-zA-Z^-]+:/, 'an inline option'],
-  [/\(\*[A-Z_]+/, 'a PCRE verb'],
+  [/\(\*[A-Z][A-Z_0-9]*/, 'a PCRE verb'],
   [/(?:[*+?}])\+/, 'a possessive quantifier'],
 ];
+
+/** `[[:alpha:]]`: JavaScript would read a class of ":alph" and a stray "]". */
+const POSIX_CLASS = /\[:\^?[a-z]+:\]/;
 
 /** Skips escapes and character classes, so `[*+]` or `\(\?>` are not taken for PCRE syntax. */
 function syntaxOnly(source: string): string {
@@ -51,13 +54,42 @@ function syntaxOnly(source: string): string {
   return out;
 }
 
+/**
+ * A `]` first in a class is a literal in PCRE (`[]a]`, `[^]a]`) but closes an empty class in JavaScript: escaped so
+ * the class means what nginx reads.
+ */
+function leadingBrackets(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i]!;
+    if (ch === '\\') {
+      out += ch + (source[i + 1] ?? '');
+      i += 1;
+    } else if (!inClass && ch === '[') {
+      inClass = true;
+      const negated = source[i + 1] === '^';
+      const first = i + (negated ? 2 : 1);
+      out += negated ? '[^' : '[';
+      if (source[first] === ']') out += '\\]';
+      i = source[first] === ']' ? first : first - 1;
+    } else {
+      if (ch === ']') inClass = false;
+      out += ch;
+    }
+  }
+  return out;
+}
+
 /** Rewrites PCRE's other spellings of named groups to JavaScript's. */
 function jsSpelling(source: string): string {
-  return source.replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>').replace(/\(\?'([A-Za-z_][A-Za-z0-9_]*)'/g, '(?<$1>').replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, '\\k<$1>');
+  return leadingBrackets(source).replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>').replace(/\(\?'([A-Za-z_][A-Za-z0-9_]*)'/g, '(?<$1>').replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, '\\k<$1>');
 }
 
 /** Compiles `source` (as written after `~`); a string is the problem, in the words of the check report. */
 export function compilePcre(source: string, caseless: boolean): CompiledPattern | string {
+  const posix = POSIX_CLASS.exec(source);
+  if (posix) return `regular expression "${source}" uses the POSIX class "${posix[0]}", which JavaScript's RegExp does not support`;
   const visible = syntaxOnly(source);
   for (const [pattern, what] of PCRE_ONLY) {
     const m = pattern.exec(visible);

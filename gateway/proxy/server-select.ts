@@ -39,7 +39,8 @@ export class ServerIndex<T extends { settings: ServerSettings }> {
     // Stable sorts: among equally long wildcards the first written stays first.
     this.#leading.sort((a, b) => b.suffix.length - a.suffix.length);
     this.#trailing.sort((a, b) => b.prefix.length - a.prefix.length);
-    const marked = key === undefined ? undefined : servers.find((s) => s.settings.listen.some((l) => l.defaultServer && `${l.host}:${l.port}` === key));
+    // Without an address (the admin API's mint, which names only a host): a default_server of any address.
+    const marked = servers.find((s) => s.settings.listen.some((l) => l.defaultServer && (key === undefined || `${l.host}:${l.port}` === key)));
     this.#default = marked ?? servers[0]!;
   }
 
