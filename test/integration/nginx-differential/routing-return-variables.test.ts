@@ -43,6 +43,8 @@ differential({
       location /ret/denied { deny all; return 200 "return runs before access\\n"; }
       location /ret/first { return 200 first; return 200 second; }
       location /ret/set { set $who "$arg_name!"; return 200 "$who $greeting"; }
+      location /ret/sets/ { set $outer o; location /ret/sets/in/ { return 200 "[$outer] [$greeting]"; } return 200 "[$outer]"; }
+      location /ret/self { set $greeting "$greeting+x"; set $greeting "\${greeting}y"; return 200 "$greeting"; }
       location ~ ^/ret/re/(\\w+)$ { return 200 "captured $1"; }
       location /ret/ { return 200 "prefix"; location /ret/nested/ { proxy_pass http://app; } }
     }
@@ -81,6 +83,9 @@ differential({
     same('return runs before deny', get('/ret/denied')),
     same('the first return wins', get('/ret/first')),
     same('set, then return', get('/ret/set?name=ann')),
+    same('a nested location does not run the outer one\'s set', get('/ret/sets/in/')),
+    same('the outer location runs its own', get('/ret/sets/')),
+    same('a set sees the value before it', get('/ret/self')),
     same('a regex capture in return', get('/ret/re/word')),
     same('return is not inherited by a nested location', get('/ret/nested/x')),
     differs('a server-level return answers before any location', get('/x?y=1', { host: 'site.example' }), ['page-signature'], { port: 'port2' }),
