@@ -110,11 +110,11 @@ export class RequestHandler {
     return route;
   }
 
-  /** nginx's variables for this request (request-variables.ts), made once. */
-  variables(req: IncomingMessage): RequestVariables {
+  /** nginx's variables for this request (request-variables.ts), made once; `routed` false before a location is chosen. */
+  variables(req: IncomingMessage, routed = true): RequestVariables {
     let vars = variables.get(req);
     if (!vars) {
-      const route = this.route(req);
+      const route = routed ? this.route(req) : null;
       vars = new RequestVariables({
         req, head: requestHeadOf(req), server: this.settings, locationCaptures: route?.captures ?? null,
         proxyHost: route?.location.proxy?.upstream ?? '', sets: route?.location.sets ?? this.settings.sets,
@@ -187,35 +187,44 @@ export class RequestHandler {
     });
   };
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let route: RouteMatch | null;
-    try {
-      // nginx's server rewrite phase runs before a location is chosen: a server-level `return` answers everything.
-      if (this.settings.return) {
-        sendReturn(res, req, requestHeadOf(req), this.settings.return, this.variables(req), []);
-        return;
-      }
-      route = this.route(req);
-    } catch (err) {
-      if (!(err instanceof ClientRequestError)) throw err;
-      res.setHeader('connection', 'close');
-      this.#refuse(req, res, err);
-      return;
+  /**
+   * nginx's rewrite phases, for plain requests and upgrades alike: a server-level `return` (before any location is
+   * chosen), the trailing-slash 301, the location's `return` — all before access control, as in nginx. True when one
+   * of them answered. Throws ClientRequestError (400) for a request-target nginx refuses.
+   */
+  rewritePhase(req: IncomingMessage, res: ServerResponse): boolean {
+    const head = requestHeadOf(req);
+    if (this.settings.return) {
+      sendReturn(res, req, head, this.settings.return, this.variables(req, false), []);
+      return true;
     }
+    const route = this.route(req);
     const location = route?.location ?? null;
     const vars = this.variables(req);
     const requestId = acceptableRequestId(req.headers['x-request-id']) ?? vars.requestId;
     // add_header … always reaches the gateway's own answers too (a 403, a 502).
     if (location && location.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(location.addHeaders, this.context(req, location, requestId).vars.expand));
     if (route?.redirect) {
-      sendTrailingSlashRedirect(res, req, requestHeadOf(req), escapeUriPath(byteString(route.location.path)), route.location.addHeaders, vars);
-      return;
+      sendTrailingSlashRedirect(res, req, head, escapeUriPath(byteString(route.location.path)), route.location.addHeaders, vars);
+      return true;
     }
-    // The location's rewrite phase comes before its access phase: a `return` beats `deny` (nginx's order).
     if (location?.return) {
-      sendReturn(res, req, requestHeadOf(req), location.return, vars, location.addHeaders);
+      sendReturn(res, req, head, location.return, vars, location.addHeaders);
+      return true;
+    }
+    return false;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (this.rewritePhase(req, res)) return;
+    } catch (err) {
+      if (!(err instanceof ClientRequestError)) throw err;
+      res.setHeader('connection', 'close');
+      this.#refuse(req, res, err);
       return;
     }
+    const location = this.location(req);
     const admission = this.admit(req, location);
     const refusal = admission && (await admission);
     if (refusal) {
@@ -234,7 +243,7 @@ export class RequestHandler {
     }
     let prepared: PreparedRequest;
     try {
-      prepared = await this.prepare(req, location, requestId);
+      prepared = await this.prepare(req, location);
     } catch (err) {
       const error = err instanceof GatewayError ? err : new StoreUnavailableError('session load failed', { cause: err });
       this.#log.error({ event: 'session.load_failed', code: error.code, err: (err as Error).cause ?? err, url: req.url }, error.message);

@@ -41,6 +41,8 @@ export class UpgradeHandler {
   };
 
   async #handle(req: IncomingMessage, res: ServerResponse, head: Buffer): Promise<void> {
+    // `return` and the trailing-slash 301 answer an upgrade request as they answer any other (nginx's rewrite phase).
+    if (this.#handler.rewritePhase(req, res)) return;
     const location = this.#handler.location(req);
     const admission = this.#handler.admit(req, location);
     const refusal = admission && (await admission);

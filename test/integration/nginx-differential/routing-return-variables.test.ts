@@ -12,6 +12,8 @@ const VARS = [
   'xff=$http_x_forwarded_for', 'proto=$server_protocol', 'ph=$proxy_host', 'set=$greeting', 'brace=${uri}x', 'cap=$1',
 ].join(' ');
 
+const WS = { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' };
+
 differential({
   name: 'variables and return',
   http: `
@@ -89,5 +91,7 @@ differential({
     same('a regex capture in return', get('/ret/re/word')),
     same('return is not inherited by a nested location', get('/ret/nested/x')),
     differs('a server-level return answers before any location', get('/x?y=1', { host: 'site.example' }), ['page-signature'], { port: 'port2' }),
+    differs('a server-level return answers a WebSocket upgrade too', get('/ws', { host: 'site.example', headers: WS }), ['page-signature'], { port: 'port2' }),
+    same('a location return answers a WebSocket upgrade', get('/ret/error', { headers: WS })),
   ],
 });
