@@ -48,6 +48,16 @@ export class StoreFullError extends GatewayError {
   }
 }
 
+/**
+ * A stored session value or the principal index key was encrypted under a key SESSION_STORE_KEY does not list, or
+ * does not decrypt (altered): the gateway answers 500 and names the key id, so the operator can list the key again.
+ */
+export class StoreKeyError extends GatewayError {
+  constructor(message: string) {
+    super('SG_STORE_KEY_MISMATCH', message, 500);
+  }
+}
+
 /** A backend answered with an `X-Session-*` header the gateway cannot apply: the gateway answers 502. */
 export class WriteBackError extends GatewayError {
   constructor(code: 'SG_WRITEBACK_MALFORMED' | 'SG_WRITEBACK_TOO_LARGE' | 'SG_WRITEBACK_NOT_NUMBER', message: string) {

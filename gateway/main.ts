@@ -16,7 +16,7 @@ import { RequestHandler } from './proxy/request-handler.js';
 import { UpgradeHandler } from './proxy/upgrade.js';
 import { SessionService } from './session/session-service.js';
 import { SessionMinter } from './session/session-minter.js';
-import { createSessionStore } from './session/store-factory.js';
+import { createSessionStore, sessionStoreOptions } from './session/store-factory.js';
 import type { SessionStore } from './session/store.js';
 
 /**
@@ -54,7 +54,7 @@ export interface GatewayParts {
  * admin. `session-gateway start` runs it once per worker (or once, with `master_process off`); tests run it in-process.
  */
 export async function createGateway(settings: GatewaySettings, env: EnvSettings, log: Logger, parts: GatewayParts = {}): Promise<Gateway> {
-  const store = parts.store ?? (await createSessionStore({ redisUrl: env.redisUrl, log, memoryLimitBytes: env.sessionMemoryMax }));
+  const store = parts.store ?? (await createSessionStore(sessionStoreOptions(env, log)));
   const pool = poolFor(settings);
   let plane: ControlPlane | null = null;
   try {
@@ -101,7 +101,7 @@ export interface MasterControl {
  * however many workers proxy.
  */
 export async function createMasterControl(settings: GatewaySettings, env: EnvSettings, log: Logger, hooks: MasterHooks): Promise<MasterControl> {
-  const store = await createSessionStore({ redisUrl: env.redisUrl, log, memoryLimitBytes: env.sessionMemoryMax });
+  const store = await createSessionStore(sessionStoreOptions(env, log));
   let plane: ControlPlane | null = null;
   try {
     plane = new ControlPlane({

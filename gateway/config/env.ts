@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { parseStoreKeys } from '../session/store-cipher.js';
 import { parseSize } from './units.js';
 
 /**
@@ -24,6 +25,8 @@ export interface EnvSettings {
   sweepIntervalMs: number;
   /** SESSION_MEMORY_MAX: heap bytes the embedded store's sessions may hold; null = half the V8 heap limit. */
   sessionMemoryMax: number | null;
+  /** SESSION_STORE_KEY: AES-256 keys for encryption at rest in Redis, first encrypts, all decrypt; [] = off. */
+  sessionStoreKeys: Buffer[];
 }
 
 export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:9901';
@@ -87,6 +90,7 @@ export function readEnvSettings(env: NodeJS.ProcessEnv, problems: string[]): Env
   const memoryText = env.SESSION_MEMORY_MAX?.trim();
   const sessionMemoryMax = memoryText ? parseSize(memoryText) : null;
   if (memoryText && !(sessionMemoryMax !== null && sessionMemoryMax > 0)) problems.push(`SESSION_MEMORY_MAX: "${memoryText}" is not a size such as 512m (bytes, or with k, m or g)`);
+  const sessionStoreKeys = parseStoreKeys(env.SESSION_STORE_KEY ?? '', problems);
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   return {
@@ -101,5 +105,6 @@ export function readEnvSettings(env: NodeJS.ProcessEnv, problems: string[]): Env
     logLevel,
     sweepIntervalMs: Number.isInteger(sweepIntervalMs) && sweepIntervalMs > 0 ? sweepIntervalMs : DEFAULT_SWEEP_INTERVAL_MS,
     sessionMemoryMax: sessionMemoryMax !== null && sessionMemoryMax > 0 ? sessionMemoryMax : null,
+    sessionStoreKeys,
   };
 }

@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { bindPoolMetrics, metricsRegistry } from '../admin/metrics.js';
 import { createGateway, type Gateway } from '../main.js';
-import { createSessionStore } from '../session/store-factory.js';
+import { createSessionStore, sessionStoreOptions } from '../session/store-factory.js';
 import type { SessionStore } from '../session/store.js';
 import { BackendMirror } from './backend-mirror.js';
 import { isMasterMessage, type MasterMessage, type WorkerMessage } from './ipc-messages.js';
@@ -53,7 +53,7 @@ export async function runWorker(config: StartupConfig, log: Logger, reopenLogs: 
   let gateway: Gateway;
   try {
     const store: SessionStore = config.env.redisUrl
-      ? await createSessionStore({ redisUrl: config.env.redisUrl, log, memoryLimitBytes: config.env.sessionMemoryMax })
+      ? await createSessionStore(sessionStoreOptions(config.env, log))
       : new IpcSessionStore(channel);
     gateway = await createGateway(config.settings, config.env, log, {
       store, admin: false,

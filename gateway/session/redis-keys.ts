@@ -17,6 +17,8 @@ import { BUCKETS } from './key-placement.js';
  *   <b>k          hash handle → key (admin kill by sid)
  *   <b>c          hash of event counters (summed over every bucket for the stats)
  *   sg:v2:{sg}:l:sweep   the sweep lock (one gateway sweeps per interval)
+ *   sg:v2:{sg}:w:index   the principal index key, sealed under SESSION_STORE_KEY (store-cipher-keyring.ts; only
+ *                        when encryption at rest is on: then <id> is an HMAC of the principal, not the principal)
  *
  * where <b> is `sg:v2:{<tag of the bucket>}:`. A session's bucket comes from its storage key, a principal's from its
  * index id (key-placement.ts); a login mints the new id into the principal's bucket, so login, the duplicate-login
@@ -27,6 +29,7 @@ export const KEY_PREFIX = 'sg:v2:';
 const SLOTS = 16384;
 
 export const SWEEP_LOCK_KEY = `${KEY_PREFIX}{sg}:l:sweep`;
+export const INDEX_KEY_KEY = `${KEY_PREFIX}{sg}:w:index`;
 
 /** Tag strings, one per bucket, found by search: the first `b.j` (base 36) whose slot falls in bucket b's range. */
 const TAGS: readonly string[] = Array.from({ length: BUCKETS }, (_, bucket) => {

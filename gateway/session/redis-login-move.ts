@@ -6,6 +6,7 @@ import type { RedisClient } from './redis-connection.js';
 import { bucketPrefix } from './redis-keys.js';
 import { splitHash } from './redis-replies.js';
 import type { Reply } from './redis-write.js';
+import type { ValueCodec } from './store-cipher-codec.js';
 import { applyAttributeOps } from './store-rules.js';
 import { encodedSize, type CommitRequest } from './store.js';
 
@@ -23,6 +24,8 @@ export interface MoveContext {
   write(bucket: number, token: string, operation: string, send: () => Promise<Reply>): Promise<Reply>;
   /** The principal as the store keeps it, and its index id. */
   principal(principal: string, handle: string): { stored: string; id: string };
+  /** Values as the store keeps them (sealed with encryption at rest): the write-back applies to the clear ones. */
+  codec: ValueCodec;
   log?: Logger | undefined;
 }
 
@@ -50,7 +53,7 @@ export async function moveLogin(ctx: MoveContext, request: CommitRequest & { key
 
   const undo = (): Promise<void> => abortMove(ctx, from, key, newKey, token);
   const { meta, fields } = splitHash(begin, 1);
-  const applied = applyAttributeOps(fields, request.ops);
+  const applied = applyAttributeOps(ctx.codec.open(fields), request.ops);
   if ('notNumber' in applied) {
     await undo();
     return ['err', 'SG_WRITEBACK_NOT_NUMBER', applied.notNumber];
@@ -67,7 +70,7 @@ export async function moveLogin(ctx: MoveContext, request: CommitRequest & { key
     request.backend ?? meta.get('#b') ?? '', principal.stored, principal.id, String(login.maxPerPrincipal), login.onLimit,
     meta.get('#c') ?? String(request.now), handle, meta.get('#q') ?? '', String(size), String(applied.fields.size),
   ];
-  for (const [field, value] of applied.fields) args.push(field, value);
+  for (const [field, value] of ctx.codec.seal(applied.fields)) args.push(field, value);
   let land: Reply;
   try {
     land = await ctx.write(to, `${token}.l`, 'login', () => ctx.commands.sgMoveLand(sessionKey(to, newKey), ...args));

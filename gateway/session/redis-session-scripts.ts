@@ -45,7 +45,7 @@ return flat
  * graceMs, nUnset, nSet, nIncr, nCas, unset…, set pairs…, incr pairs…, cas triples…
  * A cas triple is field, expected ('a' absent | 'v' .. value as stored before this commit), replacement ('n' not a
  * number | 'v' .. value): how an `incr` of an encrypted value is applied (the gateway computes it, the script checks
- * nothing changed meanwhile).
+ * nothing changed meanwhile), and how a value or the principal ('#p') sealed under an older key is re-sealed.
  * → {'ok', key, handle, hasPrincipal, principal, created, destroyed, size, duplicate, evicted handles…}
  *   | {'err', code, detail} | {'conflict', field, current ('a' | 'v' .. value), …} | {'alias', key} | {'moving', marker} | {'gone'}
  */
@@ -96,6 +96,7 @@ local conflicts, nan, replaced = {}, nil, {}
 for i = 0, n_cas - 1 do
   local field, expected, replacement = ARGV[cas_at + 3 * i], ARGV[cas_at + 3 * i + 1], ARGV[cas_at + 3 * i + 2]
   local stored = attrs[field]
+  if string.byte(field, 1) == 35 then stored = meta[field] end
   if (expected == 'a' and stored ~= nil) or (expected ~= 'a' and stored ~= string.sub(expected, 2)) then
     conflicts[#conflicts + 1] = field
     conflicts[#conflicts + 1] = stored and ('v' .. stored) or 'a'
@@ -132,7 +133,8 @@ for _ = 1, n_incr do
   writes[field] = attrs[field]
 end
 for field, value in pairs(replaced) do
-  attrs[field] = value
+  -- '#p': the principal re-sealed under the current key (a meta field, not an attribute).
+  if string.byte(field, 1) == 35 then meta[field] = value else attrs[field] = value end
   writes[field] = value
 end
 local size = 0

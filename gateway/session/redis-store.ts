@@ -7,10 +7,12 @@ import { allBuckets, bucketPrefix, SWEEP_LOCK_KEY } from './redis-keys.js';
 import { moveLogin, settleMove, type MoveContext } from './redis-login-move.js';
 import { addCounters, commitResultOf, noCounters, servableAsRead, splitHash, splitRecord, storedSessionOf } from './redis-replies.js';
 import { writeExactlyOnce, type Reply } from './redis-write.js';
+import { PRINCIPAL_FIELD, type StoreCipher } from './store-cipher.js';
+import { CLEAR, fieldsToRead, sealingCodec, sealOps, StaleValues, type Cas, type ValueCodec } from './store-cipher-codec.js';
 import { assertAttributeFields } from './store-rules.js';
 import {
-  SIZE_BUCKETS, type CommitRequest, type CommitResult, type ExpiredSession, type LoadOptions, type LoadResult, type SessionStats,
-  type SessionStore, type SessionSummary, type SweepOptions, type SweepResult,
+  SIZE_BUCKETS, type AttributeOps, type CommitRequest, type CommitResult, type ExpiredSession, type LoadOptions, type LoadResult, type SessionStats,
+  type SessionStore, type SessionSummary, type StoredSession, type SweepOptions, type SweepResult,
 } from './store.js';
 
 /**
@@ -27,10 +29,14 @@ export interface RedisSessionStoreOptions {
   log?: Logger;
   /** How long a commit whose reply was lost is fenced before the gateway says "not known" (default 10 s). */
   outcomeTimeoutMs?: number;
+  /** Encryption at rest (SESSION_STORE_KEY, store-cipher-keyring.ts openStoreCipher); absent: values in clear. */
+  cipher?: StoreCipher;
 }
 
 /** Following aliases (login grace) and relocations at most this many times per operation. */
 const MAX_HOPS = 6;
+/** A sealed incr retried this often at most when concurrent writes keep changing the value it read. */
+const MAX_CAS_ATTEMPTS = 200;
 const DEFAULT_OUTCOME_TIMEOUT_MS = 10_000;
 
 const sessionKey = (bucket: number, key: string): string => `${bucketPrefix(bucket)}s:${key}`;
@@ -43,6 +49,9 @@ export class RedisSessionStore implements SessionStore {
   readonly #log: Logger | undefined;
   readonly #outcomeTimeoutMs: number;
   readonly #moves: MoveContext;
+  readonly #cipher: StoreCipher | null;
+  readonly #codec: ValueCodec;
+  readonly #stale = new StaleValues();
 
   constructor(client: RedisClient, options: RedisSessionStoreOptions = {}) {
     this.#client = client;
@@ -50,11 +59,14 @@ export class RedisSessionStore implements SessionStore {
     this.#log = options.log;
     this.#outcomeTimeoutMs = options.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS;
     this.#commands = defineSessionCommands(client);
+    this.#cipher = options.cipher ?? null;
+    this.#codec = this.#cipher ? sealingCodec(this.#cipher) : CLEAR;
     this.#moves = {
       commands: this.#commands,
       client,
       write: (bucket, token, operation, send) => this.#write(bucket, token, operation, send),
-      principal: (principal) => ({ stored: principal, id: this.#principalId(principal) }),
+      principal: (principal) => this.#codec.principal(principal),
+      codec: this.#codec,
       log: this.#log,
     };
   }
@@ -69,7 +81,15 @@ export class RedisSessionStore implements SessionStore {
   }
 
   #principalId(principal: string): string {
-    return principal;
+    return this.#codec.principal(principal).id;
+  }
+
+  /** A found session in clear; values sealed under an older key (or in clear) are noted for the next commit. */
+  #sessionOf(key: string, meta: Map<string, string>, fields: ReadonlyMap<string, string>): StoredSession {
+    const stored = meta.get(PRINCIPAL_FIELD);
+    const stale = this.#codec.stale(fields, stored);
+    if (stale) this.#stale.note(key, stale);
+    return storedSessionOf(key, meta, this.#codec.open(fields), stored === undefined ? null : this.#codec.openPrincipal(stored));
   }
 
   #write(bucket: number, token: string, operation: string, send: () => Promise<Reply>): Promise<Reply> {
@@ -88,7 +108,7 @@ export class RedisSessionStore implements SessionStore {
       let reply: Reply;
       try {
         const { meta, fields } = splitRecord(await this.#client.hgetall(sessionKey(bucket, at)));
-        if (servableAsRead(meta, options)) return { found: true, session: storedSessionOf(at, meta, fields, meta.get('#p') ?? null) };
+        if (servableAsRead(meta, options)) return { found: true, session: this.#sessionOf(at, meta, fields) };
         reply = await this.#commands.sgLoad(sessionKey(bucket, at), bucketPrefix(bucket),
           String(options.now), String(options.idleTimeoutMs), String(options.absoluteTimeoutMs), String(options.touchAfterMs), at);
       } catch (err) {
@@ -106,7 +126,7 @@ export class RedisSessionStore implements SessionStore {
           return { found: false, expired: reply[1] === 'idle' ? 'idle' : 'absolute' };
         default: {
           const { meta, fields } = splitHash(reply, 1);
-          return { found: true, session: storedSessionOf(at, meta, fields, meta.get('#p') ?? null) };
+          return { found: true, session: this.#sessionOf(at, meta, fields) };
         }
       }
     }
@@ -136,7 +156,7 @@ export class RedisSessionStore implements SessionStore {
           await settleMove(this.#moves, key!, reply[1] as string, request.now);
           break;
         default:
-          return commitResultOf(reply, (stored) => stored);
+          return commitResultOf(reply, (stored) => this.#codec.openPrincipal(stored));
       }
     }
     throw new StoreUnavailableError('session store commit failed: too many redirections (aliases of aliases)');
@@ -145,20 +165,61 @@ export class RedisSessionStore implements SessionStore {
   #commitInBucket(request: CommitRequest): Promise<Reply> {
     const routing = (request.key ?? request.newKey)!;
     const bucket = bucketOfKey(routing);
-    const { ops, login } = request;
+    if (this.#cipher === null) return this.#sendCommit(request, bucket, routing, request.ops, [], request.token);
+    return this.#commitSealed(this.#cipher, request, bucket, routing);
+  }
+
+  /**
+   * With encryption at rest: `set` sealed, `incr` as compare-and-set over the value read first (one HMGET), values
+   * the load found under an older key re-sealed. A conflict (another write changed a value read) returns the current
+   * values, and the commit is sent again with them under a derived token (the conflict itself is recorded).
+   */
+  async #commitSealed(cipher: StoreCipher, request: CommitRequest, bucket: number, routing: string): Promise<Reply> {
+    const stale = this.#stale.take(request.key);
+    if (request.login) stale.delete(PRINCIPAL_FIELD);
+    const current = new Map<string, string | null>();
+    const toRead = request.key === null ? [] : fieldsToRead(request.ops);
+    if (toRead.length > 0) {
+      let values: Array<string | null>;
+      try {
+        values = await this.#client.hmget(sessionKey(bucket, routing), ...toRead);
+      } catch (err) {
+        throw toStoreUnavailable(err, 'commit');
+      }
+      toRead.forEach((field, i) => current.set(field, values[i] ?? null));
+    }
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const sealed = sealOps(cipher, request.ops, current, stale);
+      if ('notNumber' in sealed) return ['err', 'SG_WRITEBACK_NOT_NUMBER', sealed.notNumber];
+      const ops: AttributeOps = { unset: sealed.unset, set: sealed.set, incr: new Map() };
+      const reply = await this.#sendCommit(request, bucket, routing, ops, sealed.cas, attempt === 0 ? request.token : `${request.token}.${attempt}`);
+      if (reply[0] !== 'conflict') return reply;
+      for (let i = 1; i + 1 < reply.length; i += 2) {
+        const field = reply[i] as string;
+        const now = reply[i + 1] as string;
+        stale.delete(field); // rewritten meanwhile: that write sealed it under the current key
+        current.set(field, now === 'a' ? null : now.slice(1));
+      }
+    }
+    throw new StoreUnavailableError('session store commit failed: concurrent writes kept changing the values an increment read');
+  }
+
+  #sendCommit(request: CommitRequest, bucket: number, routing: string, ops: AttributeOps, cas: readonly Cas[], token: string): Promise<Reply> {
+    const { login } = request;
     const principal = login ? this.#moves.principal(login.principal, '') : null;
     const args: string[] = [
       bucketPrefix(bucket), String(request.now), String(request.idleTimeoutMs), String(request.absoluteTimeoutMs), String(request.maxBytes),
       request.key ?? '', request.newKey ?? '', request.newKey !== null && bucketOfKey(request.newKey) === bucket ? '1' : '0',
       request.newHandle, request.backend ?? '',
       login ? '1' : '0', principal?.stored ?? '', principal?.id ?? '', String(login?.maxPerPrincipal ?? 0), login?.onLimit ?? 'evict-oldest',
-      request.logout ? '1' : '0', request.token, String(login?.graceMs ?? 0),
-      String(ops.unset.length), String(ops.set.size), String(ops.incr.size), '0',
+      request.logout ? '1' : '0', token, String(login?.graceMs ?? 0),
+      String(ops.unset.length), String(ops.set.size), String(ops.incr.size), String(cas.length),
       ...ops.unset,
     ];
     for (const [field, json] of ops.set) args.push(field, json);
     for (const [field, delta] of ops.incr) args.push(field, String(delta));
-    return this.#write(bucket, request.token, 'commit', () => this.#commands.sgCommit(sessionKey(bucket, routing), ...args));
+    for (const triple of cas) args.push(...triple);
+    return this.#write(bucket, token, 'commit', () => this.#commands.sgCommit(sessionKey(bucket, routing), ...args));
   }
 
   async destroyByHandle(handle: string): Promise<boolean> {
@@ -173,16 +234,26 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  async listByPrincipal(principal: string, now: number): Promise<SessionSummary[]> {
+  /**
+   * The index ids a principal's sessions may be filed under: its id, and with encryption on also its clear name,
+   * where sessions that logged in before encryption was turned on stay until they end (force logout must find them).
+   */
+  #indexIds(principal: string): string[] {
     const id = this.#principalId(principal);
-    const bucket = bucketOfPrincipal(id);
-    let reply: Reply[];
+    return id === principal ? [id] : [principal, id];
+  }
+
+  async listByPrincipal(principal: string, now: number): Promise<SessionSummary[]> {
+    let replies: Reply[][];
     try {
-      reply = await this.#commands.sgListByPrincipal(`${bucketPrefix(bucket)}p:${id}`, bucketPrefix(bucket), id, String(now));
+      replies = await Promise.all(this.#indexIds(principal).map((id) => {
+        const b = bucketPrefix(bucketOfPrincipal(id));
+        return this.#commands.sgListByPrincipal(`${b}p:${id}`, b, id, String(now));
+      }));
     } catch (err) {
       throw toStoreUnavailable(err, 'list');
     }
-    return (reply as string[][]).map(([handle, createdAt, lastAccessAt, size, backend, hasBackend]) => ({
+    return (replies.flat() as string[][]).map(([handle, createdAt, lastAccessAt, size, backend, hasBackend]) => ({
       handle: handle ?? '',
       principal,
       createdAt: Number(createdAt),
@@ -193,10 +264,12 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async destroyByPrincipal(principal: string, now: number): Promise<string[]> {
-    const id = this.#principalId(principal);
-    const bucket = bucketOfPrincipal(id);
     try {
-      return await this.#commands.sgDestroyByPrincipal(`${bucketPrefix(bucket)}p:${id}`, bucketPrefix(bucket), id, String(now));
+      const ended = await Promise.all(this.#indexIds(principal).map((id) => {
+        const b = bucketPrefix(bucketOfPrincipal(id));
+        return this.#commands.sgDestroyByPrincipal(`${b}p:${id}`, b, id, String(now));
+      }));
+      return ended.flat();
     } catch (err) {
       throw toStoreUnavailable(err, 'destroy');
     }
@@ -216,7 +289,7 @@ export class RedisSessionStore implements SessionStore {
     for (const reply of replies) {
       more ||= reply[0] === '1';
       for (let i = 1; i + 2 < reply.length; i += 3) {
-        expired.push({ handle: reply[i] as string, principal: reply[i + 1] === '' ? null : (reply[i + 1] as string), reason: reply[i + 2] === 'absolute' ? 'absolute' : 'idle' });
+        expired.push({ handle: reply[i] as string, principal: reply[i + 1] === '' ? null : this.#codec.peekPrincipal(reply[i + 1] as string), reason: reply[i + 2] === 'absolute' ? 'absolute' : 'idle' });
       }
     }
     return { swept: true, expired, more };

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { StoreUnavailableError } from '../../../gateway/errors.js';
 import { bucketOfKey, bucketOfPrincipal, mintIdInBucket } from '../../../gateway/session/key-placement.js';
@@ -35,6 +36,12 @@ describe('RedisSessionStore', () => {
     // Our own redis-server: flushing it between tests is safe (never the shared 6379).
     await redis.client().flushall();
     const store = await createSessionStore({ redisUrl: redis.url });
+    return { store, storedKeys: () => namespacedKeys(redis.client()), close: () => store.close() };
+  });
+
+  runStoreConformance('redis, encrypted at rest (SESSION_STORE_KEY)', async () => {
+    await redis.client().flushall();
+    const store = await createSessionStore({ redisUrl: redis.url, storeKeys: [randomBytes(32)] });
     return { store, storedKeys: () => namespacedKeys(redis.client()), close: () => store.close() };
   });
 

@@ -51,9 +51,9 @@ export function ok(result: CommitResult): Extract<CommitResult, { ok: true }> {
 }
 
 /**
- * Keys of sessions and their indexes: the counters (`c`), the sweep lock (`l:`) and the commit results kept under
- * their idempotency tokens for a minute (`i:`) are not session state.
+ * Keys of sessions and their indexes: the counters (`c`), the sweep lock (`l:`), the commit results kept under
+ * their idempotency tokens for a minute (`i:`) and the sealed principal index key (`w:`) are not session state.
  */
 export async function sessionStateKeys(t: StoreUnderTest): Promise<string[]> {
-  return (await t.storedKeys()).filter((k) => k !== 'c' && !k.startsWith('l:') && !k.startsWith('i:'));
+  return (await t.storedKeys()).filter((k) => k !== 'c' && !k.startsWith('l:') && !k.startsWith('i:') && !k.startsWith('w:'));
 }
