@@ -26,6 +26,7 @@ test('every target is evaluated as met, missed or not measured', () => {
   const t = evaluate([
     run('gateway-redis', 0, 5000, { redis: { commandsPerRequest: 2.01, byCommand: { evalsha: 1.01, hgetall: 1 } } }),
     run('express', 0, 1000),
+    run('gateway-embedded', 0, 5500),
     run('gateway-pass', 0, 6000),
     run('nginx', 0, 20_000),
     run('gateway-redis-write', 0, 4000, { redis: { commandsPerRequest: 3, byCommand: { evalsha: 3 } } }),
@@ -33,6 +34,8 @@ test('every target is evaluated as met, missed or not measured', () => {
     run('gateway-redis-rate', 0, 1000, { rate: 1000, latencyMs: lat(1.9) }),
   ], { 'gateway-redis': 1.01, 'gateway-redis-write': 3 });
   assert.equal(t['main-vs-express']?.status, 'met');
+  assert.equal(t['main-vs-embedded']?.status, 'met');
+  assert.equal(t['main-vs-embedded']?.measured, '0.91×');
   assert.equal(t['main-vs-pass-through']?.status, 'missed');
   assert.equal(t['main-vs-nginx']?.status, 'missed');
   assert.equal(t['redis-read']?.status, 'met');
@@ -46,6 +49,7 @@ test('every target is evaluated as met, missed or not measured', () => {
 test('targets without their scenarios are not measured, never failed', () => {
   const t = evaluate([run('gateway-redis', 0, 5000)]);
   assert.equal(t['main-vs-express']?.status, 'not-measured');
+  assert.equal(t['main-vs-embedded']?.status, 'not-measured');
   assert.equal(t['redis-read']?.status, 'not-measured');
   assert.equal(t['p99-added']?.status, 'not-measured');
 });
