@@ -77,7 +77,7 @@ class BenchRun {
     return cookies;
   }
 
-  /** One run of one scenario: autocannon + /proc sampling of the target + INFO commandstats delta. */
+  /** One run of one scenario: the load engine + /proc sampling of the target + INFO commandstats delta. */
   async measure(scenario: ScenarioDefinition, round: number, durationS: number): Promise<RunResult | null> {
     const target = this.#stack.targets.get(scenario.target);
     if (!target || this.#dead.has(scenario.target)) return null;

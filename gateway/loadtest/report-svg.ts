@@ -7,7 +7,9 @@ const LEFT = 64;
 const RIGHT = 24;
 const PANEL_H = 110;
 const PANEL_GAP = 40;
-const TOP = 96;
+const TOP = 100;
+/** Band labels sit in two rows above the first panel: drains on the first, restarts on the second. */
+const BAND_LABEL_Y = [58, 70] as const;
 const PLOT_W = WIDTH - LEFT - RIGHT;
 
 const COLOR = { ok: '#1f77b4', status: '#d62728', socket: '#9467bd', timeout: '#8c564b', broken: '#000000', p99: '#ff7f0e', p50: '#999999', draining: '#fdd49e', restarting: '#fcbba1' };
@@ -62,12 +64,13 @@ function line(p: Panel, rows: readonly SecondStats[], seconds: number, value: (r
 /** The rollout's steps as shaded bands over every panel, each named by its backend and what it was doing. */
 function bands(report: LoadtestReport, seconds: number, bottom: number): string[] {
   const out: string[] = [];
-  (report.rollout?.bands ?? []).forEach((b, i) => {
+  for (const b of report.rollout?.bands ?? []) {
     const x = LEFT + (PLOT_W * b.fromS) / seconds;
     const w = Math.max(2, (PLOT_W * (b.toS - b.fromS)) / seconds);
-    out.push(`<rect x="${x.toFixed(1)}" y="${TOP - 30}" width="${w.toFixed(1)}" height="${bottom - TOP + 30}" fill="${COLOR[b.kind]}" opacity="0.55"><title>${escapeXml(`${b.backend} ${b.kind} ${b.fromS.toFixed(1)}–${b.toS.toFixed(1)} s`)}</title></rect>`);
-    out.push(`<text x="${(x + 2).toFixed(1)}" y="${TOP - 20 + (i % 2) * 11}" class="band">${escapeXml(`${b.kind === 'draining' ? 'drain' : 'restart'} ${b.backend}`)}</text>`);
-  });
+    const top = BAND_LABEL_Y[0] - 10;
+    out.push(`<rect x="${x.toFixed(1)}" y="${top}" width="${w.toFixed(1)}" height="${bottom - top}" fill="${COLOR[b.kind]}" opacity="0.55"><title>${escapeXml(`${b.backend} ${b.kind} ${b.fromS.toFixed(1)}–${b.toS.toFixed(1)} s`)}</title></rect>`);
+    out.push(`<text x="${(x + 2).toFixed(1)}" y="${BAND_LABEL_Y[b.kind === 'draining' ? 0 : 1]}" class="band">${escapeXml(`${b.kind === 'draining' ? 'drain' : 'restart'} ${b.backend}`)}</text>`);
+  }
   return out;
 }
 

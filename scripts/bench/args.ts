@@ -6,7 +6,7 @@ export interface BenchOptions {
   durationS: number;
   connections: number;
   fixedRate: number;
-  /** Connections of the fixed-rate runs: few, because autocannon sends each connection's share of a second back to back. */
+  /** Connections of the fixed-rate runs: few, so the p99 is the latency the proxy adds, not queueing behind other requests. */
   rateConnections: number;
   soakMinutes: number;
   idleConnections: number;

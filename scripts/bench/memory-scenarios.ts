@@ -70,7 +70,7 @@ export async function measureIdleConnections(target: Target, count: number, fdLi
 
 /**
  * `count` sessions created through the embedded gateway (its RSS) and through the Redis gateway (Redis used_memory):
- * every GET /login without a cookie creates a new session, so autocannon with `amount` makes them quickly.
+ * every GET /login without a cookie creates a new session, so the load engine with `amount` makes them quickly.
  */
 export async function measureSessions(embedded: Target | undefined, redisGateway: Target | undefined, redis: BenchRedis | null, count: number, onProgress: (fraction: number) => void): Promise<SessionsMemoryResult> {
   const result: SessionsMemoryResult = {

@@ -100,18 +100,17 @@ const HOW_TO_READ = `## How to read this report
 - Every scenario is run once per round, and the rounds are interleaved, so slow drift of the machine hits all of them
   alike. The table shows the **median over rounds**; ratios (×direct, ×nginx, ×express) are computed **within each
   round** and then their median taken.
-- *direct* is the bench backend hit without a proxy: the ceiling of this machine. The load generator (autocannon) runs
-  on the same machine and takes one of its cores, so every number here is for "one core of proxy work".
+- *direct* is the bench backend hit without a proxy: the ceiling of this machine. The load generator (the project's undici
+  load engine, gateway/loadtest/) runs on the same machine and takes one of its cores, so every number here is for "one core of proxy work".
 - *RSS / CPU* are of the process behind the port (the gateway, the nginx master + worker, the express process, or the
   backend for *direct*), sampled from /proc while the run lasted; CPU is in % of one core.
 - *Redis RT/req* is what the Redis targets are judged on: the commands the proxy sent to Redis per request, counted
   with \`MONITOR\` on a probe of 200 sequential requests (a command a Lua script runs inside Redis is not a round trip
   and is not counted). *Redis cmd/req* is the \`INFO commandstats\` delta over the load run divided by the requests:
   it includes the commands inside scripts, so it shows how much work Redis does per request.
-- Latencies are recorded by the bench at microsecond resolution (autocannon's own histogram has 1 ms steps). The
-  fixed-rate rows use autocannon's \`overallRate\`, which sends each connection's share of a second back to back at
-  the start of the second: with few connections (2 by default) that is at most that many requests in flight, so the
-  p99 difference is the latency the proxy adds, not queueing inside a burst.
+- Latencies are recorded by the load engine at microsecond resolution (an HDR histogram with 1 ms steps would hide
+  the differences). The fixed-rate rows start request k at k/rate over few connections (2 by default): at most that
+  many requests in flight, so the p99 difference is the latency the proxy adds, not queueing inside a burst.
 - Targets are evaluated and printed, never asserted by tests: a miss is a finding to profile, not a failed build.`;
 
 export function renderMarkdown(report: BenchReport, chartFile: string | null): string {

@@ -40,17 +40,17 @@ export interface RedisUsage {
   byCommand: Record<string, number>;
 }
 
-/** One autocannon run of one scenario in one round. */
+/** One load run of one scenario in one round. */
 export interface RunResult {
   scenario: ScenarioId;
   round: number;
   connections: number;
   durationS: number;
-  /** Fixed rate in req/s when the run was rate-limited (autocannon overallRate), else null. */
+  /** Fixed rate in req/s when the run was rate-limited (request k starts at k/rate), else null. */
   rate: number | null;
   requests: number;
   rps: number;
-  /** Milliseconds, from our own microsecond-resolution recorder (autocannon's histogram has 1 ms steps). */
+  /** Milliseconds, from our own microsecond-resolution recorder (gateway/loadtest/latency-histogram.ts). */
   latencyMs: LatencySummary;
   errors: { non2xx: number; socket: number; timeouts: number };
   /** The process that does the work behind the port (gateway, nginx master+worker, express, or the backend). */
