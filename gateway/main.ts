@@ -3,10 +3,14 @@ import { userFilesOf } from './access/user-files-of.js';
 import type { EnvSettings } from './config/env.js';
 import { defaults, type GatewaySettings } from './config/settings.js';
 import type { Logger } from './log.js';
-import { AdminServer } from './admin/admin-server.js';
+import { AdminServer, type AdminServerOptions } from './admin/admin-server.js';
 import type { CoordSyncOptions } from './coord/coord-sync.js';
 import type { CoordStore } from './coord/coord-store.js';
 import { createCoordStore } from './coord/coord-factory.js';
+import { GatewayMetrics } from './observability/gateway-metrics.js';
+import { RequestObserver } from './observability/request-observer.js';
+import { storeLabel } from './observability/session-metrics.js';
+import { TimedStore } from './observability/timed-store.js';
 import { CLOSE_SERVICE_RESTART } from './pool/drain.js';
 import { UpstreamPool } from './pool/upstream-pool.js';
 import { ControlPlane, type ControlPlaneOptions } from './process/control-plane.js';
@@ -47,6 +51,10 @@ export interface GatewayParts {
   sweepIntervalMs?: number;
   /** What GET /api/gateway reports; default: this one process, generation 1. */
   processReport?: () => GatewayProcessReport;
+  /** This process's metrics registry (docs/architecture.md §8); default: a new one. */
+  metrics?: GatewayMetrics;
+  /** Export the store-wide session numbers; default true (a worker leaves them to its master). */
+  clusterMetrics?: boolean;
 }
 
 /**
@@ -54,7 +62,10 @@ export interface GatewayParts {
  * admin. `session-gateway start` runs it once per worker (or once, with `master_process off`); tests run it in-process.
  */
 export async function createGateway(settings: GatewaySettings, env: EnvSettings, log: Logger, parts: GatewayParts = {}): Promise<Gateway> {
-  const store = parts.store ?? (await createSessionStore(sessionStoreOptions(env, log)));
+  const metrics = parts.metrics ?? new GatewayMetrics();
+  const ownStore = parts.store ?? (await createSessionStore(sessionStoreOptions(env, log)));
+  // Everything but the gateway's own close goes through the timing wrapper (store latency, session events).
+  const store = new TimedStore(ownStore, metrics);
   const pool = poolFor(settings);
   let plane: ControlPlane | null = null;
   try {
@@ -67,16 +78,24 @@ export async function createGateway(settings: GatewaySettings, env: EnvSettings,
         sweepIntervalMs: parts.sweepIntervalMs ?? env.sweepIntervalMs, coordOptions: parts.coordOptions,
         ...(parts.clock ? { clock: parts.clock } : {}),
         processReport: parts.processReport ?? (() => singleProcessReport(settings, startedAt)),
+        onHealthCheck: healthCheckCounter(metrics),
       });
     }
+    const report = plane?.processReport ?? parts.processReport;
+    metrics.watch({
+      pool: () => plane?.pool ?? pool,
+      store: () => (parts.clusterMetrics === false ? null : { store, id: storeLabel(env.redisUrl) }),
+      generation: () => report?.().generation ?? 1,
+    });
     const sessions = new SessionService({ store, secrets: env.sessionSecrets, headerKey: env.headerKey, clock: parts.clock });
     const minter = new SessionMinter({ sessions, settings: () => settings, enabled: env.adminToken !== null });
-    const admin = plane && parts.admin !== false ? new AdminServer({ gateway: plane, minter, log }, { host: env.adminListen.host, port: env.adminListen.port, token: env.adminToken, allowedHosts: env.adminAllowedHosts }) : null;
-    return new Gateway({ settings, store, pool, sessions, control, plane, admin, log });
+    const admin = plane && parts.admin !== false ? new AdminServer({ gateway: plane, minter, log, metrics }, adminOptions(env)) : null;
+    const observer = new RequestObserver(metrics);
+    return new Gateway({ settings, store: ownStore, pool, sessions, control, plane, admin, log, metrics, observer });
   } catch (err) {
     await plane?.stop().catch(() => {});
     await pool.close().catch(() => {});
-    await store.close().catch(() => {});
+    await ownStore.close().catch(() => {});
     throw err;
   }
 }
@@ -89,9 +108,12 @@ export type MasterHooks = Pick<ControlPlaneOptions, 'counts' | 'appliedEpoch' | 
 
 /** The once-per-gateway half a master runs: nothing in it proxies. */
 export interface MasterControl {
+  /** The store itself: the workers' store calls (store-server.ts) reach it unwrapped, their own metrics count them. */
   store: SessionStore;
   plane: ControlPlane;
   admin: AdminServer;
+  /** The master's own metrics: backend states, health checks, the store-wide numbers, the admin API's store calls. */
+  metrics: GatewayMetrics;
 }
 
 /**
@@ -102,22 +124,37 @@ export interface MasterControl {
  */
 export async function createMasterControl(settings: GatewaySettings, env: EnvSettings, log: Logger, hooks: MasterHooks): Promise<MasterControl> {
   const store = await createSessionStore(sessionStoreOptions(env, log));
+  const metrics = new GatewayMetrics();
+  const timed = new TimedStore(store, metrics);
   let plane: ControlPlane | null = null;
   try {
     plane = new ControlPlane({
-      pool: poolFor(settings), store, log, coord: await createCoordStore(env.redisUrl, log), sweepIntervalMs: env.sweepIntervalMs,
+      pool: poolFor(settings), store: timed, log, onHealthCheck: healthCheckCounter(metrics), coord: await createCoordStore(env.redisUrl, log), sweepIntervalMs: env.sweepIntervalMs,
       counts: hooks.counts, appliedEpoch: hooks.appliedEpoch, onApplied: hooks.onApplied, onHealth: hooks.onHealth, processReport: hooks.processReport,
       metricsText: hooks.metricsText,
     });
-    const sessions = new SessionService({ store, secrets: env.sessionSecrets, headerKey: env.headerKey });
+    const control = plane;
+    metrics.watch({ pool: () => control.pool, store: () => ({ store, id: storeLabel(env.redisUrl) }), generation: () => hooks.processReport().generation });
+    const sessions = new SessionService({ store: timed, secrets: env.sessionSecrets, headerKey: env.headerKey });
     const minter = new SessionMinter({ sessions, settings: hooks.settings, enabled: env.adminToken !== null });
-    const admin = new AdminServer({ gateway: plane, minter, log }, { host: env.adminListen.host, port: env.adminListen.port, token: env.adminToken, allowedHosts: env.adminAllowedHosts });
-    return { store, plane, admin };
+    const admin = new AdminServer({ gateway: plane, minter, log, metrics }, adminOptions(env));
+    return { store, plane, admin, metrics };
   } catch (err) {
     await plane?.stop().catch(() => {});
     await store.close().catch(() => {});
     throw err;
   }
+}
+
+function adminOptions(env: EnvSettings): AdminServerOptions {
+  return {
+    host: env.adminListen.host, port: env.adminListen.port, token: env.adminToken, allowedHosts: env.adminAllowedHosts,
+    metricsToken: env.metricsToken, metricsFromLoopback: env.metricsFromLoopback,
+  };
+}
+
+function healthCheckCounter(metrics: GatewayMetrics): NonNullable<ControlPlaneOptions['onHealthCheck']> {
+  return (b, ok) => metrics.healthChecks.inc({ upstream: b.upstream, backend: b.name, result: ok ? 'success' : 'failure' });
 }
 
 /** The backends of a configuration, with their connection pools sized for its largest connect timeout. */
@@ -134,6 +171,8 @@ interface GatewayWiring {
   plane: ControlPlane | null;
   admin: AdminServer | null;
   log: Logger;
+  metrics: GatewayMetrics;
+  observer: RequestObserver;
 }
 
 /** What a graceful close finished and what it had to cut at the deadline. */
@@ -150,6 +189,7 @@ export class Gateway {
   readonly pool: UpstreamPool;
   readonly sessions: SessionService;
   readonly log: Logger;
+  readonly metrics: GatewayMetrics;
   /** The control plane when this process runs it (null in a worker). */
   readonly plane: ControlPlane | null;
   readonly #control: BackendControl;
@@ -164,6 +204,7 @@ export class Gateway {
     this.pool = w.pool;
     this.sessions = w.sessions;
     this.log = w.log;
+    this.metrics = w.metrics;
     this.plane = w.plane;
     this.#control = w.control;
     this.#admin = w.admin;
@@ -175,14 +216,15 @@ export class Gateway {
         const key = `${listen.host}:${listen.port}`;
         let listener = byAddress.get(key);
         if (!listener) {
-          listener = new ProxyListener(listen, server.clientHeaderTimeoutMs, w.log);
+          listener = new ProxyListener(listen, server.clientHeaderTimeoutMs, w.log, w.observer);
           byAddress.set(key, listener);
           this.#listeners.push(listener);
         }
-        const handler = new RequestHandler({ settings: server, pool: w.pool, sessions: w.sessions, access, log: w.log });
+        const handler = new RequestHandler({ settings: server, pool: w.pool, sessions: w.sessions, access, log: w.log, observer: w.observer });
         listener.add({ settings: server, handler, upgrades: new UpgradeHandler(handler) });
       }
     }
+    w.metrics.watch({ clientConnections: () => this.#listeners.map((l) => ({ listen: l.key, open: l.openConnections })) });
   }
 
   /**

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { AdminOperationError, GatewayError, ListenError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { ControlPlane } from '../process/control-plane.js';
 import type { SessionMinter } from '../session/session-minter.js';
 import { AdminBrowserGuard, isLoopback } from './browser-guard.js';
@@ -16,6 +17,8 @@ export interface AdminContext {
   /** Logged-in sessions for load tests (mint-routes.ts); off unless ADMIN_TOKEN is set. */
   minter: SessionMinter;
   log: Logger;
+  /** This process's Prometheus metrics (GET /metrics). */
+  metrics: GatewayMetrics;
 }
 
 export interface AdminServerOptions {
@@ -23,6 +26,10 @@ export interface AdminServerOptions {
   port: number;
   /** ADMIN_TOKEN; null = no token (allowed only on loopback). */
   token: string | null;
+  /** METRICS_TOKEN: reads /metrics and nothing else; null = none. */
+  metricsToken?: string | null;
+  /** METRICS_ALLOW_LOOPBACK=on: a scrape from a loopback address needs no token. */
+  metricsFromLoopback?: boolean;
   /** ADMIN_ALLOWED_HOSTS: Host names the listener answers besides IP literals, localhost and its own names. */
   allowedHosts?: readonly string[];
 }
@@ -87,14 +94,14 @@ export class AdminServer {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
-  #authorized(req: IncomingMessage): boolean {
+  /** ADMIN_TOKEN opens every route; a scrape route also opens to METRICS_TOKEN, or to loopback when so configured. */
+  #authorized(req: IncomingMessage, scrape: boolean): boolean {
     const token = this.#options.token;
-    if (token === null) return true;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!m) return false;
-    const given = Buffer.from(m[1]!);
-    const wanted = Buffer.from(token);
-    return given.length === wanted.length && timingSafeEqual(given, wanted);
+    if (token === null || bearerIs(req, token)) return true;
+    if (!scrape) return false;
+    const metricsToken = this.#options.metricsToken ?? null;
+    if (metricsToken !== null && bearerIs(req, metricsToken)) return true;
+    return this.#options.metricsFromLoopback === true && isLoopback(req.socket.remoteAddress ?? '');
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -102,7 +109,7 @@ export class AdminServer {
     try {
       this.#guard.check(req.method ?? 'GET', req.headers);
       const route = this.routes.match(req.method ?? 'GET', url.pathname);
-      if (!route.options.public && !this.#authorized(req)) {
+      if (!route.options.public && !this.#authorized(req, route.options.scrape === true)) {
         req.resume();
         res.setHeader('www-authenticate', 'Bearer realm="session-gateway admin"');
         throw new AdminOperationError('SG_ADMIN_UNAUTHORIZED', req.headers.authorization ? 'wrong admin token' : 'admin token required (Authorization: Bearer ADMIN_TOKEN)', 401);
@@ -117,6 +124,14 @@ export class AdminServer {
       else res.destroy();
     }
   }
+}
+
+function bearerIs(req: IncomingMessage, token: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const given = Buffer.from(m[1]!);
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
 function send(res: ServerResponse, reply: AdminReply): void {

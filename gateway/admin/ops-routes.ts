@@ -1,12 +1,10 @@
 import type { AdminContext } from './admin-server.js';
 import { renderDashboard } from './dashboard.js';
-import { bindPoolMetrics, metricsRegistry } from './metrics.js';
 import type { RouteTable } from './route-table.js';
 
 /** GET /healthz (public: for a process supervisor), GET /metrics (Prometheus), GET / (the dashboard page, public:
  * it holds no data, its script fetches /api/backends with the token the operator types in). */
-export function registerOpsRoutes(routes: RouteTable, { gateway }: AdminContext): void {
-  bindPoolMetrics(gateway.pool);
+export function registerOpsRoutes(routes: RouteTable, { gateway, metrics }: AdminContext): void {
   routes.get('/healthz', async () => {
     const serving = gateway.pool.allBackends().filter((b) => b.isServing()).length;
     // The admin API binds before the proxy listeners (a clash fails fast): not healthy until they are all up.
@@ -18,6 +16,6 @@ export function registerOpsRoutes(routes: RouteTable, { gateway }: AdminContext)
       return { status: 503, json: { status: 'store-unavailable', store: gateway.store.kind, error: (err as Error).message, servingBackends: serving } };
     }
   }, { public: true });
-  routes.get('/metrics', async () => ({ text: await (gateway.metricsText?.() ?? metricsRegistry.metrics()), contentType: metricsRegistry.contentType }));
+  routes.get('/metrics', async () => ({ text: await (gateway.metricsText?.() ?? metrics.metrics()), contentType: metrics.contentType }), { scrape: true });
   routes.get('/', () => ({ text: renderDashboard(), contentType: 'text/html; charset=utf-8' }), { public: true });
 }

@@ -27,6 +27,8 @@ export type RouteHandler = (req: AdminRequest) => Promise<AdminReply> | AdminRep
 export interface RouteOptions {
   /** Served without the bearer token (pages and probes that reveal nothing). Default false. */
   public?: boolean;
+  /** Also readable with the read-only METRICS_TOKEN (and from loopback without a token with METRICS_ALLOW_LOOPBACK=on). */
+  scrape?: boolean;
 }
 
 interface Route {

@@ -2,7 +2,6 @@ import { AdminOperationError } from '../errors.js';
 import type { SessionCounters, SessionStats, SessionSummary } from '../session/store.js';
 import type { AdminContext } from './admin-server.js';
 import type { RouteTable } from './route-table.js';
-import { bindSessionMetrics } from './session-metrics.js';
 
 /** One session as `GET /api/sessions` and `sessions list` show it (never the cookie id: `sid` is the JWT handle). */
 export interface SessionView {
@@ -47,7 +46,6 @@ const expired = (c: SessionCounters): number => c.expiredIdle + c.expiredAbsolut
  */
 export function registerSessionRoutes(routes: RouteTable, { gateway, log }: AdminContext): void {
   const store = gateway.store;
-  bindSessionMetrics(store);
 
   routes.get('/api/sessions', async (req) => {
     const principal = principalOf(req.query);

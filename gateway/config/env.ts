@@ -17,6 +17,10 @@ export interface EnvSettings {
   headerKey: Buffer;
   headerKeyDerived: boolean;
   adminToken: string | null;
+  /** METRICS_TOKEN: a read-only token for GET /metrics. */
+  metricsToken: string | null;
+  /** METRICS_ALLOW_LOOPBACK=on: scrapes from a loopback address need no token. */
+  metricsFromLoopback: boolean;
   adminListen: { host: string; port: number };
   /** ADMIN_ALLOWED_HOSTS: more Host names the admin listener answers (comma-separated; `.domain` and `*` allowed). */
   adminAllowedHosts: string[];
@@ -91,6 +95,8 @@ export function readEnvSettings(env: NodeJS.ProcessEnv, problems: string[]): Env
   const sessionMemoryMax = memoryText ? parseSize(memoryText) : null;
   if (memoryText && !(sessionMemoryMax !== null && sessionMemoryMax > 0)) problems.push(`SESSION_MEMORY_MAX: "${memoryText}" is not a size such as 512m (bytes, or with k, m or g)`);
   const sessionStoreKeys = parseStoreKeys(env.SESSION_STORE_KEY ?? '', problems);
+  const metricsLoopback = env.METRICS_ALLOW_LOOPBACK?.trim() || 'off';
+  if (metricsLoopback !== 'on' && metricsLoopback !== 'off') problems.push(`METRICS_ALLOW_LOOPBACK: "${metricsLoopback}" is not "on" or "off"`);
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   return {
@@ -100,6 +106,8 @@ export function readEnvSettings(env: NodeJS.ProcessEnv, problems: string[]): Env
     headerKey,
     headerKeyDerived,
     adminToken: env.ADMIN_TOKEN?.trim() || null,
+    metricsToken: env.METRICS_TOKEN?.trim() || null,
+    metricsFromLoopback: metricsLoopback === 'on',
     adminListen: adminListen ?? { host: '127.0.0.1', port: 9901 },
     adminAllowedHosts,
     logLevel,

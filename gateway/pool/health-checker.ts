@@ -9,6 +9,8 @@ export interface HealthCheckerOptions {
   clock?: () => number;
   /** Called after a backend's health changed (metrics, logs). */
   onChange?: (backend: Backend, from: HealthState, to: HealthState) => void;
+  /** Called after every check with its result (metrics). */
+  onCheck?: (backend: Backend, ok: boolean) => void;
 }
 
 /**
@@ -21,6 +23,7 @@ export class HealthChecker {
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #onChange: HealthCheckerOptions['onChange'];
+  readonly #onCheck: HealthCheckerOptions['onCheck'];
   // Its own connections: a check must not queue behind (or be counted with) proxied requests.
   readonly #agent = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000, connections: 2 });
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -31,6 +34,7 @@ export class HealthChecker {
     this.#log = options.log;
     this.#clock = options.clock ?? Date.now;
     this.#onChange = options.onChange;
+    this.#onCheck = options.onCheck;
   }
 
   /**
@@ -64,6 +68,7 @@ export class HealthChecker {
   async checkOnce(backend: Backend, settings: { path: string; timeoutMs: number; rise: number; fall: number }): Promise<void> {
     const result = await this.#probe(backend, settings.path, settings.timeoutMs);
     if (this.#stopped) return;
+    this.#onCheck?.(backend, result.ok);
     const before = backend.health;
     const now = this.#clock();
     const changed = backend.checks.apply(result, settings.rise, settings.fall, now);

@@ -1,5 +1,4 @@
 import type { Logger } from '../log.js';
-import { bindPoolMetrics } from '../admin/metrics.js';
 import { CoordSync, ownCounts, type BackendCounts, type CoordSyncOptions } from '../coord/coord-sync.js';
 import type { CoordStore } from '../coord/coord-store.js';
 import type { AdminState, Backend, HealthState } from '../pool/backend.js';
@@ -24,6 +23,8 @@ export interface ControlPlaneOptions {
   /** After each admin-state snapshot is applied, with the epoch reached. */
   onApplied?: (epoch: number) => void;
   onHealth?: (backend: Backend, from: HealthState, to: HealthState) => void;
+  /** After every active health check, with its result (metrics). */
+  onHealthCheck?: (backend: Backend, ok: boolean) => void;
   /** What GET /api/gateway reports about the processes. */
   processReport: () => GatewayProcessReport;
   /** GET /metrics' text when this process is not the only one counting (a master: its own and its workers'). */
@@ -46,6 +47,7 @@ export class ControlPlane {
   readonly #clock: () => number;
   readonly #counts: (backend: Backend) => BackendCounts;
   readonly #onHealth: ControlPlaneOptions['onHealth'];
+  readonly #onHealthCheck: ControlPlaneOptions['onHealthCheck'];
   #pool: UpstreamPool;
   #health: HealthChecker;
   #registered = false;
@@ -57,6 +59,7 @@ export class ControlPlane {
     this.#pool = options.pool;
     this.#counts = options.counts ?? ownCounts;
     this.#onHealth = options.onHealth;
+    this.#onHealthCheck = options.onHealthCheck;
     this.processReport = options.processReport;
     this.metricsText = options.metricsText;
     this.coord = new CoordSync({
@@ -66,7 +69,6 @@ export class ControlPlane {
     });
     this.#health = this.#checker(options.pool);
     this.sweeper = new ExpirySweeper({ store: options.store, log: options.log, intervalMs: options.sweepIntervalMs, clock: options.clock });
-    bindPoolMetrics(options.pool);
   }
 
   get pool(): UpstreamPool {
@@ -119,7 +121,6 @@ export class ControlPlane {
     await this.#health.stop();
     this.coord.replacePool(pool);
     this.#pool = pool;
-    bindPoolMetrics(pool);
     this.#health = this.#checker(pool);
     await this.#health.start();
   }
@@ -132,6 +133,8 @@ export class ControlPlane {
   }
 
   #checker(pool: UpstreamPool): HealthChecker {
-    return new HealthChecker(pool, { log: this.#log, clock: this.#clock, ...(this.#onHealth ? { onChange: this.#onHealth } : {}) });
+    return new HealthChecker(pool, {
+      log: this.#log, clock: this.#clock, ...(this.#onHealth ? { onChange: this.#onHealth } : {}), ...(this.#onHealthCheck ? { onCheck: this.#onHealthCheck } : {}),
+    });
   }
 }

@@ -8,6 +8,7 @@ import { Reloader } from './reload.js';
 import { installSignals } from './signals.js';
 import { failStartup, logStartupNotes, type StartupConfig } from './startup.js';
 import { answerStoreCall } from './store-server.js';
+import { metricsSnapshot } from '../observability/worker-metrics.js';
 import { WorkerMetrics } from './worker-metrics.js';
 import { WorkerPool, type WorkerEntry } from './worker-pool.js';
 
@@ -41,7 +42,7 @@ export class Master {
     this.generations.set(1, this.serving);
     this.workers = new WorkerPool(log, { onMessage: (entry, m) => this.#answer(entry, m), env: (generation) => this.#workerEnv(generation) });
     this.#reloader = new Reloader(this);
-    this.#metrics = new WorkerMetrics(this.workers);
+    this.#metrics = new WorkerMetrics(this.workers, () => metricsSnapshot(this.control.metrics));
     this.reopenLogs = () => {
       reopenLogs();
       this.workers.broadcast({ sg: 'reopen-logs' });

@@ -1,12 +1,13 @@
-import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import { metricsRegistry } from '../admin/metrics.js';
+import { AggregatorRegistry } from 'prom-client';
+import { CLUSTER_METRICS } from '../observability/session-metrics.js';
+import type { MetricsSnapshot } from '../observability/worker-metrics.js';
 import type { WorkerMessage } from './ipc-messages.js';
 import type { WorkerPool } from './worker-pool.js';
 
-type MetricsJson = Array<MetricObjectWithValues<MetricValue<string>>>;
+type MetricsJson = MetricsSnapshot;
 
 /** Metrics the master decides for the whole gateway: a worker's copy (its mirror) would be counted N times. */
-const MASTER_ONLY: ReadonlySet<string> = new Set(['session_gateway_backend_state']);
+const MASTER_ONLY: ReadonlySet<string> = new Set(['session_gateway_backend_state', ...CLUSTER_METRICS]);
 
 /** A worker that does not answer a scrape within this long is left out of it (it is starting or stopping). */
 const SCRAPE_TIMEOUT_MS = 1_000;
@@ -18,11 +19,14 @@ const SCRAPE_TIMEOUT_MS = 1_000;
  */
 export class WorkerMetrics {
   readonly #pool: WorkerPool;
+  readonly #own: () => Promise<MetricsJson>;
   readonly #pending = new Map<number, (json: MetricsJson) => void>();
   #next = 1;
 
-  constructor(pool: WorkerPool) {
+  /** `own`: the master's registry (observability/gateway-metrics.ts), read at each scrape. */
+  constructor(pool: WorkerPool, own: () => Promise<MetricsJson>) {
     this.#pool = pool;
+    this.#own = own;
   }
 
   async text(): Promise<string> {
@@ -39,7 +43,7 @@ export class WorkerMetrics {
       this.#pool.send(entry, { sg: 'metrics-req', id });
     }));
     const fromWorkers = (await Promise.all(asked)).filter((j): j is MetricsJson => j !== null);
-    const own = await metricsRegistry.getMetricsAsJSON();
+    const own = await this.#own();
     const merged = AggregatorRegistry.aggregate([own, ...fromWorkers.map((list) => list.filter((m) => !MASTER_ONLY.has(m.name)))]);
     return merged.metrics();
   }

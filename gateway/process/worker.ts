@@ -1,8 +1,8 @@
 import cluster from 'node:cluster';
 import { ConfigError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { bindPoolMetrics, metricsRegistry } from '../admin/metrics.js';
 import { createGateway, type Gateway } from '../main.js';
+import { metricsSnapshot } from '../observability/worker-metrics.js';
 import { createSessionStore, sessionStoreOptions } from '../session/store-factory.js';
 import type { SessionStore } from '../session/store.js';
 import { BackendMirror } from './backend-mirror.js';
@@ -56,11 +56,9 @@ export async function runWorker(config: StartupConfig, log: Logger, reopenLogs: 
       ? await createSessionStore(sessionStoreOptions(config.env, log))
       : new IpcSessionStore(channel);
     gateway = await createGateway(config.settings, config.env, log, {
-      store, admin: false,
+      store, admin: false, clusterMetrics: false,
       control: (pool) => new BackendMirror(pool, channel, log, () => gateway.openRequests()),
     });
-    // Its in-flight gauges are what the master's scrape sums (the master's own pool carries no traffic).
-    bindPoolMetrics(gateway.pool);
     const addresses = await gateway.listen();
     send({ sg: 'ready', addresses });
   } catch (err) {
@@ -87,7 +85,8 @@ export async function runWorker(config: StartupConfig, log: Logger, reopenLogs: 
     if (!isMasterMessage(m)) return;
     if (m.sg === 'shutdown') stop(m.graceMs);
     else if (m.sg === 'reopen-logs') reopenLogs();
-    else if (m.sg === 'metrics-req') void metricsRegistry.getMetricsAsJSON().then((json) => send({ sg: 'metrics', id: m.id, json }));
+    // Its requests and in-flight gauges are what the master's scrape sums (the master's own pool carries no traffic).
+    else if (m.sg === 'metrics-req') void metricsSnapshot(gateway.metrics).then((json) => send({ sg: 'metrics', id: m.id, json }));
   });
   // The master died (SIGKILL, a crash): finish what was accepted, then go; a new master starts its own workers.
   channel.on('disconnect', () => stop(config.settings.process.workerShutdownTimeoutMs));

@@ -1,12 +1,13 @@
 import type { ProxySettings } from '../config/settings.js';
 import { BackendBadResponseError, NoBackendError, type GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { GatewayMetrics } from '../observability/gateway-metrics.js';
+import type { RequestRecord } from '../observability/request-record.js';
 import type { Backend } from '../pool/backend.js';
 import type { Lease } from '../pool/lease.js';
 import type { Upstream } from '../pool/upstream-pool.js';
 import type { BackendExchange, BackendResponseHead } from './backend-exchange.js';
 import { failedBeforeRequestSent, staleConnectionFailure, toUpstreamError } from './upstream-errors.js';
-import { retriesTotal, upstreamFailuresTotal } from '../admin/metrics.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
@@ -19,6 +20,8 @@ export interface AttemptRequest {
   start(backend: Backend): BackendExchange;
   /** The client left, or its body failed: no answer is due and nothing is retried. */
   abandoned(): boolean;
+  /** Where each try is noted for the metrics and the access log ($upstream_addr, $upstream_status, …). */
+  record?: RequestRecord;
 }
 
 /** A backend answered with a head: the lease is the caller's now, to release when the response is over. */
@@ -43,13 +46,15 @@ export class BackendAttempts {
   readonly #upstream: Upstream | undefined;
   readonly #proxy: ProxySettings;
   readonly #log: Logger;
+  readonly #metrics: GatewayMetrics;
   /** The exchange of the current try, for an abort when the client goes away. */
   current: BackendExchange | null = null;
 
-  constructor(upstream: Upstream | undefined, proxy: ProxySettings, log: Logger) {
+  constructor(upstream: Upstream | undefined, proxy: ProxySettings, log: Logger, metrics: GatewayMetrics) {
     this.#upstream = upstream;
     this.#proxy = proxy;
     this.#log = log;
+    this.#metrics = metrics;
   }
 
   async run(request: AttemptRequest): Promise<Answered | Failed> {
@@ -60,14 +65,16 @@ export class BackendAttempts {
       const backend = this.#upstream?.pick(tried) ?? null;
       // None left after a stale-connection retry (the backend stopped serving meanwhile): its failure is the answer.
       if (!backend) return { error: last ?? this.#noBackend(request.requestId) };
-      if (tried.size > 0 || staleRetried) retriesTotal.inc();
+      if (tried.size > 0 || staleRetried) this.#metrics.retries.inc();
       tried.add(backend);
+      request.record?.attemptStarted(backend);
       const lease = backend.lease();
       let exchange: BackendExchange | null = null;
       try {
         exchange = request.start(backend);
         this.current = exchange;
         const head = await exchange.head;
+        request.record?.attemptAnswered(head.statusCode);
         backend.passive.recordSuccess();
         return { backend, exchange, head, lease };
       } catch (err) {
@@ -78,6 +85,7 @@ export class BackendAttempts {
         if (request.abandoned()) return { error: null };
         const verdict = this.#verdict(err, exchange, backend, request, tried, staleRetried);
         last = toUpstreamError(err, backend.name);
+        request.record?.attemptFailed(last.status);
         if (verdict === 'stale') {
           staleRetried = true;
           tried.delete(backend);
@@ -107,7 +115,7 @@ export class BackendAttempts {
       this.#log.info({ event: 'proxy.stale_connection', code: error.code, backend: backend.name, requestId: request.requestId, cause }, `a kept-alive connection to ${backend.name} was closed under the request: retrying`);
       return 'stale';
     }
-    upstreamFailuresTotal.inc({ backend: backend.name });
+    this.#metrics.upstreamFailures.inc({ backend: backend.name });
     if (this.#upstream?.recordFailure(backend)) {
       this.#log.warn({ event: 'backend.ejected', backend: backend.name, forMs: backend.passive.failTimeoutMs }, `backend ${backend.name} ejected after ${backend.passive.maxFails} failure(s)`);
     }

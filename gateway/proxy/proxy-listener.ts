@@ -3,6 +3,7 @@ import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { defaults, type ListenSettings, type ServerSettings } from '../config/settings.js';
 import { ListenError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { RequestObserver } from '../observability/request-observer.js';
 import { writeSocketError } from './error-response.js';
 import type { RequestHandler } from './request-handler.js';
 import type { UpgradeHandler } from './upgrade.js';
@@ -36,7 +37,7 @@ export class ProxyListener {
   #idleTimer: NodeJS.Timeout | undefined;
   #idleClosing = false;
 
-  constructor(listen: ListenSettings, headerTimeoutMs: number, log: Logger) {
+  constructor(listen: ListenSettings, headerTimeoutMs: number, log: Logger, observer: RequestObserver) {
     this.host = listen.host;
     this.port = listen.port;
     this.#log = log;
@@ -57,6 +58,7 @@ export class ProxyListener {
     this.server.on('upgrade', (req, socket, head) => this.hosts.upgrade(req, socket, head));
     this.server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
+      observer.connectionOpened(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.#clientError(err, socket));

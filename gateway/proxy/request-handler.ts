@@ -7,6 +7,9 @@ import type { AccessSettings } from '../access/access-settings.js';
 import type { LocationSettings, ServerSettings } from '../config/settings.js';
 import { ClientRequestError, GatewayError, StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { GatewayMetrics } from '../observability/gateway-metrics.js';
+import type { RequestObserver } from '../observability/request-observer.js';
+import type { RequestRecord } from '../observability/request-record.js';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
 import { clientKeyOf } from '../session/creation-limiter.js';
 import { NO_SESSION, type RequestSession, type SessionService } from '../session/session-service.js';
@@ -25,7 +28,6 @@ import { RequestVariables } from './request-variables.js';
 import { ResponseRelay } from './response-relay.js';
 import { sendReturn, sendTrailingSlashRedirect } from './return-response.js';
 import { LocationRouter, type RouteMatch } from './router.js';
-import { requestsTotal, statusClass } from '../admin/metrics.js';
 
 const routes = new WeakMap<IncomingMessage, RouteMatch | null>();
 const variables = new WeakMap<IncomingMessage, RequestVariables>();
@@ -45,6 +47,8 @@ export interface RequestHandlerOptions {
   sessions: SessionService;
   access: AccessControl;
   log: Logger;
+  /** Metrics and access log (docs/architecture.md §8). */
+  observer: RequestObserver;
 }
 
 /** Headers and context of one request, as the backend will see them. */
@@ -57,6 +61,8 @@ export interface PreparedRequest {
   secure: boolean;
   /** Variables of this request (proxy_redirect, add_header) and the origin a rewritten Location is made absolute with. */
   vars: RedirectContext;
+  /** What the metrics and the access log learn of this request (absent on a WebSocket upgrade). */
+  record?: RequestRecord;
 }
 
 /**
@@ -71,6 +77,7 @@ export class RequestHandler {
   readonly #access: AccessControl;
   readonly #log: Logger;
   readonly #relay: ResponseRelay;
+  readonly #observer: RequestObserver;
 
   constructor(options: RequestHandlerOptions) {
     this.settings = options.settings;
@@ -80,6 +87,11 @@ export class RequestHandler {
     this.#access = options.access;
     this.#log = options.log;
     this.#relay = new ResponseRelay(options);
+    this.#observer = options.observer;
+  }
+
+  get metrics(): GatewayMetrics {
+    return this.#observer.metrics;
   }
 
   get log(): Logger {
@@ -180,8 +192,8 @@ export class RequestHandler {
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
-    res.once('finish', () => requestsTotal.inc({ status_class: statusClass(res.statusCode) }));
-    this.#handle(req, res).catch((err: unknown) => {
+    const record = this.#observer.begin(req, res, this.settings);
+    this.#handle(req, res, record).catch((err: unknown) => {
       this.#log.error({ err, event: 'proxy.internal_error', url: req.url }, 'unexpected error on the request path');
       sendGatewayError(res, 500, 'SG_INTERNAL', 'internal gateway error');
     });
@@ -215,16 +227,20 @@ export class RequestHandler {
     return false;
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
     try {
-      if (this.rewritePhase(req, res)) return;
+      if (this.rewritePhase(req, res)) {
+        record.location = this.location(req);
+        return;
+      }
     } catch (err) {
       if (!(err instanceof ClientRequestError)) throw err;
+      if (res.headersSent) return;
       res.setHeader('connection', 'close');
       this.#refuse(req, res, err);
       return;
     }
-    const location = this.location(req);
+    const location = record.location = this.location(req);
     const admission = this.admit(req, location);
     const refusal = admission && (await admission);
     if (refusal) {
@@ -251,6 +267,9 @@ export class RequestHandler {
       req.resume();
       return;
     }
+    prepared.record = record;
+    record.requestId = prepared.requestId;
+    record.sessionKnown(prepared.session.session?.handle ?? null, prepared.session.session?.principal ?? null);
     await this.#forward(req, res, prepared);
   }
 
@@ -290,7 +309,7 @@ export class RequestHandler {
       body = req.pipe(streamed);
       req.on('error', (err) => streamed?.destroy(err));
     }
-    const attempts = new BackendAttempts(this.#pool.upstream(proxy.upstream), proxy, this.#log);
+    const attempts = new BackendAttempts(this.#pool.upstream(proxy.upstream), proxy, this.#log, this.#observer.metrics);
     let clientGone = false;
     res.once('close', () => {
       if (res.writableFinished) return;
@@ -311,6 +330,7 @@ export class RequestHandler {
           bodyTimeout: proxy.readTimeoutMs,
         }),
       abandoned: () => clientGone || streamed?.failure instanceof ClientRequestError,
+      record: prepared.record,
     });
     if ('error' in outcome) {
       if (streamed?.failure instanceof ClientRequestError) this.#refuse(req, res, streamed.failure);

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { BackendBadResponseError, GatewayError, SessionRateLimitedError, StoreUnavailableError, WriteBackError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { Backend } from '../pool/backend.js';
 import type { Lease } from '../pool/lease.js';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
@@ -13,7 +14,6 @@ import { connectionTokensOf, isHopByHop, isSessionHeader } from './headers.js';
 import type { PreparedRequest } from './request-handler.js';
 import type { BackendResponseHead } from './response-head.js';
 import { toUpstreamError } from './upstream-errors.js';
-import { upstreamFailuresTotal } from '../admin/metrics.js';
 import { addHeaderFields } from './add-header.js';
 import { absoluteLocation, rewriteLocation, rewriteRefresh, type RedirectContext } from './proxy-redirect.js';
 import type { RedirectRule } from '../config/settings.js';
@@ -22,6 +22,7 @@ export interface ResponseRelayOptions {
   pool: UpstreamPool;
   sessions: SessionService;
   log: Logger;
+  observer: { metrics: GatewayMetrics };
 }
 
 /** What the write-back decided about the answer: the cookies to add, or the 409 that replaces the backend's body. */
@@ -36,11 +37,13 @@ export class ResponseRelay {
   readonly #pool: UpstreamPool;
   readonly #sessions: SessionService;
   readonly #log: Logger;
+  readonly #metrics: GatewayMetrics;
 
   constructor(options: ResponseRelayOptions) {
     this.#pool = options.pool;
     this.#sessions = options.sessions;
     this.#log = options.log;
+    this.#metrics = options.observer.metrics;
   }
 
   async relay(res: ServerResponse, prepared: PreparedRequest, backend: Backend, exchange: BackendExchange, head: BackendResponseHead, lease: Lease): Promise<void> {
@@ -49,6 +52,7 @@ export class ResponseRelay {
     const stop = () => {
       exchange.discard();
       lease.release();
+      prepared.record?.attemptEnded();
     };
     if (verdict === null || res.destroyed) return stop(); // answered already, or the client left (the session is saved)
     if ('rejectedLogin' in verdict) {
@@ -68,6 +72,7 @@ export class ResponseRelay {
     trackEventStream(lease, head, exchange, res);
     exchange.streamTo(res, (err) => {
       lease.release();
+      prepared.record?.attemptEnded();
       if (err && !res.writableFinished && !res.destroyed) {
         this.#log.warn({ event: 'proxy.response_aborted', backend: backend.name, requestId, cause: err.message }, 'response stream ended early');
       }
@@ -108,7 +113,10 @@ export class ResponseRelay {
       const writeBack = parseWriteBack(head.headers, location.session.scope);
       if (writeBack) {
         const outcome = await this.#sessions.applyWriteBack(session, writeBack, location.session, backend.name, prepared.secure);
-        if (outcome.result) this.#logCommit(outcome.result, writeBack.login, requestId, backend.name);
+        if (outcome.result) {
+          this.#logCommit(outcome.result, writeBack.login, requestId, backend.name);
+          prepared.record?.sessionKnown(outcome.result.destroyed ? null : outcome.result.handle, outcome.result.principal);
+        }
         if (outcome.ended) this.#log.info({ event: 'session.destroyed', reason: 'logout', sid: outcome.ended, requestId, backend: backend.name }, 'session destroyed, a new one started');
         return { setCookies: outcome.setCookie ? [outcome.setCookie] : [] };
       }
@@ -141,7 +149,7 @@ export class ResponseRelay {
 
   /** A backend failure found after its head arrived, before anything was sent: counted, logged, answered. */
   #backendFailed(res: ServerResponse, backend: Backend, requestId: string, error: GatewayError, cause: Error): void {
-    upstreamFailuresTotal.inc({ backend: backend.name });
+    this.#metrics.upstreamFailures.inc({ backend: backend.name });
     this.#pool.upstream(backend.upstream)?.recordFailure(backend);
     this.#log.warn({ event: 'proxy.backend_failed', code: error.code, backend: backend.name, requestId, retry: false, cause: cause.message }, error.message);
     sendGatewayError(res, error.status, error.code, error.message, requestId);

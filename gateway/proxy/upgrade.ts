@@ -28,7 +28,7 @@ export class UpgradeHandler {
 
   constructor(handler: RequestHandler) {
     this.#handler = handler;
-    this.#relay = new ResponseRelay({ pool: handler.pool, sessions: handler.sessions, log: handler.log });
+    this.#relay = new ResponseRelay({ pool: handler.pool, sessions: handler.sessions, log: handler.log, observer: { metrics: handler.metrics } });
   }
 
   handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -69,7 +69,7 @@ export class UpgradeHandler {
 
   async #forward(req: IncomingMessage, res: ServerResponse, clientHead: Buffer, prepared: PreparedRequest, location: LocationSettings): Promise<void> {
     const proxy = location.proxy!;
-    const attempts = new BackendAttempts(this.#handler.pool.upstream(proxy.upstream), proxy, this.#handler.log);
+    const attempts = new BackendAttempts(this.#handler.pool.upstream(proxy.upstream), proxy, this.#handler.log, this.#handler.metrics);
     let clientGone = false;
     res.socket?.once('close', () => {
       clientGone = true;

@@ -277,9 +277,19 @@ for (const [topology, startRedis] of TOPOLOGIES) describe(`session management th
     assert.equal(stats.sizeBuckets.at(-1)?.le, null);
     const text = await cli(gw1, 'sessions', 'stats');
     assert.match(text.stdout, /counters shared by every gateway/);
-    const metrics = await (await request(`${gw1.adminUrl}/metrics`)).body.text();
-    assert.match(metrics, /^session_gateway_sessions_active \d+/m);
-    assert.match(metrics, /^session_gateway_sessions_destroyed_total\{reason="evicted"\} \d+/m);
-    assert.match(metrics, /^session_gateway_session_size_bytes\{le="\+Inf"\} \d+/m);
+    const [m1, m2] = await Promise.all([gw1, gw2].map(async (g) => (await request(`${g.adminUrl}/metrics`)).body.text()));
+    // Store-wide numbers: the same on both gateways, labelled by the store (aggregate with max by (store)).
+    const live = /^session_gateway_cluster_sessions\{store="redis:\/\/[^"]+"\} (\d+)$/m;
+    assert.equal(live.exec(m1!)?.[1], live.exec(m2!)?.[1]);
+    assert.match(m1!, /^session_gateway_cluster_sessions_by_size\{store="[^"]+",size_max_bytes="inf"\} \d+$/m);
+    // Events each gateway caused: their sum over both gateways is the store's own count.
+    const own = (text: string, name: string, labels = '') => Number(new RegExp(`^${name}${labels.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const store = await adminJson<SessionStatsView>(gw1, '/api/sessions/stats');
+    const sum = (name: string, labels = '') => own(m1!, name, labels) + own(m2!, name, labels);
+    assert.equal(sum('session_gateway_sessions_created_total'), store.counters.created);
+    assert.equal(sum('session_gateway_logins_total'), store.counters.logins);
+    assert.equal(sum('session_gateway_duplicate_logins_total'), store.counters.duplicateLogins);
+    assert.equal(sum('session_gateway_sessions_destroyed_total', '{reason="evicted"}'), store.counters.destroyedEvicted);
+    assert.equal(sum('session_gateway_sessions_destroyed_total', '{reason="kill"}'), store.counters.destroyedKill);
   });
 });

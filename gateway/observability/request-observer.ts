@@ -1,0 +1,91 @@
+import { performance } from 'node:perf_hooks';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ServerSettings } from '../config/settings.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import { RequestRecord } from './request-record.js';
+
+/** Byte counts of a client connection already accounted to a request (or to the metrics). */
+export interface ConnectionCounts {
+  read: number;
+  written: number;
+  /** nginx $connection: a serial number of the connection in this process. */
+  serial: number;
+  /** nginx $connection_requests: requests on it so far. */
+  requests: number;
+}
+
+/** Whatever writes access log lines (access-log.ts): told of each request once it is over. */
+export interface RequestLogger {
+  log(record: RequestRecord, bytes: { sent: number; received: number }, connection: ConnectionCounts): void;
+}
+
+/**
+ * Where the request path reports to (docs/architecture.md §8): a RequestRecord per request, settled once when the
+ * client's response closes — into the metrics and the access log. Bytes are counted on the client connection, so
+ * heads, bodies, chunk framing and WebSocket traffic all add up to what the socket carried.
+ */
+export class RequestObserver {
+  readonly metrics: GatewayMetrics;
+  readonly #logger: RequestLogger | null;
+  readonly #connections = new WeakMap<Socket, ConnectionCounts>();
+  #serial = 0;
+
+  constructor(metrics: GatewayMetrics, logger: RequestLogger | null = null) {
+    this.metrics = metrics;
+    this.#logger = logger;
+  }
+
+  /** A proxy listener accepted a connection: what it carries outside requests (tunnels) is counted at its close. */
+  connectionOpened(socket: Socket): void {
+    this.metrics.clientConnectionsAccepted.inc();
+    this.#countsOf(socket);
+    socket.once('close', () => this.#settle(socket));
+  }
+
+  /** The request's record; it is settled when `res` closes (answered in full, or given up by the client). */
+  begin(req: IncomingMessage, res: ServerResponse, server: ServerSettings): RequestRecord {
+    const record = new RequestRecord(req, res, server);
+    res.once('close', () => this.#ended(record));
+    return record;
+  }
+
+  #ended(record: RequestRecord): void {
+    record.endedAt = performance.now();
+    const socket = record.req.socket;
+    const counts = this.#countsOf(socket);
+    counts.requests++;
+    const bytes = this.#settle(socket);
+    const m = this.metrics;
+    const statusClass = `${Math.floor(record.status / 100)}xx`;
+    m.requests.inc({ status_class: statusClass });
+    m.requestDuration.observe({ upstream: record.location?.proxy?.upstream ?? 'none', status_class: statusClass }, record.durationSeconds);
+    for (const a of record.attempts) {
+      const labels = { upstream: a.backend.upstream, backend: a.backend.name };
+      if (a.headerAt !== null && a.status !== null) m.backendResponses.inc({ ...labels, code: String(a.status) });
+      m.upstreamResponseDuration.observe(labels, ((a.endedAt ?? record.endedAt) - a.startedAt) / 1000);
+    }
+    this.#logger?.log(record, bytes, counts);
+  }
+
+  /** Adds what the socket carried since last time to the byte counters; returns those bytes. */
+  #settle(socket: Socket): { sent: number; received: number } {
+    const counts = this.#countsOf(socket);
+    const sent = socket.bytesWritten - counts.written;
+    const received = socket.bytesRead - counts.read;
+    counts.written = socket.bytesWritten;
+    counts.read = socket.bytesRead;
+    if (sent > 0) this.metrics.clientSentBytes.inc(sent);
+    if (received > 0) this.metrics.clientReceivedBytes.inc(received);
+    return { sent, received };
+  }
+
+  #countsOf(socket: Socket): ConnectionCounts {
+    let counts = this.#connections.get(socket);
+    if (!counts) {
+      counts = { read: 0, written: 0, serial: ++this.#serial, requests: 0 };
+      this.#connections.set(socket, counts);
+    }
+    return counts;
+  }
+}

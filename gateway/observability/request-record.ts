@@ -1,0 +1,83 @@
+import { performance } from 'node:perf_hooks';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LocationSettings, ServerSettings } from '../config/settings.js';
+import type { Backend } from '../pool/backend.js';
+
+/** One try of a request on a backend (nginx keeps one entry per try in $upstream_addr, $upstream_status, …). */
+export interface UpstreamAttempt {
+  backend: Backend;
+  /** performance.now() when the try started, when the head arrived, when the response ended (or the try failed). */
+  startedAt: number;
+  headerAt: number | null;
+  endedAt: number | null;
+  /** The backend's status, or the one the gateway made of a failed try (502, 504); null while waiting. */
+  status: number | null;
+}
+
+/**
+ * What the request path learned about one request, for the metrics and the access log (docs/architecture.md §8).
+ * The request handler fills it in as it goes; the observer reads it once, when the client's response closes.
+ */
+export class RequestRecord {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly server: ServerSettings;
+  /** performance.now() and the wall clock at the request's head. */
+  readonly startedAt = performance.now();
+  readonly startedAtMs = Date.now();
+  location: LocationSettings | null = null;
+  requestId: string | null = null;
+  /** The session's non-secret handle (the JWT `sid`) and principal, once known: loaded, or created by the write-back. */
+  sessionHandle: string | null = null;
+  principal: string | null = null;
+  readonly attempts: UpstreamAttempt[] = [];
+  /** Set when the response closes. */
+  endedAt = 0;
+
+  constructor(req: IncomingMessage, res: ServerResponse, server: ServerSettings) {
+    this.req = req;
+    this.res = res;
+    this.server = server;
+  }
+
+  attemptStarted(backend: Backend): void {
+    this.attempts.push({ backend, startedAt: performance.now(), headerAt: null, endedAt: null, status: null });
+  }
+
+  /** The backend's response head arrived. */
+  attemptAnswered(status: number): void {
+    const a = this.attempts.at(-1);
+    if (!a) return;
+    a.headerAt = performance.now();
+    a.status = status;
+  }
+
+  /** The try failed with what the gateway makes of it (502 refused/reset, 504 timeout). */
+  attemptFailed(status: number): void {
+    const a = this.attempts.at(-1);
+    if (!a) return;
+    a.endedAt = performance.now();
+    a.status ??= status;
+  }
+
+  /** The backend's response is over (streamed to the client, or discarded). */
+  attemptEnded(): void {
+    const a = this.attempts.at(-1);
+    if (a && a.endedAt === null) a.endedAt = performance.now();
+  }
+
+  sessionKnown(handle: string | null, principal: string | null): void {
+    this.sessionHandle = handle;
+    this.principal = principal;
+  }
+
+  /** nginx's $status: what the client got, 499 when it left before a response head went out. */
+  get status(): number {
+    return this.res.headersSent ? this.res.statusCode : 499;
+  }
+
+  /** Seconds from the request's head to the close of its response (nginx $request_time). */
+  get durationSeconds(): number {
+    return ((this.endedAt || performance.now()) - this.startedAt) / 1000;
+  }
+}
