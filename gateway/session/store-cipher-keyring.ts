@@ -13,7 +13,8 @@ import { keyIdOf, openWith, sealedKeyId, sealWith, STORE_KEY_BYTES, StoreCipher 
  * (every gateway does at start-up) and changes no index id. A dump holds only the sealed key.
  */
 
-const AAD = 'session-gateway/principal-index-key/v1';
+/** The associated data the index key is sealed under (exported for tests that work out an index id themselves). */
+export const INDEX_KEY_AAD = 'session-gateway/principal-index-key/v1';
 
 /** Replace the sealed key only if it is still the one read (two gateways starting at once agree on one key). */
 const RESEAL = `
@@ -25,17 +26,17 @@ export async function openStoreCipher(client: RedisClient, keys: readonly Buffer
   const current = keys[0]!;
   let sealed = await client.get(INDEX_KEY_KEY);
   if (sealed === null) {
-    await client.set(INDEX_KEY_KEY, sealWith(current, AAD, randomBytes(STORE_KEY_BYTES).toString('base64url')), 'NX');
+    await client.set(INDEX_KEY_KEY, sealWith(current, INDEX_KEY_AAD, randomBytes(STORE_KEY_BYTES).toString('base64url')), 'NX');
     sealed = (await client.get(INDEX_KEY_KEY))!;
   }
   const opener = keys.find((k) => keyIdOf(k) === sealedKeyId(sealed));
-  const plain = opener ? openWith(opener, AAD, sealed) : null;
+  const plain = opener ? openWith(opener, INDEX_KEY_AAD, sealed) : null;
   if (plain === null) {
     throw new StoreKeyError(`the principal index key in Redis (${INDEX_KEY_KEY}) is sealed under key id ${sealedKeyId(sealed) ?? '(none)'}, ` +
       `which SESSION_STORE_KEY does not list or which does not open it (listed: ${keys.map(keyIdOf).join(', ')}); list that key again`);
   }
   if (opener !== current) {
-    const resealed = await client.eval(RESEAL, 1, INDEX_KEY_KEY, sealed, sealWith(current, AAD, plain));
+    const resealed = await client.eval(RESEAL, 1, INDEX_KEY_KEY, sealed, sealWith(current, INDEX_KEY_AAD, plain));
     log?.info({ event: 'session.store_key_rotated', from: keyIdOf(opener!), to: keyIdOf(current), resealed: resealed === 1 },
       'the principal index key is now sealed under the first SESSION_STORE_KEY');
   }

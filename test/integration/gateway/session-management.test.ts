@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { request } from 'undici';
+import type { Redis } from 'ioredis';
 import type { SessionStatsView, SessionView } from '../../../gateway/admin/session-routes.js';
+import { INDEX_KEY_KEY } from '../../../gateway/session/redis-keys.js';
+import { openWith, StoreCipher } from '../../../gateway/session/store-cipher.js';
+import { INDEX_KEY_AAD } from '../../../gateway/session/store-cipher-keyring.js';
 import { startDemoBackend, type DemoBackend } from '../../helpers/backend-process.js';
 import { Browser } from '../../helpers/browser.js';
 import { startGateway, type GatewayUnderTest } from '../../helpers/gateway-process.js';
@@ -53,23 +58,43 @@ async function adminJson<T>(gateway: GatewayUnderTest, path: string): Promise<T>
 
 const whoami = async (browser: Browser, base = ''): Promise<WhoAmI> => (await browser.fetch(`${base}/api/whoami`)).json<WhoAmI>();
 
-/** The Redis the two gateways share, and its keys matching a pattern (on every master of a Cluster). */
+/**
+ * The Redis the two gateways share, the environment they get for it, and the principal index keys of a principal
+ * (on every master of a Cluster). The Cluster runs with encryption at rest: index keys are then named by the HMAC of
+ * the principal, worked out here from the sealed index key the gateways keep in Redis.
+ */
 interface SharedRedis {
   url: string;
-  keys(pattern: string): Promise<string[]>;
+  env: NodeJS.ProcessEnv;
+  indexKeys(principal: string): Promise<string[]>;
   close(): Promise<void>;
+}
+
+async function hmacIndexId(get: (key: string) => Promise<string | null>, storeKey: Buffer, principal: string): Promise<string> {
+  const sealed = await get(INDEX_KEY_KEY);
+  const plain = sealed === null ? null : openWith(storeKey, INDEX_KEY_AAD, sealed);
+  assert.ok(plain, 'the gateways keep a sealed principal index key');
+  return new StoreCipher([storeKey], Buffer.from(plain, 'base64url')).principalId(principal);
 }
 
 const TOPOLOGIES: ReadonlyArray<[string, () => Promise<SharedRedis>]> = [
   ['one Redis', async () => {
     const redis = await TestRedis.start();
-    return { url: redis.url, keys: (pattern) => redis.client().keys(pattern), close: () => redis.close() };
+    return { url: redis.url, env: {}, indexKeys: (principal) => redis.client().keys(`sg:v2:*:p:${principal}`), close: () => redis.close() };
   }],
-  ['a 3-master + 3-replica Redis Cluster', async () => {
+  ['a 3-master + 3-replica Redis Cluster, encrypted at rest', async () => {
     const cluster = await TestCluster.start({ masters: 3, replicasPerMaster: 1 });
+    const storeKey = randomBytes(32);
+    const onMasters = async <T>(f: (m: Redis) => Promise<T>): Promise<T[]> => Promise.all((await cluster.masters()).map(f));
     return {
       url: cluster.url,
-      keys: async (pattern) => (await Promise.all((await cluster.masters()).map((m) => m.keys(pattern)))).flat(),
+      env: { SESSION_STORE_KEY: storeKey.toString('base64') },
+      indexKeys: async (principal) => {
+        // Only the master owning the slot answers GET; the others say MOVED.
+        const get = async (key: string) => (await onMasters((m) => m.get(key).catch(() => null))).find((v) => v !== null) ?? null;
+        const id = await hmacIndexId(get, storeKey, principal);
+        return (await onMasters((m) => m.keys(`sg:v2:*:p:${id}`))).flat();
+      },
       close: () => cluster.close(),
     };
   }],
@@ -88,7 +113,7 @@ for (const [topology, startRedis] of TOPOLOGIES) describe(`session management th
     const options = {
       backends: [app.name], redisUrl: redis.url, locations: LOCATIONS,
       httpExtra: `upstream portal { server ${portal.name}; }`,
-      env: { SESSION_SWEEP_INTERVAL_MS: '200', LOG_LEVEL: 'info' },
+      env: { SESSION_SWEEP_INTERVAL_MS: '200', LOG_LEVEL: 'info', ...redis.env },
     };
     [gw1, gw2] = await Promise.all([startGateway(options), startGateway(options)]);
   });
@@ -202,6 +227,7 @@ for (const [topology, startRedis] of TOPOLOGIES) describe(`session management th
     await onGw1.fetch('/api/counter', { method: 'POST' });
     await onGw2.fetch('/api/draft', { method: 'PUT', json: { text: 'x'.repeat(100) } });
     await onGw2.fetch('/portal/api/login', { json: { user: 'alice' } });
+    assert.equal((await redis.indexKeys('alice')).length, 1, "alice's sessions are filed in one principal index");
     const listed = await cli(gw2, 'sessions', 'list', '--principal', 'alice', '--json');
     assert.equal(listed.code, 0, listed.stderr);
     const { sessions } = JSON.parse(listed.stdout) as { sessions: SessionView[] };
@@ -258,7 +284,7 @@ for (const [topology, startRedis] of TOPOLOGIES) describe(`session management th
     assert.equal(stats.counterScope, 'global');
     for (const principal of ['ivy', 'abe']) {
       assert.deepEqual((await adminJson<{ sessions: unknown[] }>(gw1, `/api/sessions?principal=${principal}`)).sessions, []);
-      assert.deepEqual(await redis.keys(`sg:v2:*:p:${principal}`), [], `no index entry for ${principal}`);
+      assert.deepEqual(await redis.indexKeys(principal), [], `no index entry for ${principal}`);
     }
     // Their cookies no longer open anything, and coming back does not count them again.
     assert.equal((await whoami(idle, '/idle')).principal, null);
