@@ -8,7 +8,7 @@ import type { Directive } from './parser.js';
 import { PROCESS_DIRECTIVES, readProcessDirectives } from './process-directives.js';
 import { PROXY_DIRECTIVE_CONTEXTS, PROXY_LEVEL_DIRECTIVES, proxySettings, readProxyLevel, TOP_PROXY_LEVEL, type ProxyLevel } from './proxy-directives.js';
 import { parseProxyPass } from './proxy-pass.js';
-import { readDefaultType, readReturn } from './return-directive.js';
+import { ANSWER_DIRECTIVES, readAnswerLevel, readReturn, TOP_ANSWER_LEVEL, type AnswerLevel } from './return-directive.js';
 import { parseServerName, primaryServerName, type ServerName } from './server-names.js';
 import {
   defaults,
@@ -40,8 +40,8 @@ interface Inherited extends ProxyLevel {
   clientBodyTimeoutMs: number;
   clientHeaderTimeoutMs: number;
   access: AccessLevel;
-  /** `default_type`, for the body of a `return`. */
-  defaultType: string;
+  /** `default_type` and the redirect flags, for the answers the gateway writes. */
+  answer: AnswerLevel;
 }
 
 const INHERITED_DIRECTIVES = new Set([...PROXY_LEVEL_DIRECTIVES, 'client_max_body_size', 'client_body_timeout', 'client_header_timeout']);
@@ -50,7 +50,7 @@ const INHERITED_DIRECTIVES = new Set([...PROXY_LEVEL_DIRECTIVES, 'client_max_bod
 const ALLOWED: Record<string, ReadonlyArray<'main' | 'http' | 'server' | 'location' | 'upstream'>> = {
   http: ['main'], server: ['http', 'upstream'], upstream: ['http'], listen: ['server'], server_name: ['server'],
   location: ['server', 'location'], proxy_pass: ['location'], set: ['server', 'location'], keepalive: ['upstream'],
-  return: ['server', 'location'], default_type: ['http', 'server', 'location'],
+  return: ['server', 'location'], ...Object.fromEntries([...ANSWER_DIRECTIVES].map((n) => [n, ['http', 'server', 'location'] as const])),
   ...Object.fromEntries([...INHERITED_DIRECTIVES].map((n) => [n, ['http', 'server', 'location'] as const])),
   ...PROXY_DIRECTIVE_CONTEXTS,
   ...ACCESS_DIRECTIVES,
@@ -100,7 +100,7 @@ function applyInherited(block: Directive[], parent: Inherited, report: ConfigRep
     }
   }
   level.access = readAccessLevel(block, parent.access, report);
-  level.defaultType = readDefaultType(block, parent.defaultType, report);
+  level.answer = readAnswerLevel(block, parent.answer, report);
   return level;
 }
 
@@ -145,9 +145,9 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
       else upstreams.set(upstream.name, upstream);
     }
     const b: Builder = { report, upstreams, explicit: new Set(upstreams.keys()), healthFrom: new Map(), accessFiles };
-    const inherited = applyInherited(block, { ...TOP_PROXY_LEVEL, clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientBodyTimeoutMs: defaults.clientBodyTimeoutMs, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: TOP_ACCESS_LEVEL, defaultType: defaults.defaultType }, report);
+    const inherited = applyInherited(block, { ...TOP_PROXY_LEVEL, clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientBodyTimeoutMs: defaults.clientBodyTimeoutMs, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: TOP_ACCESS_LEVEL, answer: TOP_ANSWER_LEVEL }, report);
     for (const d of block) {
-      if (d.name === 'upstream' || d.name === 'default_type' || INHERITED_DIRECTIVES.has(d.name) || !allowedHere(d, 'http', report)) continue;
+      if (d.name === 'upstream' || ANSWER_DIRECTIVES.has(d.name) || INHERITED_DIRECTIVES.has(d.name) || !allowedHere(d, 'http', report)) continue;
       if (d.name === 'server' && report.shape(d, true) && report.arity(d, 0)) servers.push(buildServer(d, inherited, b));
     }
     // Only when none is written: a malformed one has been reported already.
@@ -176,9 +176,9 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
   const locationBlocks: Directive[] = [];
   let serverReturn: ReturnSettings | null = null;
   for (const c of block) {
-    if (INHERITED_DIRECTIVES.has(c.name) || c.name === 'default_type' || !allowedHere(c, 'server', report)) continue;
+    if (INHERITED_DIRECTIVES.has(c.name) || ANSWER_DIRECTIVES.has(c.name) || !allowedHere(c, 'server', report)) continue;
     if (c.name === 'location') locationBlocks.push(c);
-    else if (c.name === 'return') serverReturn ??= readReturn(c, inherited.defaultType, report);
+    else if (c.name === 'return') serverReturn ??= readReturn(c, inherited.answer.defaultType, report);
     else if (c.name === 'server_name') {
       if (!report.shape(c, false) || !report.arity(c, 1, Infinity)) continue;
       for (const arg of c.args) {
@@ -205,7 +205,7 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
   const locations: LocationSettings[] = [];
   const paths = new Set<string>();
   for (const loc of locationBlocks) buildLocation(loc, null, inherited, session, sets, locations, paths, b);
-  if (serverReturn) serverReturn.contentType = inherited.defaultType;
+  if (serverReturn) serverReturn.contentType = inherited.answer.defaultType;
   checkSessionLimits(locations, report);
   if (serverNames.length === 0) {
     // nginx's default server_name is "": the server a request without Host is for.
@@ -213,7 +213,7 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
     names.push({ kind: 'exact', name: '' });
   }
   const server: ServerSettings = {
-    listen, serverNames, names, serverName: primaryServerName(serverNames[0]!), locations, return: serverReturn, sets, clientHeaderTimeoutMs: inherited.clientHeaderTimeoutMs,
+    listen, serverNames, names, serverName: primaryServerName(serverNames[0]!), locations, return: serverReturn, sets, redirect: inherited.answer.redirect, clientHeaderTimeoutMs: inherited.clientHeaderTimeoutMs,
     access: serverAccess(inherited.access, b.accessFiles), source: `${d.file}:${d.line}`,
   };
   assignHealth(server, health, b);
@@ -243,10 +243,10 @@ function buildLocation(
   const nested: Directive[] = [];
   for (const c of block) {
     // Checked for its context first: the header-name rules and client_header_timeout are not location directives.
-    if (!allowedHere(c, 'location', report) || INHERITED_DIRECTIVES.has(c.name) || c.name === 'default_type') continue;
+    if (!allowedHere(c, 'location', report) || INHERITED_DIRECTIVES.has(c.name) || ANSWER_DIRECTIVES.has(c.name)) continue;
     if (c.name === 'location') nested.push(c);
     // The first `return` ends the rewrite phase: a later one is never reached (nginx accepts it).
-    else if (c.name === 'return') locationReturn ??= readReturn(c, inherited.defaultType, report);
+    else if (c.name === 'return') locationReturn ??= readReturn(c, inherited.answer.defaultType, report);
     else if (c.name === 'proxy_pass') {
       if (!report.shape(c, false) || !report.arity(c, 1)) continue;
       if (proxyPass) report.problem(c, '"proxy_pass" directive is duplicate');
@@ -261,7 +261,7 @@ function buildLocation(
     }
   }
   const location: LocationSettings = {
-    ...name, nested: [], nestedIn: outer?.source ?? null, autoRedirect: false, return: locationReturn, sets, proxy: null,
+    ...name, nested: [], nestedIn: outer?.source ?? null, autoRedirect: false, return: locationReturn, sets, redirect: inherited.answer.redirect, proxy: null,
     clientMaxBodyBytes: inherited.clientMaxBodyBytes, clientBodyTimeoutMs: inherited.clientBodyTimeoutMs,
     session, access: locationAccess(block, inherited.access, b.accessFiles, report), addHeaders: inherited.addHeaders, source: `${d.file}:${d.line}`,
   };

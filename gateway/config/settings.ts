@@ -1,5 +1,6 @@
 import type { AccessSettings } from '../access/access-settings.js';
 import type { CompiledPattern } from './pcre-regex.js';
+import type { RedirectSettings } from './return-directive.js';
 import type { ServerName } from './server-names.js';
 
 /**
@@ -147,6 +148,8 @@ export interface LocationSettings {
   return: ReturnSettings | null;
   /** `set $name value;` as they run for a request here: the server's, then this location's own (not an outer one's). */
   sets: Array<[name: string, value: string]>;
+  /** absolute_redirect, port_in_redirect, server_name_in_redirect here. */
+  redirect: RedirectSettings;
   proxy: ProxySettings | null;
   /** 0 = unlimited (nginx `client_max_body_size 0`). */
   clientMaxBodyBytes: number;
@@ -181,6 +184,8 @@ export interface ServerSettings {
   return: ReturnSettings | null;
   /** The server's `set $name value;`, in order (a request that matches no location sees these). */
   sets: Array<[name: string, value: string]>;
+  /** The server level's redirect flags (for its own `return`). */
+  redirect: RedirectSettings;
   /** nginx `client_header_timeout`: a client that has not sent its whole request head by then gets 408. */
   clientHeaderTimeoutMs: number;
   /** The server level's access rules: they apply to a request that matches no location, as in nginx. */
@@ -266,8 +271,6 @@ export const defaults = {
   clientHeaderTimeoutMs: 60_000,
   clientBodyTimeoutMs: 60_000,
   listen: { host: '0.0.0.0', port: 80, defaultServer: false },
-  /** nginx's compiled-in `default_type`. */
-  defaultType: 'text/plain',
   /** nginx's defaults, but for worker_shutdown_timeout (nginx: unbounded; here 10 s, so a stop always ends). */
   process: { workerProcesses: 1, workerShutdownTimeoutMs: 10_000, pidFile: null, masterProcess: true, errorLog: null } satisfies ProcessSettings as ProcessSettings,
   /** Largest request head the listener accepts before answering 431 (Node's own default). */

@@ -21,12 +21,12 @@ import { sendGatewayError } from './error-response.js';
 import { buildForwardHeaders } from './forward-headers.js';
 import { acceptableRequestId, expandVariables, type ForwardContext } from './headers.js';
 import { alwaysFields, keepForOwnAnswer } from './add-header.js';
-import { redirectOrigin, type RedirectContext } from './proxy-redirect.js';
+import type { RedirectContext } from './proxy-redirect.js';
 import { requestHeadOf } from './request-head.js';
 import { byteString, escapeUriPath, forwardedTarget } from './request-uri.js';
 import { RequestVariables } from './request-variables.js';
 import { ResponseRelay } from './response-relay.js';
-import { sendReturn, sendTrailingSlashRedirect } from './return-response.js';
+import { locationBase, sendReturn, sendTrailingSlashRedirect } from './return-response.js';
 import { LocationRouter, type RouteMatch } from './router.js';
 
 const routes = new WeakMap<IncomingMessage, RouteMatch | null>();
@@ -149,7 +149,6 @@ export class RequestHandler {
   /** The request's variables, as `proxy_set_header`, `proxy_redirect` and `add_header` expand them. */
   context(req: IncomingMessage, location: LocationSettings, requestId: string): { ctx: ForwardContext; vars: RedirectContext; secure: boolean } {
     const secure = (req.socket as TLSSocket).encrypted === true || (location.session.trustForwardedProto && forwardedHttps(req.headers['x-forwarded-proto']));
-    const host = requestHeadOf(req).host;
     const variables = this.variables(req);
     const ctx: ForwardContext = {
       remoteAddress: req.socket.remoteAddress ?? '',
@@ -163,7 +162,8 @@ export class RequestHandler {
     };
     const vars: RedirectContext = {
       expand: (template) => expandVariables(template, ctx, req.headers),
-      origin: redirectOrigin(ctx.scheme, host, req.socket.localAddress, req.socket.localPort),
+      // absolute_redirect, port_in_redirect and server_name_in_redirect of the location, as for `return`.
+      origin: locationBase({ req, head: requestHeadOf(req), serverName: this.settings.serverName, redirect: location.redirect }, ctx.scheme),
     };
     return { ctx, vars, secure };
   }
@@ -206,8 +206,9 @@ export class RequestHandler {
    */
   rewritePhase(req: IncomingMessage, res: ServerResponse): boolean {
     const head = requestHeadOf(req);
+    const serverName = this.settings.serverName;
     if (this.settings.return) {
-      sendReturn(res, req, head, this.settings.return, this.variables(req, false), []);
+      sendReturn(res, { req, head, serverName, redirect: this.settings.redirect }, this.settings.return, this.variables(req, false), []);
       return true;
     }
     const route = this.route(req);
@@ -217,11 +218,12 @@ export class RequestHandler {
     // add_header … always reaches the gateway's own answers too (a 403, a 502).
     if (location && location.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(location.addHeaders, this.context(req, location, requestId).vars.expand));
     if (route?.redirect) {
-      sendTrailingSlashRedirect(res, req, head, escapeUriPath(byteString(route.location.path)), route.location.addHeaders, vars);
+      const o = { req, head, serverName, redirect: route.location.redirect };
+      sendTrailingSlashRedirect(res, o, escapeUriPath(byteString(route.location.path)), route.location.addHeaders, vars);
       return true;
     }
     if (location?.return) {
-      sendReturn(res, req, head, location.return, vars, location.addHeaders);
+      sendReturn(res, { req, head, serverName, redirect: location.redirect }, location.return, vars, location.addHeaders);
       return true;
     }
     return false;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { REDIRECT_CODES } from '../config/return-directive.js';
+import { REDIRECT_CODES, type RedirectSettings } from '../config/return-directive.js';
 import type { AddHeader, ReturnSettings } from '../config/settings.js';
 import { addHeaderFields } from './add-header.js';
 import { closesConnection, nginxPage, nginxReason } from './nginx-pages.js';
@@ -10,14 +10,31 @@ import type { RequestVariables } from './request-variables.js';
 
 /**
  * Answers of the rewrite phase, as nginx makes them (ngx_http_rewrite_return, ngx_http_send_response): `return` and
- * the trailing-slash 301 of a proxying location (docs/architecture.md §2). A Location starting with "/" is made
- * absolute as nginx's header filter does (absolute_redirect on, server_name_in_redirect off, port_in_redirect on):
- * the request's host, else the address the connection reached, and the listening port unless it is the scheme's.
+ * the trailing-slash 301 of a proxying location (docs/architecture.md §2).
  */
-function absoluteLocation(location: string, req: IncomingMessage, head: RequestHead): string {
-  if (!location.startsWith('/')) return location;
-  const socket = req.socket;
-  return redirectOrigin((socket as TLSSocket).encrypted === true ? 'https' : 'http', head.host, socket.localAddress, socket.localPort) + location;
+
+/** Where a Location is answered from: what prefixes one that starts with "/". */
+export interface AnswerOrigin {
+  req: IncomingMessage;
+  head: RequestHead;
+  /** `$server_name`, for server_name_in_redirect. */
+  serverName: string;
+  redirect: RedirectSettings;
+}
+
+/**
+ * What nginx's header filter puts before a Location starting with "/": `scheme://host[:port]` — the request's host
+ * (or `$server_name` with server_name_in_redirect on), else the address the connection reached; the listening port
+ * unless it is the scheme's or port_in_redirect is off — or nothing with absolute_redirect off.
+ */
+export function locationBase(o: AnswerOrigin, scheme: 'http' | 'https' = (o.req.socket as TLSSocket).encrypted === true ? 'https' : 'http'): string {
+  if (!o.redirect.absolute) return '';
+  const socket = o.req.socket;
+  return redirectOrigin(scheme, o.redirect.serverNameInRedirect ? o.serverName : o.head.host, socket.localAddress, o.redirect.portInRedirect ? socket.localPort : undefined);
+}
+
+function absoluteLocation(location: string, o: AnswerOrigin): string {
+  return location.startsWith('/') ? locationBase(o) + location : location;
 }
 
 /** nginx's types without a `types` block (ngx_http_core_types): the Content-Type a text gets by `$uri`'s extension. */
@@ -42,34 +59,32 @@ function page(status: number, fields: string[] = []): Answer {
   return { status, fields: ['Content-Type', 'text/html', 'Content-Length', String(Buffer.byteLength(body)), ...fields], body };
 }
 
-function answerOf(ret: ReturnSettings, req: IncomingMessage, head: RequestHead, vars: RequestVariables): Answer {
+function answerOf(ret: ReturnSettings, o: AnswerOrigin, vars: RequestVariables): Answer {
   const text = ret.text === null ? null : vars.expand(ret.text);
-  if (REDIRECT_CODES.has(ret.code)) return page(ret.code, ['Location', absoluteLocation(text ?? '', req, head)]);
+  if (REDIRECT_CODES.has(ret.code)) return page(ret.code, ['Location', absoluteLocation(text ?? '', o)]);
   if (ret.code === 204) return { status: 204, fields: [], body: '' };
   // Without a text, a code nginx has a page for gets it; below 300 (and codes it has none for) an empty body.
   if (text === null && ret.code >= 300) return page(ret.code);
   const body = text ?? '';
-  return { status: ret.code, fields: ['Content-Type', contentTypeOf(head.uri.uri, ret.contentType), 'Content-Length', String(Buffer.byteLength(body, 'latin1'))], body };
+  return { status: ret.code, fields: ['Content-Type', contentTypeOf(o.head.uri.uri, ret.contentType), 'Content-Length', String(Buffer.byteLength(body, 'latin1'))], body };
 }
 
 /**
  * Sends what `return` says, with the location's add_header; 444 (and 499, nginx's "client closed") close the
  * connection without a word, as in nginx.
  */
-export function sendReturn(res: ServerResponse, req: IncomingMessage, head: RequestHead, ret: ReturnSettings, vars: RequestVariables, addHeaders: readonly AddHeader[]): void {
+export function sendReturn(res: ServerResponse, o: AnswerOrigin, ret: ReturnSettings, vars: RequestVariables, addHeaders: readonly AddHeader[]): void {
   if (ret.code === 444 || ret.code === 499) {
-    req.socket.destroy();
+    o.req.socket.destroy();
     return;
   }
-  send(res, req, answerOf(ret, req, head, vars), addHeaders, vars);
+  send(res, o.req, answerOf(ret, o, vars), addHeaders, vars);
 }
 
 /** nginx's auto_redirect: `/api` for `location /api/ { proxy_pass …; }` → 301 to the location's name, with the query. */
-export function sendTrailingSlashRedirect(
-  res: ServerResponse, req: IncomingMessage, head: RequestHead, escapedName: string, addHeaders: readonly AddHeader[], vars: RequestVariables,
-): void {
-  const target = head.uri.args === '' ? escapedName : `${escapedName}?${head.uri.args}`;
-  send(res, req, page(301, ['Location', absoluteLocation(target, req, head)]), addHeaders, vars);
+export function sendTrailingSlashRedirect(res: ServerResponse, o: AnswerOrigin, escapedName: string, addHeaders: readonly AddHeader[], vars: RequestVariables): void {
+  const target = o.head.uri.args === '' ? escapedName : `${escapedName}?${o.head.uri.args}`;
+  send(res, o.req, page(301, ['Location', absoluteLocation(target, o)]), addHeaders, vars);
 }
 
 function send(res: ServerResponse, req: IncomingMessage, answer: Answer, addHeaders: readonly AddHeader[], vars: RequestVariables): void {

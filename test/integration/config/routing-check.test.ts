@@ -103,6 +103,11 @@ describe('check agrees with nginx -t', () => {
     bothAccept('return 301 https://$host$request_uri; location / { return 200; } location /b { return https://x.example$uri; } location /c { return 444; }');
   });
 
+  it('absolute_redirect, port_in_redirect, server_name_in_redirect take on or off', () => {
+    bothAccept('absolute_redirect off; location / { port_in_redirect off; server_name_in_redirect on; return 301 /x; }');
+    bothRefuse('location / { absolute_redirect maybe; return 301 /x; }', /^t\.conf:8: invalid value "maybe" in "absolute_redirect" directive, it must be "on" or "off"$/);
+  });
+
   it('an invalid wildcard server name', () => {
     const problems = gatewayProblems(config('server_name www.*.example;'));
     assert.deepEqual(problems, ['t.conf:8: invalid server name or wildcard "www.*.example"']);

@@ -36,6 +36,9 @@ differential({
       location /both { ${to('both-bare')} }
       location "/sp ace/" { ${to('space')} }
       location /plain/ { }
+      location /relative/ { absolute_redirect off; ${to('relative')} }
+      location /no-port/ { port_in_redirect off; ${to('no-port')} }
+      location /by-name/ { server_name_in_redirect on; ${to('by-name')} }
     }`,
   cases: [
     same('an exact location', get('/exact')),
@@ -66,5 +69,10 @@ differential({
     differs('the 301 escapes the location name as nginx does', get('/sp%20ace'), ['page-signature']),
     same('no 301 for a location that does not proxy', get('/plain')),
     same('no 301 for a longer name', get('/apis')),
+    differs('absolute_redirect off: the Location stays relative', get('/relative?a=1'), ['page-signature']),
+    differs('port_in_redirect off', get('/no-port'), ['page-signature']),
+    same('absolute_redirect off keeps a backend Location proxy_redirect made relative', get('/relative/x'), { answer: { status: 302, headers: [['Location', 'http://app/relative/y'], ['Content-Length', '0']], body: '' } }),
+    same('port_in_redirect off for a backend Location', get('/no-port/x'), { answer: { status: 302, headers: [['Location', 'http://app/no-port/y'], ['Content-Length', '0']], body: '' } }),
+    differs('server_name_in_redirect on: $server_name, not the Host', get('/by-name', { host: 'other.test' }), ['page-signature']),
   ],
 });

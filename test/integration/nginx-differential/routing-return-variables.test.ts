@@ -40,6 +40,7 @@ differential({
       location /ret/see-other { return 303 $scheme://$host:$server_port/other; }
       location /ret/temporary { return 307 /t; }
       location /ret/permanent { return 308 /p; }
+      location /ret/relative { absolute_redirect off; return 302 /r?$args; }
       location /ret/url { return https://secure.example$request_uri; }
       location /ret/bare-redirect { return 302; }
       location /ret/denied { deny all; return 200 "return runs before access\\n"; }
@@ -80,6 +81,7 @@ differential({
     differs('return 303 with variables', get('/ret/see-other'), ['page-signature']),
     differs('return 307', get('/ret/temporary'), ['page-signature']),
     differs('return 308', get('/ret/permanent'), ['page-signature']),
+    differs('return with absolute_redirect off', get('/ret/relative?k=v'), ['page-signature']),
     differs('return URL is a 302', get('/ret/url?q=1'), ['page-signature']),
     differs('return 302 without a URL', get('/ret/bare-redirect'), ['page-signature']),
     same('return runs before deny', get('/ret/denied')),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TOP_ANSWER_LEVEL } from '../../../gateway/config/return-directive.js';
 import { OPEN_ACCESS } from '../../../gateway/access/access-settings.js';
 import { defaults, type LocationSettings, type ServerSettings } from '../../../gateway/config/settings.js';
 import { LocationRouter } from '../../../gateway/proxy/router.js';
@@ -15,6 +16,7 @@ function location(match: LocationSettings['match'], path: string): LocationSetti
     autoRedirect: false,
     return: null,
     sets: [],
+    redirect: TOP_ANSWER_LEVEL.redirect,
     proxy: null,
     clientMaxBodyBytes: defaults.clientMaxBodyBytes,
     clientBodyTimeoutMs: defaults.clientBodyTimeoutMs,
@@ -26,7 +28,7 @@ function location(match: LocationSettings['match'], path: string): LocationSetti
 }
 
 function server(locations: LocationSettings[], serverNames: string[] = ['']): ServerSettings {
-  return { listen: [{ ...defaults.listen }], serverNames, names: [], serverName: '', locations, return: null, sets: [], clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: 'test.conf:1' };
+  return { listen: [{ ...defaults.listen }], serverNames, names: [], serverName: '', locations, return: null, sets: [], redirect: TOP_ANSWER_LEVEL.redirect, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: 'test.conf:1' };
 }
 
 function routeOf(router: LocationRouter, url: string): string | null {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TOP_ANSWER_LEVEL } from '../../../gateway/config/return-directive.js';
 import { OPEN_ACCESS } from '../../../gateway/access/access-settings.js';
 import { parseServerName, type ServerName } from '../../../gateway/config/server-names.js';
 import { defaults, type ServerSettings } from '../../../gateway/config/settings.js';
@@ -10,7 +11,7 @@ function server(name: string, serverNames: string[], defaultServer = false): { n
   return {
     name,
     settings: {
-      listen: [{ host: '127.0.0.1', port: 80, defaultServer }], serverNames, names, serverName: serverNames[0] ?? '', locations: [], return: null, sets: [],
+      listen: [{ host: '127.0.0.1', port: 80, defaultServer }], serverNames, names, serverName: serverNames[0] ?? '', locations: [], return: null, sets: [], redirect: TOP_ANSWER_LEVEL.redirect,
       clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: `t.conf:${name}`,
     },
   };

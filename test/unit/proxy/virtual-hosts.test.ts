@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TOP_ANSWER_LEVEL } from '../../../gateway/config/return-directive.js';
 import { OPEN_ACCESS } from '../../../gateway/access/access-settings.js';
 import { defaults, type ServerSettings } from '../../../gateway/config/settings.js';
 import { parseServerName, type ServerName } from '../../../gateway/config/server-names.js';
@@ -7,7 +8,7 @@ import { selectServer } from '../../../gateway/proxy/virtual-hosts.js';
 
 function server(serverNames: string[]): ServerSettings {
   const names = serverNames.flatMap((n) => parseServerName(n) as ServerName[]);
-  return { listen: [{ ...defaults.listen }], serverNames, names, serverName: serverNames[0] ?? '', locations: [], return: null, sets: [], clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: 'test.conf:1' };
+  return { listen: [{ ...defaults.listen }], serverNames, names, serverName: serverNames[0] ?? '', locations: [], return: null, sets: [], redirect: TOP_ANSWER_LEVEL.redirect, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: 'test.conf:1' };
 }
 
 describe('selectServer', () => {
