@@ -170,8 +170,17 @@ export const loadtestCommand: CliCommand = {
       return 2;
     }
     const progress = new LoadProgress(process.stderr);
+    // Ctrl-C ends the load but still checks, removes the minted sessions and writes the report; twice quits at once.
+    const interrupt = new AbortController();
+    const quit = () => process.exit(130);
+    const onSigint = () => {
+      progress.line('interrupted: ending the load (a rollout under way finishes), then checks, clean-up and the report; Ctrl-C again quits now');
+      interrupt.abort();
+      process.once('SIGINT', quit);
+    };
+    process.once('SIGINT', onSigint);
     try {
-      const report = await runLoadtest(parsed.options, progress);
+      const report = await runLoadtest({ ...parsed.options, signal: interrupt.signal }, progress);
       const files = writeLoadtestReport(report, parsed.out);
       if (parsed.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else process.stdout.write(`${summaryLines(report, files.markdown).join('\n')}\n`);
@@ -183,6 +192,9 @@ export const loadtestCommand: CliCommand = {
       if (e.code === 'SG_ADMIN_UNREACHABLE' || e.code === 'SG_NOT_ADMIN_API') return 3;
       if (err instanceof LoadtestSetupError) return 4;
       throw err;
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+      process.removeListener('SIGINT', quit);
     }
   },
 };

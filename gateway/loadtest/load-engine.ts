@@ -74,6 +74,7 @@ class LoadRun {
   readonly #picker: WeightedPicker;
   readonly #pacer: RatePacer | null;
   #sent = 0;
+  stopped = false;
 
   constructor(options: LoadOptions) {
     this.#options = options;
@@ -86,6 +87,7 @@ class LoadRun {
 
   #more(): boolean {
     const o = this.#options;
+    if (this.stopped) return false;
     if (o.amount !== undefined) return this.#sent < o.amount;
     return this.result.timeline.elapsedMs() < o.durationMs || (o.keepGoing?.() ?? false);
   }
@@ -172,6 +174,11 @@ export class LoadEngine {
   /** Count a session as broken from outside the loop (the admin API no longer knows it). */
   breakSession(user: VirtualUser, reason: BrokenSession['reason'], detail: string): void {
     this.#run.breakSession(user, reason, detail, Math.floor(this.#run.result.timeline.elapsedMs() / 1000));
+  }
+
+  /** End the load now (Ctrl-C): requests in flight finish and are counted, no new one starts. */
+  stop(): void {
+    this.#run.stopped = true;
   }
 
   async run(): Promise<LoadResult> {

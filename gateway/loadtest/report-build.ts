@@ -8,10 +8,11 @@ import type { BreakReason } from './virtual-user.js';
 const MAX_EXAMPLES = 20;
 
 /** Why the run fails, one line each: a failed request, a broken session, a failed rollout or no load at all. */
-export function verdictOf(result: LoadResult, rollout: RolloutRecord | null): string[] {
+export function verdictOf(result: LoadResult, rollout: RolloutRecord | null, interrupted = false): string[] {
   const f = result.failed;
   const failed = f.status + f.socket + f.timeout;
   const lines: string[] = [];
+  if (interrupted) lines.push(`interrupted after ${(result.durationMs / 1000).toFixed(1)} s: the load did not run its course`);
   if (result.requests === 0) lines.push('no request was sent');
   if (failed > 0) lines.push(`${failed} request(s) failed: ${f.status} unexpected status, ${f.socket} socket error(s), ${f.timeout} timeout(s)`);
   if (result.broken.length > 0) lines.push(`${result.broken.length} session(s) broke: ${Object.entries(reasonsOf(result)).map(([k, v]) => `${v} ${k}`).join(', ')}`);
@@ -26,8 +27,8 @@ function reasonsOf(result: LoadResult): Partial<Record<BreakReason, number>> {
 }
 
 /** The report's data from what the run saw. */
-export function buildReport(o: LoadtestOptions, result: LoadResult, integrity: IntegrityCounts, rollout: RolloutRecord | null, cleanup: LoadtestReport['sessions']['cleanup']): LoadtestReport {
-  const verdict = verdictOf(result, rollout);
+export function buildReport(o: LoadtestOptions, result: LoadResult, integrity: IntegrityCounts, rollout: RolloutRecord | null, cleanup: LoadtestReport['sessions']['cleanup'], interrupted = false): LoadtestReport {
+  const verdict = verdictOf(result, rollout, interrupted);
   const durationS = result.durationMs / 1000;
   return {
     version: LOADTEST_REPORT_VERSION,

@@ -33,6 +33,8 @@ export interface LoadtestOptions {
   command: string;
   /** An app-specific check of each answer (the demo scripts'); the CLI has none. */
   check?: ResponseCheck;
+  /** Aborted: the load ends early (a rollout under way still finishes its run), then checks, clean-up and report. */
+  signal?: AbortSignal;
 }
 
 /** Time the load runs before the rollout starts, and after it ends: the report shows the baseline on both sides. */
@@ -87,6 +89,7 @@ export async function runLoadtest(o: LoadtestOptions, progress: LoadProgress): P
     onTick: (timeline) => progress.tick(timeline, o.durationMs, engine.result.broken.length, rolloutStep),
   });
   const integrity = new IntegrityChecker(o.client, engine, users);
+  o.signal?.addEventListener('abort', () => engine.stop(), { once: true });
   progress.line(`load: ${users.length} user(s) on ${o.targets.join(', ')} for ${o.durationMs / 1000} s${o.rolling ? ' with a rolling restart in the middle' : ''}…`);
   const load = engine.run();
   integrity.startSampling(o.samplePerSecond);
@@ -107,5 +110,5 @@ export async function runLoadtest(o: LoadtestOptions, progress: LoadProgress): P
   progress.line(`checking ${users.filter((u) => u.sid !== null).length} session(s) through the admin API…`);
   await integrity.checkAll();
   const cleanup = o.login.kind === 'mint' && users.length > 0 ? await removeMinted(o.client, o.batch) : null;
-  return buildReport(o, result, integrity.counts, rollout, cleanup);
+  return buildReport(o, result, integrity.counts, rollout, cleanup, o.signal?.aborted === true);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,6 +8,7 @@ import type { LoadtestReport } from '../../../gateway/loadtest/report-types.js';
 import { request } from 'undici';
 import { startDemoBackend, type DemoBackend } from '../../helpers/backend-process.js';
 import { startGateway, type GatewayUnderTest } from '../../helpers/gateway-process.js';
+import { gatewayCli } from '../../helpers/paths.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { lastJson, runCli } from '../rollout/cli-run.js';
 
@@ -107,6 +109,24 @@ describe('loadtest --scenario with three weighted requests', () => {
     assert.ok(['cookie-cleared', 'unknown-to-gateway'].includes(broken!.reason), broken!.reason);
     assert.match(report.verdict.join('\n'), /1 session\(s\) broke/);
     assert.deepEqual(report.sessions.cleanup, { removed: 3, gone: 1 });
+  });
+
+  it('Ctrl-C ends the load early, yet the sessions are checked, removed and the report written (exit 1)', { timeout: 60_000 }, async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(process.execPath, [gatewayCli, 'loadtest', '--target', gateway.url, '--admin', gateway.adminUrl, '--token', TOKEN, '--sessions', '3', '--duration', '60', '--out', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    await waitFor(() => stderr.includes('load: 3 user(s)'), { timeoutMs: 20_000, what: 'the load to start' });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    const report = lastJson<LoadtestReport>({ code, stdout, stderr });
+    assert.equal(code, 1, stderr);
+    assert.match(report.verdict[0]!, /^interrupted after \d+\.\d s/);
+    assert.ok(report.totals.durationS < 30, `ran ${report.totals.durationS} s`);
+    assert.deepEqual(report.sessions.cleanup, { removed: 3, gone: 0 });
+    assert.ok(existsSync(join(out, 'report.md')));
   });
 
   it('a scenario with several mistakes is refused with every one at its line (exit 2)', { timeout: 30_000 }, async () => {
