@@ -101,7 +101,7 @@ export async function createGateway(settings: GatewaySettings, env: EnvSettings,
 }
 
 /** What a master gives its control plane: its workers' sums, and where to pass the states it decides. */
-export type MasterHooks = Pick<ControlPlaneOptions, 'counts' | 'appliedEpoch' | 'onApplied' | 'onHealth' | 'processReport' | 'metricsText'> & {
+export type MasterHooks = Pick<ControlPlaneOptions, 'counts' | 'appliedEpoch' | 'onApplied' | 'onHealth' | 'processReport' | 'metricsText' | 'metricsJson'> & {
   /** The serving generation's settings (a reload changes them). */
   settings: () => GatewaySettings;
 };
@@ -132,6 +132,7 @@ export async function createMasterControl(settings: GatewaySettings, env: EnvSet
       pool: poolFor(settings), store: timed, log, onHealthCheck: healthCheckCounter(metrics), coord: await createCoordStore(env.redisUrl, log), sweepIntervalMs: env.sweepIntervalMs,
       counts: hooks.counts, appliedEpoch: hooks.appliedEpoch, onApplied: hooks.onApplied, onHealth: hooks.onHealth, processReport: hooks.processReport,
       metricsText: hooks.metricsText,
+      metricsJson: hooks.metricsJson,
     });
     const control = plane;
     metrics.watch({ pool: () => control.pool, store: () => ({ store, id: storeLabel(env.redisUrl) }), generation: () => hooks.processReport().generation });

@@ -7,8 +7,12 @@ import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { ControlPlane } from '../process/control-plane.js';
 import type { SessionMinter } from '../session/session-minter.js';
 import { AdminBrowserGuard, isLoopback } from './browser-guard.js';
+import { DashboardHistory, type MetricJson } from './dashboard-history.js';
+import { DashboardLogins } from './dashboard-logins.js';
+import { registerDashboardRoutes } from './dashboard-routes.js';
 import { adminRouteRegistrars } from './route-registrars.js';
 import { RouteTable, type AdminReply, type AdminRequest } from './route-table.js';
+import { registerStaticRoutes } from './static-routes.js';
 
 /** What admin route handlers may use. */
 export interface AdminContext {
@@ -59,6 +63,8 @@ export class AdminServer {
   readonly #options: AdminServerOptions;
   readonly #log: Logger;
   readonly #guard: AdminBrowserGuard;
+  readonly #logins = new DashboardLogins();
+  readonly #history: DashboardHistory;
 
   constructor(ctx: AdminContext, options: AdminServerOptions) {
     if (options.token === null && !isLoopback(options.host)) {
@@ -68,6 +74,12 @@ export class AdminServer {
     this.#log = ctx.log;
     this.#guard = new AdminBrowserGuard({ listenHost: options.host, allowedHosts: options.allowedHosts ?? [] });
     for (const register of adminRouteRegistrars) register(this.routes, ctx);
+    this.#history = new DashboardHistory({
+      metrics: async () => (ctx.gateway.metricsJson ? ctx.gateway.metricsJson() : ((await ctx.metrics.registry.getMetricsAsJSON()) as unknown as MetricJson[])),
+      sessionStats: (now) => ctx.gateway.store.stats(now),
+    });
+    registerStaticRoutes(this.routes);
+    registerDashboardRoutes(this.routes, { token: options.token, logins: this.#logins, history: this.#history, log: ctx.log });
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
 
@@ -77,6 +89,7 @@ export class AdminServer {
       this.#server.once('error', failed);
       this.#server.listen(this.#options.port, this.#options.host, () => {
         this.#server.off('error', failed);
+        this.#history.start();
         resolve();
       });
     });
@@ -89,6 +102,7 @@ export class AdminServer {
   }
 
   async close(): Promise<void> {
+    this.#history.stop();
     if (!this.#server.listening) return;
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -104,12 +118,27 @@ export class AdminServer {
     return this.#options.metricsFromLoopback === true && isLoopback(req.socket.remoteAddress ?? '');
   }
 
+  /**
+   * A request of a dashboard logged in with its cookie (dashboard-logins.ts). The cookie is an ambient credential, so a
+   * state change must also carry the login's CSRF token (the page has it; another page cannot read it).
+   */
+  #dashboardLogin(req: IncomingMessage): boolean {
+    const login = this.#logins.fromRequest(req.headers);
+    if (!login) return false;
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD' && !this.#logins.csrfMatches(login, req.headers)) {
+      req.resume();
+      throw new AdminOperationError('SG_ADMIN_CSRF', `${method} with the dashboard's cookie needs its X-CSRF-Token`, 403);
+    }
+    return true;
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     try {
       this.#guard.check(req.method ?? 'GET', req.headers);
       const route = this.routes.match(req.method ?? 'GET', url.pathname);
-      if (!route.options.public && !this.#authorized(req, route.options.scrape === true)) {
+      if (!route.options.public && !this.#authorized(req, route.options.scrape === true) && !this.#dashboardLogin(req)) {
         req.resume();
         res.setHeader('www-authenticate', 'Bearer realm="session-gateway admin"');
         throw new AdminOperationError('SG_ADMIN_UNAUTHORIZED', req.headers.authorization ? 'wrong admin token' : 'admin token required (Authorization: Bearer ADMIN_TOKEN)', 401);
@@ -138,6 +167,7 @@ function send(res: ServerResponse, reply: AdminReply): void {
   const status = reply.status ?? 200;
   res.setHeader('cache-control', 'no-store');
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   if (reply.text !== undefined) {
     res.writeHead(status, { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(reply.text) });
     res.end(reply.text);

@@ -1,9 +1,7 @@
 import type { AdminContext } from './admin-server.js';
-import { renderDashboard } from './dashboard.js';
 import type { RouteTable } from './route-table.js';
 
-/** GET /healthz (public: for a process supervisor), GET /metrics (Prometheus), GET / (the dashboard page, public:
- * it holds no data, its script fetches /api/backends with the token the operator types in). */
+/** GET /healthz (public: for a process supervisor), GET /metrics (Prometheus). The dashboard is static-routes.ts. */
 export function registerOpsRoutes(routes: RouteTable, { gateway, metrics }: AdminContext): void {
   routes.get('/healthz', async () => {
     const serving = gateway.pool.allBackends().filter((b) => b.isServing()).length;
@@ -17,5 +15,4 @@ export function registerOpsRoutes(routes: RouteTable, { gateway, metrics }: Admi
     }
   }, { public: true });
   routes.get('/metrics', async () => ({ text: await (gateway.metricsText?.() ?? metrics.metrics()), contentType: metrics.contentType }), { scrape: true });
-  routes.get('/', () => ({ text: renderDashboard(), contentType: 'text/html; charset=utf-8' }), { public: true });
 }

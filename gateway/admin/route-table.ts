@@ -20,6 +20,8 @@ export interface AdminReply {
   /** Sent as is, with `contentType`. */
   text?: string;
   contentType?: string;
+  /** Extra response headers (Set-Cookie, a page's own Content-Security-Policy); they win over the defaults. */
+  headers?: Record<string, string>;
 }
 
 export type RouteHandler = (req: AdminRequest) => Promise<AdminReply> | AdminReply;

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import type { MetricJson } from '../admin/dashboard-history.js';
 import { CoordSync, ownCounts, type BackendCounts, type CoordSyncOptions } from '../coord/coord-sync.js';
 import type { CoordStore } from '../coord/coord-store.js';
 import type { AdminState, Backend, HealthState } from '../pool/backend.js';
@@ -29,6 +30,8 @@ export interface ControlPlaneOptions {
   processReport: () => GatewayProcessReport;
   /** GET /metrics' text when this process is not the only one counting (a master: its own and its workers'). */
   metricsText?: () => Promise<string>;
+  /** The same as prom-client JSON (the dashboard history samples it); default: this process's registry. */
+  metricsJson?: () => Promise<MetricJson[]>;
 }
 
 /**
@@ -43,6 +46,7 @@ export class ControlPlane {
   readonly sweeper: ExpirySweeper;
   readonly processReport: () => GatewayProcessReport;
   readonly metricsText: (() => Promise<string>) | undefined;
+  readonly metricsJson: (() => Promise<MetricJson[]>) | undefined;
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #counts: (backend: Backend) => BackendCounts;
@@ -62,6 +66,7 @@ export class ControlPlane {
     this.#onHealthCheck = options.onHealthCheck;
     this.processReport = options.processReport;
     this.metricsText = options.metricsText;
+    this.metricsJson = options.metricsJson;
     this.coord = new CoordSync({
       store: options.coord, pool: options.pool, log: options.log, ...options.coordOptions,
       counts: this.#counts, appliedEpoch: options.appliedEpoch, onTransition: options.onAdminState, onApplied: options.onApplied,

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import type { MetricJson } from '../admin/dashboard-history.js';
 import { createMasterControl, type MasterControl } from '../main.js';
 import { type BackendStateMessage, type MasterMessage, type WorkerMessage } from './ipc-messages.js';
 import { probeListenAddresses } from './listen-probe.js';
@@ -68,6 +69,7 @@ export class Master {
         onHealth: () => this.broadcastBackends(),
         processReport: () => this.report(),
         metricsText: () => this.#metrics.text(),
+        metricsJson: async () => (await this.#metrics.json()) as unknown as MetricJson[],
       });
     } catch (err) {
       failStartup(this.log, err);

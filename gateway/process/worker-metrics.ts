@@ -1,4 +1,4 @@
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 import { CLUSTER_METRICS } from '../observability/session-metrics.js';
 import type { MetricsSnapshot } from '../observability/worker-metrics.js';
 import type { WorkerMessage } from './ipc-messages.js';
@@ -30,6 +30,15 @@ export class WorkerMetrics {
   }
 
   async text(): Promise<string> {
+    return (await this.#merged()).metrics();
+  }
+
+  /** The same, as prom-client's JSON (what the dashboard's history samples). */
+  async json(): Promise<MetricsJson> {
+    return (await this.#merged()).getMetricsAsJSON();
+  }
+
+  async #merged(): Promise<Registry> {
     const asked = this.#pool.workers((w) => w.state === 'serving' || w.state === 'stopping').map((entry) => new Promise<MetricsJson | null>((resolve) => {
       const id = this.#next++;
       const timer = setTimeout(() => {
@@ -44,8 +53,7 @@ export class WorkerMetrics {
     }));
     const fromWorkers = (await Promise.all(asked)).filter((j): j is MetricsJson => j !== null);
     const own = await this.#own();
-    const merged = AggregatorRegistry.aggregate([own, ...fromWorkers.map((list) => list.filter((m) => !MASTER_ONLY.has(m.name)))]);
-    return merged.metrics();
+    return AggregatorRegistry.aggregate([own, ...fromWorkers.map((list) => list.filter((m) => !MASTER_ONLY.has(m.name)))]);
   }
 
   /** A worker's answer to a scrape. */

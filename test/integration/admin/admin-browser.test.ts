@@ -105,10 +105,17 @@ describe('admin API against cross-site browsers', () => {
       await page.goto(`${base}/`);
       const button = (op: string) => `document.querySelector('button[data-op="${op}"][data-name="${name}"]')`;
       await waitFor(() => page.evaluate<boolean>(`${button('drain')} !== null`), { timeoutMs: 30_000, what: 'the dashboard rows' });
+      // Every state change is confirmed in the page's dialog first.
+      const confirm = async () => {
+        await waitFor(() => page.evaluate<boolean>(`document.getElementById('confirm').open`), { timeoutMs: 30_000, what: 'the confirmation' });
+        await page.evaluate(`document.getElementById('confirm-ok').click()`);
+      };
       await page.evaluate(`${button('drain')}.click()`);
+      await confirm();
       await waitFor(async () => (await states())[name] !== 'READY', { timeoutMs: 30_000, what: 'the drain from the dashboard' });
       await waitFor(() => page.evaluate<boolean>(`${button('ready')} !== null`), { timeoutMs: 30_000, what: 'the ready button' });
       await page.evaluate(`${button('ready')}.click()`);
+      await confirm();
       await waitFor(async () => (await states())[name] === 'READY', { timeoutMs: 30_000, what: 'ready from the dashboard' });
       assert.equal(await page.evaluate('document.getElementById("err").textContent'), '');
     }
