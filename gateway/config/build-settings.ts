@@ -1,7 +1,7 @@
 import { ACCESS_DIRECTIVES, AccessFiles, locationAccess, readAccessLevel, serverAccess, TOP_ACCESS_LEVEL, type AccessLevel } from './access-directives.js';
 import { buildUpstream } from './build-upstream.js';
 import { ConfigReport, sortByPosition } from './config-report.js';
-import { applyHealthVariable, applySessionVariable, readSet, variableKind } from './gateway-variables.js';
+import { applyHealthVariable, applySessionVariable, readSet, SERVER_ONLY_SESSION, variableKind } from './gateway-variables.js';
 import { parseAddress } from './listen-address.js';
 import { readLocationName } from './location-directive.js';
 import type { Directive } from './parser.js';
@@ -256,7 +256,8 @@ function buildLocation(
       if (!v) continue;
       sets.push([v.name.toLowerCase(), v.value]);
       const kind = variableKind(v.name);
-      if (kind === 'session') applySessionVariable(c, v.name, v.value, session, report);
+      if (kind === 'session' && SERVER_ONLY_SESSION.has(v.name)) report.problem(c, `"$${v.name}" is allowed in "server" context only: it applies to every commit of the server's sessions`);
+      else if (kind === 'session') applySessionVariable(c, v.name, v.value, session, report);
       else if (kind === 'health') report.problem(c, `"$${v.name}" is allowed in "server" context only: it applies to the upstreams the server proxies to`);
     }
   }

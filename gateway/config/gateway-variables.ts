@@ -6,9 +6,12 @@ import { parseCount, parseSize, parseTimeMs } from './units.js';
 /**
  * Gateway-only settings written as nginx variables (`set $session_idle_timeout 30m;`), so the file stays valid for
  * `nginx -t`. `$session_*` apply in `server` and `location` (a location starts from its server's values);
- * `$health_check_*` and `$slow_start` apply in `server` only, to every upstream that server's locations proxy to —
+ * `$session_wait_*` (SERVER_ONLY_SESSION) and `$health_check_*` and `$slow_start` apply in `server` only, to every upstream that server's locations proxy to —
  * nginx has no `set` inside `upstream`. The names are contract (docs/architecture.md §5).
  */
+
+/** Replication of commits is a property of the store connection's use, not of a path: `server` context only. */
+export const SERVER_ONLY_SESSION: ReadonlySet<string> = new Set(['session_wait_replicas', 'session_wait_timeout']);
 
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -45,6 +48,19 @@ const SESSION_VARIABLES: Record<string, Setter<SessionSettings>> = {
     v === 'on' || v === 'off' ? ((s.trustForwardedProto = v === 'on'), null) : 'must be "on" or "off"',
   session_cookie_secure: (s, v) =>
     v === 'auto' || v === 'always' || v === 'never' ? ((s.cookieSecure = v as CookieSecure), null) : 'must be "auto", "always" or "never"',
+  session_wait_replicas: (s, v) => {
+    const n = parseCount(v);
+    if (n === null || n > 16) return 'must be a number of replicas from 0 (no wait) to 16';
+    s.waitReplicas = n;
+    return null;
+  },
+  session_wait_timeout: (s, v) => {
+    const ms = parseTimeMs(v);
+    // WAIT 0 would block forever; past 10 s a commit would outlast the outcome timeout (redis-store.ts).
+    if (ms === null || ms <= 0 || ms > 10_000) return 'must be a time such as 500ms, greater than 0 and at most 10s';
+    s.waitTimeoutMs = ms;
+    return null;
+  },
   session_login_grace: (s, v) => {
     const ms = parseTimeMs(v);
     if (ms === null || ms > 60_000) return 'must be a time such as 10s, at most 60s (0 = no alias of the pre-login id)';

@@ -35,6 +35,10 @@ export interface SessionSettings {
    * cookie's Secure flag and the X-Forwarded-Proto passed on), and take the last X-Forwarded-For hop as the client
    * `$session_create_rate` counts. Off by default: a client could send them itself. */
   trustForwardedProto: boolean;
+  /** `$session_wait_replicas` (server context): replicas that must acknowledge a commit (Redis WAIT); 0 = none. */
+  waitReplicas: number;
+  /** `$session_wait_timeout`: how long a commit waits for them before it is answered anyway, logged and counted. */
+  waitTimeoutMs: number;
 }
 
 export interface HealthCheckSettings {
@@ -244,6 +248,8 @@ export const defaults = {
     loginGraceMs: 10_000,
     cookieSecure: 'auto',
     trustForwardedProto: false,
+    waitReplicas: 0,
+    waitTimeoutMs: 500,
   } satisfies SessionSettings as SessionSettings,
   health: {
     path: '/healthz',

@@ -30,6 +30,7 @@ export class SessionEventMetrics {
   readonly loginsRejected: Counter;
   readonly destroyed: Counter<'reason'>;
   readonly expired: Counter<'reason'>;
+  readonly unreplicatedCommits: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -39,6 +40,7 @@ export class SessionEventMetrics {
     this.loginsRejected = new Counter({ name: 'session_gateway_logins_rejected_total', help: 'Logins this gateway refused by $session_on_limit reject-new.', registers });
     this.destroyed = new Counter({ name: 'session_gateway_sessions_destroyed_total', help: 'Sessions this gateway ended before their time, by reason (logout, kill, evicted).', labelNames: ['reason'], registers });
     this.expired = new Counter({ name: 'session_gateway_sessions_expired_total', help: 'Sessions this gateway found timed out or swept, by reason (idle, absolute).', labelNames: ['reason'], registers });
+    this.unreplicatedCommits = new Counter({ name: 'session_gateway_commits_unreplicated_total', help: 'Commits this gateway answered with fewer replica acknowledgements than $session_wait_replicas within $session_wait_timeout.', registers });
   }
 }
 

@@ -50,6 +50,7 @@ export class TimedStore implements SessionStore {
     if (result.duplicateLogin) events.duplicateLogins.inc();
     if (result.evicted.length > 0) events.destroyed.inc({ reason: 'evicted' }, result.evicted.length);
     if (result.destroyed) events.destroyed.inc({ reason: 'logout' });
+    if (result.unreplicated) events.unreplicatedCommits.inc();
     return result;
   }
 

@@ -5,6 +5,7 @@ import type { SessionCommands } from './redis-commands.js';
 import type { RedisClient } from './redis-connection.js';
 import { bucketPrefix } from './redis-keys.js';
 import { splitHash } from './redis-replies.js';
+import type { ReplicatedWrites } from './redis-replication.js';
 import type { Reply } from './redis-write.js';
 import type { ValueCodec } from './store-cipher-codec.js';
 import { applyAttributeOps } from './store-rules.js';
@@ -27,6 +28,8 @@ export interface MoveContext {
   /** Values as the store keeps them (sealed with encryption at rest): the write-back applies to the clear ones. */
   codec: ValueCodec;
   log?: Logger | undefined;
+  /** Where a landing goes when the login asks for replica acknowledgements (redis-replication.ts). */
+  replicated: ReplicatedWrites;
 }
 
 /** A marker older than this belongs to a gateway that died mid-move: the next request completes or undoes it. */
@@ -73,7 +76,11 @@ export async function moveLogin(ctx: MoveContext, request: CommitRequest & { key
   for (const [field, value] of ctx.codec.seal(applied.fields)) args.push(field, value);
   let land: Reply;
   try {
-    land = await ctx.write(to, `${token}.l`, 'login', () => ctx.commands.sgMoveLand(sessionKey(to, newKey), ...args));
+    const landKey = sessionKey(to, newKey);
+    const replication = request.replication;
+    land = await ctx.write(to, `${token}.l`, 'login', replication && replication.replicas > 0
+      ? () => ctx.replicated.write((pipeline) => void pipeline.sgMoveLand(landKey, ...args), replication, 'login')
+      : () => ctx.commands.sgMoveLand(landKey, ...args));
   } catch (err) {
     // Not applied: unfreeze now. Not known: leave the marker; settleMove() will learn the outcome from the fence.
     if (!(err instanceof StoreTimeoutError)) await undo();

@@ -6,6 +6,7 @@ import { toStoreUnavailable, type RedisClient } from './redis-connection.js';
 import { allBuckets, bucketPrefix, SWEEP_LOCK_KEY } from './redis-keys.js';
 import { moveLogin, settleMove, type MoveContext } from './redis-login-move.js';
 import { addCounters, commitResultOf, noCounters, servableAsRead, splitHash, splitRecord, storedSessionOf } from './redis-replies.js';
+import { ReplicatedWrites } from './redis-replication.js';
 import { writeExactlyOnce, type Reply } from './redis-write.js';
 import { PRINCIPAL_FIELD, type StoreCipher } from './store-cipher.js';
 import { CLEAR, fieldsToRead, sealingCodec, sealOps, StaleValues, type Cas, type ValueCodec } from './store-cipher-codec.js';
@@ -52,6 +53,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #cipher: StoreCipher | null;
   readonly #codec: ValueCodec;
   readonly #stale = new StaleValues();
+  readonly #replicated: ReplicatedWrites;
 
   constructor(client: RedisClient, options: RedisSessionStoreOptions = {}) {
     this.#client = client;
@@ -61,6 +63,7 @@ export class RedisSessionStore implements SessionStore {
     this.#commands = defineSessionCommands(client);
     this.#cipher = options.cipher ?? null;
     this.#codec = this.#cipher ? sealingCodec(this.#cipher) : CLEAR;
+    this.#replicated = new ReplicatedWrites(client, this.#log);
     this.#moves = {
       commands: this.#commands,
       client,
@@ -68,6 +71,7 @@ export class RedisSessionStore implements SessionStore {
       principal: (principal) => this.#codec.principal(principal),
       codec: this.#codec,
       log: this.#log,
+      replicated: this.#replicated,
     };
   }
 
@@ -155,8 +159,10 @@ export class RedisSessionStore implements SessionStore {
           if (Date.now() - started > this.#outcomeTimeoutMs) throw new StoreUnavailableError('session store commit failed: the session stayed frozen by a login that did not finish');
           await settleMove(this.#moves, key!, reply[1] as string, request.now);
           break;
-        default:
-          return commitResultOf(reply, (stored) => this.#codec.openPrincipal(stored));
+        default: {
+          const result = commitResultOf(reply, (stored) => this.#codec.openPrincipal(stored));
+          return result.ok && this.#replicated.wasShort(reply) ? { ...result, unreplicated: true } : result;
+        }
       }
     }
     throw new StoreUnavailableError('session store commit failed: too many redirections (aliases of aliases)');
@@ -219,7 +225,12 @@ export class RedisSessionStore implements SessionStore {
     for (const [field, json] of ops.set) args.push(field, json);
     for (const [field, delta] of ops.incr) args.push(field, String(delta));
     for (const triple of cas) args.push(...triple);
-    return this.#write(bucket, token, 'commit', () => this.#commands.sgCommit(sessionKey(bucket, routing), ...args));
+    const key = sessionKey(bucket, routing);
+    const replication = request.replication;
+    const send = replication && replication.replicas > 0
+      ? () => this.#replicated.write((pipeline) => void pipeline.sgCommit(key, ...args), replication, 'commit')
+      : () => this.#commands.sgCommit(key, ...args);
+    return this.#write(bucket, token, 'commit', send);
   }
 
   async destroyByHandle(handle: string): Promise<boolean> {
@@ -328,6 +339,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async close(): Promise<void> {
+    this.#replicated.close();
     if (!this.#ownsClient) return;
     try {
       await this.#client.quit();

@@ -180,6 +180,7 @@ export class SessionService {
         idleTimeoutMs: settings.idleTimeoutMs,
         absoluteTimeoutMs: settings.absoluteTimeoutMs,
         backend,
+        replication: settings.waitReplicas > 0 ? { replicas: settings.waitReplicas, timeoutMs: settings.waitTimeoutMs } : null,
       });
     } catch (err) {
       throw err instanceof GatewayError ? err : new StoreUnavailableError('session store write failed', { cause: err });

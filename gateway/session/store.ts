@@ -83,6 +83,11 @@ export interface CommitRequest extends SessionTimeouts {
   maxBytes: number;
   /** The backend that answered (kept for `sessions list`). */
   backend: string | null;
+  /**
+   * `$session_wait_replicas`/`$session_wait_timeout`: the commit is answered once this many replicas have it, or
+   * after the timeout (then logged and counted). Absent or null: no wait (the embedded store has no replicas).
+   */
+  replication?: { replicas: number; timeoutMs: number } | null;
 }
 
 export type CommitResult =
@@ -90,7 +95,9 @@ export type CommitResult =
       /** Handles ended by the duplicate-login policy (evict-oldest). */
       evicted: string[];
       /** This login found the principal already signed in elsewhere (another live session). */
-      duplicateLogin: boolean }
+      duplicateLogin: boolean;
+      /** Applied, but fewer replicas than `replication` asked acknowledged it in time (it is on the master). */
+      unreplicated?: boolean }
   | { ok: false; code: 'SG_WRITEBACK_TOO_LARGE'; size: number }
   | { ok: false; code: 'SG_WRITEBACK_NOT_NUMBER'; field: string }
   | { ok: false; code: 'SG_LOGIN_REJECTED'; live: number }

@@ -9,9 +9,15 @@ import type { AddressInfo } from 'node:net';
  * sends on a connection's first use). Each trap fires once.
  */
 
+/** Bytes a command's request contains, or a pattern its chunk matches (read as latin1). */
+export type Marker = string | RegExp;
+type Compiled = Buffer | RegExp;
+
 type Trap =
-  | { kind: 'drop-reply' | 'drop-connection'; markers: Buffer[]; fired: () => void }
-  | { kind: 'before-send'; markers: Buffer[]; hook: () => Promise<void> | void; fired: () => void };
+  | { kind: 'drop-reply' | 'drop-connection'; markers: Compiled[]; fired: () => void }
+  | { kind: 'before-send'; markers: Compiled[]; hook: () => Promise<void> | void; fired: () => void };
+
+const compile = (markers: Marker[]): Compiled[] => markers.map((m) => (typeof m === 'string' ? Buffer.from(m) : m));
 
 /** Longest marker the relay finds across two chunks of one connection. */
 const MAX_MARKER = 1024;
@@ -44,23 +50,26 @@ export class RedisRelay {
   }
 
   /** The next command containing `marker` reaches Redis; its reply never reaches the client, whose connection drops. */
-  dropReplyTo(markers: string[]): Promise<void> {
-    return new Promise((fired) => this.#traps.push({ kind: 'drop-reply', markers: markers.map((m) => Buffer.from(m)), fired }));
+  dropReplyTo(markers: Marker[]): Promise<void> {
+    return new Promise((fired) => this.#traps.push({ kind: 'drop-reply', markers: compile(markers), fired }));
   }
 
   /** The next command containing `marker` is lost with its connection: never passed on, both sides closed. */
-  dropConnectionOn(markers: string[]): Promise<void> {
-    return new Promise((fired) => this.#traps.push({ kind: 'drop-connection', markers: markers.map((m) => Buffer.from(m)), fired }));
+  dropConnectionOn(markers: Marker[]): Promise<void> {
+    return new Promise((fired) => this.#traps.push({ kind: 'drop-connection', markers: compile(markers), fired }));
   }
 
   /** Before the next command containing `marker` is passed on, run `hook` (e.g. SIGSTOP the server). */
-  beforeSending(markers: string[], hook: () => Promise<void> | void): Promise<void> {
-    return new Promise((fired) => this.#traps.push({ kind: 'before-send', markers: markers.map((m) => Buffer.from(m)), hook, fired }));
+  beforeSending(markers: Marker[], hook: () => Promise<void> | void): Promise<void> {
+    return new Promise((fired) => this.#traps.push({ kind: 'before-send', markers: compile(markers), hook, fired }));
   }
 
   /** The first trap with a marker that ends in the new chunk (`seen` is the previous chunk's tail + the chunk). */
   #take(seen: Buffer, tailLength: number): Trap | null {
-    const i = this.#traps.findIndex((t) => t.markers.some((m) => seen.indexOf(m, Math.max(0, tailLength - m.length + 1)) >= 0));
+    const found = (m: Compiled): boolean => m instanceof RegExp
+      ? m.test(seen.subarray(tailLength).toString('latin1'))
+      : seen.indexOf(m, Math.max(0, tailLength - m.length + 1)) >= 0;
+    const i = this.#traps.findIndex((t) => t.markers.some(found));
     if (i < 0) return null;
     const [trap] = this.#traps.splice(i, 1);
     return trap!;

@@ -19,23 +19,27 @@ export class TestRedis {
   #client: Redis | null = null;
 
   readonly #persistent: boolean;
+  readonly #replicaOf: number | null;
 
-  private constructor(port: number, persistent: boolean) {
+  private constructor(port: number, persistent: boolean, replicaOf: number | null) {
     this.port = port;
     this.#persistent = persistent;
+    this.#replicaOf = replicaOf;
     this.url = `redis://127.0.0.1:${port}`;
     this.#dir = mkdtempSync(join(tmpdir(), 'sg-redis-'));
   }
 
-  static async start(options: { persistent?: boolean } = {}): Promise<TestRedis> {
-    const redis = new TestRedis(await freePort(), options.persistent ?? false);
+  /** `replicaOf`: a replica of the test's master on that port (it follows it with `REPLICAOF`). */
+  static async start(options: { persistent?: boolean; replicaOf?: number } = {}): Promise<TestRedis> {
+    const redis = new TestRedis(await freePort(), options.persistent ?? false, options.replicaOf ?? null);
     await redis.#spawn();
     return redis;
   }
 
   async #spawn(): Promise<void> {
     const persistence = this.#persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.#dir], { stdio: 'ignore' });
+    const replica = this.#replicaOf !== null ? ['--replicaof', '127.0.0.1', String(this.#replicaOf)] : [];
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...replica, '--dir', this.#dir], { stdio: 'ignore' });
     this.#process = child;
     await waitForRedis(this.port, () => {
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);

@@ -158,7 +158,7 @@ test('$session_* variables in server and location; a location starts from its se
     server {
       set $session_cookie sid; set $session_idle_timeout 10m; set $session_absolute_timeout 8h; set $session_max_bytes 4k;
       set $session_max_per_principal 1; set $session_on_limit reject-new; set $session_cookie_secure always;
-      set $session_create_rate 600r/m; set $session_create_burst 7;
+      set $session_create_rate 600r/m; set $session_create_burst 7; set $session_wait_replicas 1; set $session_wait_timeout 250ms;
       location / { proxy_pass http://app; }
       location /shop/ { proxy_pass http://app; set $session_scope shop; set $session_idle_timeout 5m; set $session_login_grace 0; }
       location /static/ { proxy_pass http://app; set $session off; }
@@ -166,7 +166,8 @@ test('$session_* variables in server and location; a location starts from its se
     } }`);
   const [root, shop, stat] = s.servers[0]!.locations;
   const server = { enabled: true, cookieName: 'sid', idleTimeoutMs: 600_000, absoluteTimeoutMs: 28_800_000, maxBytes: 4096,
-    maxPerPrincipal: 1, createRatePerSecond: 10, createBurst: 7, onLimit: 'reject-new', scope: '', cookieSecure: 'always', trustForwardedProto: false, loginGraceMs: 10_000 };
+    maxPerPrincipal: 1, createRatePerSecond: 10, createBurst: 7, onLimit: 'reject-new', scope: '', cookieSecure: 'always', trustForwardedProto: false, loginGraceMs: 10_000,
+    waitReplicas: 1, waitTimeoutMs: 250 };
   assert.deepEqual(root!.session, server);
   assert.deepEqual(shop!.session, { ...server, scope: 'shop', idleTimeoutMs: 300_000, loginGraceMs: 0 });
   assert.deepEqual(stat!.session, { ...server, enabled: false });
@@ -229,11 +230,11 @@ http {
     location @named { }
     location /x { proxy_pass http://app; proxy_pass http://app; proxy_connect_timeout 1s; proxy_connect_timeout 2s; }
     location /y { proxy_pass http://app; proxy_next_upstream http_501; proxy_next_upstream_tries -1; }
-    location /z { proxy_pass http://$host; set $session_on_limit maybe; set $session_cookie "a b"; set $session_login_grace 2m; }
+    location /z { proxy_pass http://$host; set $session_on_limit maybe; set $session_cookie "a b"; set $session_login_grace 2m; set $session_wait_replicas 1; }
     location = /e { location /e/in { } }
     location /w { location /v { } }
     proxy_pass http://app;
-    set $session_max_bytes 0;
+    set $session_max_bytes 0; set $session_wait_timeout 0; set $session_wait_replicas two;
   }
 }
 `;
@@ -251,7 +252,7 @@ http {
     't.conf:12: invalid port in "99999"',
     't.conf:13: "listen ... ssl" is not supported by the gateway (terminate TLS in front of it)',
     't.conf:14: "$session_idle_timeout" must be a time such as 30m, greater than 0, got "soon"',
-    't.conf:15: unknown gateway variable "$session_bogus" (known: $session, $session_cookie, $session_idle_timeout, $session_absolute_timeout, $session_max_bytes, $session_max_per_principal, $session_create_rate, $session_create_burst, $session_on_limit, $session_scope, $session_trust_forwarded_proto, $session_cookie_secure, $session_login_grace)',
+    't.conf:15: unknown gateway variable "$session_bogus" (known: $session, $session_cookie, $session_idle_timeout, $session_absolute_timeout, $session_max_bytes, $session_max_per_principal, $session_create_rate, $session_create_burst, $session_on_limit, $session_scope, $session_trust_forwarded_proto, $session_cookie_secure, $session_wait_replicas, $session_wait_timeout, $session_login_grace)',
     't.conf:16: "$health_check_rise" must be a positive integer, greater than 0, got "0"',
     't.conf:17: unknown gateway variable "$health_nope" (known: $health_check_interval, $health_check_timeout, $health_check_rise, $health_check_fall, $health_check_path, $slow_start)',
     't.conf:18: "$health_check_fall" is allowed in "server" context only: it applies to the upstreams the server proxies to',
@@ -267,11 +268,14 @@ http {
     't.conf:24: "$session_on_limit" must be "evict-oldest" or "reject-new", got "maybe"',
     't.conf:24: "$session_cookie" is not a valid cookie name, got "a b"',
     't.conf:24: "$session_login_grace" must be a time such as 10s, at most 60s (0 = no alias of the pre-login id), got "2m"',
+    't.conf:24: "$session_wait_replicas" is allowed in "server" context only: it applies to every commit of the server\'s sessions',
     't.conf:24: variables in "proxy_pass" are not supported ("http://$host")',
     't.conf:25: location "/e/in" cannot be inside the exact location "/e"',
     't.conf:26: location "/v" is outside location "/w"',
     't.conf:27: "proxy_pass" directive is not allowed here',
     't.conf:28: "$session_max_bytes" must be a size such as 8k, greater than 0, got "0"',
+    't.conf:28: "$session_wait_timeout" must be a time such as 500ms, greater than 0 and at most 10s, got "0"',
+    't.conf:28: "$session_wait_replicas" must be a number of replicas from 0 (no wait) to 16, got "two"',
   ]);
 });
 
