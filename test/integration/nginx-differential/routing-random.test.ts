@@ -97,3 +97,45 @@ for (const seed of [0x5eed, 0xc0ffee]) {
     cases,
   });
 }
+
+const LABELS = ['a', 'b', 'shop', 'www', 'api', 'x1'];
+const DOMAINS = ['b.test', 'example.com', 'shop.co.uk'];
+const NAME_REGEXES = ['"~^(?<n>[a-z]+)\\.b\\.test$"', '~^www\\.', '~\\d', '"~^(api|shop)\\.(.+)$"'];
+
+/** Servers with every kind of server_name, one of them the default_server, and the hosts that probe them. */
+function drawServers(seed: number): { servers: string[]; cases: DiffCase[] } {
+  const next = random(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const host = () => `${next() < 0.5 ? `${pick(LABELS)}.` : ''}${pick(LABELS)}.${pick(DOMAINS)}`;
+  const name = (): string => {
+    const kind = pick(['exact', 'exact', 'leading', 'dot', 'trailing', 'regex']);
+    if (kind === 'exact') return host();
+    if (kind === 'leading') return `*.${pick(DOMAINS)}`;
+    if (kind === 'dot') return `.${pick(LABELS)}.${pick(DOMAINS)}`;
+    if (kind === 'trailing') return `${pick(LABELS)}.${pick(DOMAINS).split('.')[0]}.*`;
+    return pick(NAME_REGEXES);
+  };
+  const defaultAt = Math.floor(next() * 12);
+  const servers: string[] = [];
+  const hosts = new Set<string>(['', 'nothing.invalid']);
+  for (let i = 0; i < 12; i++) {
+    const names = Array.from({ length: 1 + Math.floor(next() * 3) }, name);
+    for (const n of names) if (!n.includes('~') && !n.includes('*')) hosts.add(n.replace(/^\./, ''));
+    servers.push(`server { listen {listen}${i === defaultAt ? ' default_server' : ''}; server_name ${names.join(' ')};
+        proxy_set_header X-Server "S${i} $server_name $1"; location / { proxy_pass http://app; } }`);
+  }
+  while (hosts.size < 60) hosts.add(host());
+  const cases = [...hosts].map((h) => (h === '' ? same('HTTP/1.0 without Host', get('/', { host: null, version: '1.0' })) : same(h, get('/', { host: h }))));
+  return { servers, cases };
+}
+
+for (const seed of [0x5e7, 0xbee]) {
+  const { servers, cases } = drawServers(seed);
+  differential({
+    name: `server_name choice on a seeded random config (seed ${seed.toString(16)})`,
+    http: `
+      upstream app { server {b0}; }
+      ${servers.join('\n      ')}`,
+    cases,
+  });
+}
