@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -6,7 +6,7 @@ export type { Logger };
  * One JSON line per event on stdout (pino); pretty lines when stdout is a TTY and pino-pretty is installed.
  * Secrets are never logged: callers log `secret: true`, not the value (as oauth2-proxy does).
  */
-export function createLogger(options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(options: { level?: string; name?: string; destination?: NodeJS.WritableStream | DestinationStream } = {}): Logger {
   const base: LoggerOptions = {
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     base: { name: options.name ?? 'session-gateway', pid: process.pid },

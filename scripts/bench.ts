@@ -50,6 +50,19 @@ function ownFdLimit(): number {
   }
 }
 
+/**
+ * The process-model rows (docs/architecture.md §12), started only when one of their scenarios runs: the embedded
+ * store in the one process (`master_process off`) against the default master + worker (the IPC cost), and 2 workers
+ * against nginx's 2.
+ */
+async function startWorkerTargets(stack: BenchStack, wanted: ReadonlySet<string>, backendPort: number, redisUrl: string): Promise<void> {
+  const needed = (target: TargetName) => SCENARIOS.some((s) => s.target === target && wanted.has(s.id));
+  if (needed('gateway-embedded-single')) await stack.startGateway('gateway-embedded-single', backendPort, null);
+  if (needed('gateway-embedded-w2')) await stack.startGateway('gateway-embedded-w2', backendPort, null);
+  if (needed('gateway-redis-w2')) await stack.startGateway('gateway-redis-w2', backendPort, redisUrl);
+  if (needed('nginx-w2')) await stack.startNginx(backendPort, 'nginx-w2');
+}
+
 class BenchRun {
   readonly runs: RunResult[] = [];
   readonly notes: string[] = [];
@@ -84,7 +97,7 @@ class BenchRun {
     const connections = scenario.fixedRate ? this.#options.rateConnections : (scenario.connections ?? this.#options.connections);
     const rate = scenario.fixedRate ? this.#options.fixedRate : null;
     const cookies = await this.cookiesFor(scenario.target, scenario.session);
-    const redis = scenario.target === 'gateway-redis' || scenario.target === 'express' ? this.#stack.redis : null;
+    const redis = scenario.target === 'gateway-redis' || scenario.target === 'gateway-redis-w2' || scenario.target === 'express' ? this.#stack.redis : null;
     const sampler = new ProcessSampler(target.child.pid);
     const statsBefore = redis ? await redis.commandStats() : null;
     sampler.start();
@@ -137,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
   const machine = machineInfo();
   const memorySteps = options.skipMemory ? 0 : 2;
   const plannedRuns = options.rounds * SCENARIOS.filter((s) => wanted.has(s.id)).length;
-  const progress = new Progress(8 + plannedRuns + memorySteps + (options.soakMinutes > 0 ? 1 : 0) + 1);
+  const progress = new Progress(9 + plannedRuns + memorySteps + (options.soakMinutes > 0 ? 1 : 0) + 1);
   const stack = new BenchStack(fdLimit, options.cpuProfDir ? resolve(options.cpuProfDir) : null);
   const run = new BenchRun(options, stack, progress);
   const stopOnSignal = () => {
@@ -162,6 +175,8 @@ async function main(argv: string[]): Promise<number> {
     await stack.startGateway('gateway-embedded', backend.port, null);
     progress.step('starting nginx');
     await stack.startNginx(backend.port);
+    progress.step('starting the process-model targets (one process; 2 workers, and nginx with 2)');
+    await startWorkerTargets(stack, wanted, backend.port, redis.url);
     progress.step('starting the express-session stack');
     await stack.startExpress(backend.port, redis.url);
 

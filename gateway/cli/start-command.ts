@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../log.js';
+import { processLog } from '../process/log-target.js';
 import { runMaster } from '../process/master.js';
 import { runSingleProcess } from '../process/single-process.js';
 import { readStartupConfig } from '../process/startup.js';
@@ -26,7 +26,7 @@ export const startCommand: CliCommand = {
   async run(args) {
     // node:cluster runs this same command in each worker: it takes its configuration from the master.
     if (cluster.isWorker) {
-      await runWorkerProcess(() => {});
+      await runWorkerProcess();
       return -1;
     }
     const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
@@ -36,9 +36,9 @@ export const startCommand: CliCommand = {
       process.stderr.write(`${problems.join('\n')}\nsession-gateway: ${problems.length} problem(s) in the configuration; not started\n`);
       return 1;
     }
-    const log = createLogger({ level: config.env.logLevel });
-    if (config.settings.process.masterProcess) await runMaster(config, log, () => {});
-    else await runSingleProcess(config, log);
+    const { log, reopen } = processLog(config);
+    if (config.settings.process.masterProcess) await runMaster(config, log, reopen);
+    else await runSingleProcess(config, log, reopen);
     return -1;
   },
 };

@@ -7,7 +7,7 @@ import { failStartup, logStartupNotes, type StartupConfig } from './startup.js';
  * `master_process off;` (nginx's debugging mode): the whole gateway in this one process. It stops on signals as a
  * master does (QUIT/TERM graceful, INT fast) but cannot reload without a restart.
  */
-export async function runSingleProcess(config: StartupConfig, log: Logger): Promise<Gateway> {
+export async function runSingleProcess(config: StartupConfig, log: Logger, reopenLogs: () => void = () => {}): Promise<Gateway> {
   let gateway: Gateway;
   try {
     gateway = await createGateway(config.settings, config.env, log);
@@ -42,7 +42,10 @@ export async function runSingleProcess(config: StartupConfig, log: Logger): Prom
     graceful: (signal) => stop(signal, config.settings.process.workerShutdownTimeoutMs),
     fast: (signal) => stop(signal, 0),
     reload: () => log.warn({ event: 'gateway.reload_refused', reason: 'master_process off' }, 'SIGHUP: cannot reload with "master_process off"; restart the gateway to change its configuration'),
-    reopenLogs: () => log.info({ event: 'logs.reopened' }, 'log files reopened'),
+    reopenLogs: () => {
+      reopenLogs();
+      log.info({ event: 'logs.reopened' }, 'log files reopened');
+    },
   });
   return gateway;
 }

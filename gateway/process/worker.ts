@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { ConfigError } from '../errors.js';
-import { createLogger, type Logger } from '../log.js';
+import type { Logger } from '../log.js';
 import { createGateway, type Gateway } from '../main.js';
 import { metricsSnapshot } from '../observability/worker-metrics.js';
 import { createSessionStore, sessionStoreOptions } from '../session/store-factory.js';
@@ -8,6 +8,7 @@ import type { SessionStore } from '../session/store.js';
 import { BackendMirror } from './backend-mirror.js';
 import { isMasterMessage, type MasterMessage, type WorkerMessage } from './ipc-messages.js';
 import { IpcSessionStore, type IpcChannel } from './ipc-store.js';
+import { processLog } from './log-target.js';
 import { startupConfigOf, type StartupConfig } from './startup.js';
 
 /** Signals a worker leaves to its master (docs/architecture.md §12): the master tells it when and how to stop. */
@@ -17,7 +18,7 @@ const MASTER_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SI
  * A worker process's start (`session-gateway start` run by node:cluster): take the configuration the master
  * validated — never the file, which may have been edited since — and serve it.
  */
-export async function runWorkerProcess(reopenLogs: () => void): Promise<void> {
+export async function runWorkerProcess(): Promise<void> {
   const channel = process as unknown as IpcChannel;
   // The master gone before it said what to serve: nothing was accepted, nothing to finish.
   const orphaned = () => process.exit(0);
@@ -35,8 +36,8 @@ export async function runWorkerProcess(reopenLogs: () => void): Promise<void> {
     channel.send({ sg: 'start-failed', code: err.code, message: err.message });
     process.exit(1);
   }
-  const log = createLogger({ level: config.env.logLevel }).child({ worker: cluster.worker?.id, generation: given.generation });
-  await runWorker(config, log, reopenLogs);
+  const { log, reopen } = processLog(config);
+  await runWorker(config, log.child({ worker: cluster.worker?.id, generation: given.generation }), reopen);
 }
 
 /**
@@ -84,7 +85,10 @@ export async function runWorker(config: StartupConfig, log: Logger, reopenLogs: 
   channel.on('message', (m) => {
     if (!isMasterMessage(m)) return;
     if (m.sg === 'shutdown') stop(m.graceMs);
-    else if (m.sg === 'reopen-logs') reopenLogs();
+    else if (m.sg === 'reopen-logs') {
+      reopenLogs();
+      log.info({ event: 'logs.reopened' }, 'log file reopened');
+    }
     // Its requests and in-flight gauges are what the master's scrape sums (the master's own pool carries no traffic).
     else if (m.sg === 'metrics-req') void metricsSnapshot(gateway.metrics).then((json) => send({ sg: 'metrics', id: m.id, json }));
   });

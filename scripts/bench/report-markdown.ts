@@ -111,6 +111,15 @@ const HOW_TO_READ = `## How to read this report
 - Latencies are recorded by the load engine at microsecond resolution (an HDR histogram with 1 ms steps would hide
   the differences). The fixed-rate rows start request k at k/rate over few connections (2 by default): at most that
   many requests in flight, so the p99 difference is the latency the proxy adds, not queueing inside a burst.
+- The process-model rows: the gateway's default is a master and one worker (\`worker_processes 1\`, as nginx); with
+  the embedded store every session read and write of a worker is an IPC round trip to the master, which holds the
+  store, so *embedded, one process (master_process off)* against *gateway + session, embedded* is what that costs.
+  *… 2 workers* and *nginx proxy, 2 workers* compare two workers each. On a 2-core machine that also runs the load
+  generator and the backend, a second worker has no core of its own: it adds context switches, and the master (the
+  round-robin accept and, embedded, every store call) is a third busy process — expect little or no gain, or a loss.
+  On a machine with a core per worker plus the master's, Redis rows scale with the workers (each has its own
+  connections) until Redis or the backend is the limit; embedded rows scale until the master's one event loop,
+  serving every worker's store calls, is saturated — past that, use Redis.
 - Targets are evaluated and printed, never asserted by tests: a miss is a finding to profile, not a failed build.`;
 
 export function renderMarkdown(report: BenchReport, chartFile: string | null): string {

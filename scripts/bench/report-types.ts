@@ -21,6 +21,10 @@ export type ScenarioId =
   | 'gateway-redis-8k'
   | 'gateway-redis-c10'
   | 'gateway-redis-c1000'
+  | 'gateway-embedded-single'
+  | 'nginx-w2'
+  | 'gateway-redis-w2'
+  | 'gateway-embedded-w2'
   | 'direct-rate'
   | 'gateway-redis-rate';
 

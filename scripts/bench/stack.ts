@@ -16,6 +16,13 @@ const BACKEND_MAIN = here('../bench-backend.js');
 const EXPRESS_MAIN = here('../express-baseline.js');
 export const NGINX_BIN = '/usr/sbin/nginx';
 
+export type GatewayTarget = 'gateway-redis' | 'gateway-embedded' | 'gateway-embedded-single' | 'gateway-embedded-w2' | 'gateway-redis-w2';
+
+/** Each gateway target's `worker_processes` (0: `master_process off`, the store in the one process). */
+const GATEWAY_WORKERS: Record<GatewayTarget, number> = {
+  'gateway-redis': 1, 'gateway-embedded': 1, 'gateway-embedded-single': 0, 'gateway-embedded-w2': 2, 'gateway-redis-w2': 2,
+};
+
 export interface Target {
   name: TargetName;
   port: number;
@@ -74,14 +81,14 @@ export class BenchStack {
    * A gateway on the Redis store (redisUrl) or the embedded one (null); ready when a request through it gets a 200.
    * `register: false` starts a scratch one (the memory scenarios want a fresh process) that the caller stops.
    */
-  async startGateway(name: 'gateway-redis' | 'gateway-embedded', backendPort: number, redisUrl: string | null, register = true): Promise<Target | null> {
+  async startGateway(name: GatewayTarget, backendPort: number, redisUrl: string | null, register = true): Promise<Target | null> {
     if (!existsSync(GATEWAY_MAIN)) {
       this.notes.push(`${name}: skipped — the gateway is not built (${GATEWAY_MAIN} missing)`);
       return null;
     }
     const port = await freePort();
     const file = join(this.#dir, `${name}-${port}.conf`);
-    writeFileSync(file, gatewayConfig({ listenPort: port, backendPort, sessionMaxBytes: '16k' }));
+    writeFileSync(file, gatewayConfig({ listenPort: port, backendPort, sessionMaxBytes: '16k', workers: GATEWAY_WORKERS[name] }));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SESSION_SECRET: this.#secret,
@@ -109,30 +116,30 @@ export class BenchStack {
     return target;
   }
 
-  async startNginx(backendPort: number): Promise<Target | null> {
+  async startNginx(backendPort: number, name: 'nginx' | 'nginx-w2' = 'nginx'): Promise<Target | null> {
     if (!existsSync(NGINX_BIN)) {
       this.notes.push(`nginx: skipped — ${NGINX_BIN} is not installed`);
       return null;
     }
-    const prefix = join(this.#dir, 'nginx');
+    const prefix = join(this.#dir, name);
     mkdirSync(prefix, { recursive: true });
     const port = await freePort();
     const file = join(prefix, 'nginx.conf');
-    writeFileSync(file, nginxConfig({ listenPort: port, backendPort, prefixDir: prefix }));
-    const child = spawnWithFdLimit('nginx', NGINX_BIN, ['-p', prefix, '-c', file, '-g', 'daemon off;'], { fdLimit: this.#fdLimit });
+    writeFileSync(file, nginxConfig({ listenPort: port, backendPort, prefixDir: prefix, workers: name === 'nginx-w2' ? 2 : 1 }));
+    const child = spawnWithFdLimit(name, NGINX_BIN, ['-p', prefix, '-c', file, '-g', 'daemon off;'], { fdLimit: this.#fdLimit });
     this.#children.push(child);
     try {
       await waitFor(async () => {
         if (!child.alive) throw new Error(`exited: ${child.stderrTail()}`);
         return (await httpGet(port, '/')).status === 200;
-      }, { what: `nginx on ${port}` });
+      }, { what: `${name} on ${port}` });
     } catch (err) {
-      this.notes.push(`nginx: skipped — did not start: ${(err as Error).message}`);
+      this.notes.push(`${name}: skipped — did not start: ${(err as Error).message}`);
       await child.stop(500);
       return null;
     }
-    const target = { name: 'nginx' as const, port, child };
-    this.targets.set('nginx', target);
+    const target = { name, port, child };
+    this.targets.set(name, target);
     return target;
   }
 

@@ -72,7 +72,7 @@ export async function processReport(m: MasterUnderTest): Promise<GatewayProcessR
 }
 
 /** Run a CLI command against the master (its admin API from the same environment). */
-export function runCli(m: MasterUnderTest, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(m: Pick<MasterUnderTest, 'env'>, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [gatewayCli, ...args], { env: { ...process.env, ...m.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

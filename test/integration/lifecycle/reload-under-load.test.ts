@@ -1,17 +1,24 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
 import { startDemoBackend, type DemoBackend } from '../../helpers/backend-process.js';
 import { masterConfigText, processReport, runCli, startMaster, type MasterUnderTest } from '../../helpers/master-process.js';
 import { TestRedis } from '../../helpers/redis-server.js';
 import { SessionLoad } from '../../helpers/session-load.js';
 
 /**
- * Issue 10, "done when": with worker_processes 2, under a steady logged-in load, three reloads in a row — unchanged,
- * one adding a backend, one with a broken file — give 0 failed requests and 0 session breaks; the added backend
- * serves afterwards; the broken file is reported as file:line and the old configuration keeps serving; `status`
- * shows the generation. Once on the embedded store (which lives in the master), once on Redis.
+ * Issue 10, "done when": with worker_processes 2, under a steady logged-in load, reloads in a row — unchanged,
+ * one adding a backend, one with that backend in MAINT (it stays MAINT), one with a broken file — give 0 failed
+ * requests and 0 session breaks; the added backend serves afterwards; the broken file is reported as file:line and
+ * the old configuration keeps serving; `status` shows the generation. Once on the embedded store (which lives in
+ * the master), once on Redis.
  */
+
+async function stateOf(master: MasterUnderTest, name: string): Promise<string | undefined> {
+  const res = await request(`${master.adminUrl}/api/backends`);
+  return ((await res.body.json()) as { backends: Array<{ name: string; state: string }> }).backends.find((b) => b.name === name)?.state;
+}
 
 async function reloadsUnderLoad(master: MasterUnderTest, first: DemoBackend, added: DemoBackend): Promise<void> {
   const load = new SessionLoad(master.url);
@@ -33,6 +40,16 @@ async function reloadsUnderLoad(master: MasterUnderTest, first: DemoBackend, add
     await load.moreRequests(60);
     assert.ok((load.result.backends[added.name] ?? 0) > servedBefore, `the added backend served nothing: ${JSON.stringify(load.result.backends)}`);
 
+    // A backend that stays keeps its shared admin state through a reload: MAINT before, MAINT after, no traffic.
+    const maint = await request(`${master.adminUrl}/api/backends/${encodeURIComponent(added.name)}/maint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(maint.statusCode, 200, await maint.body.text());
+    const again = await runCli(master, ['reload', '-c', master.configFile]);
+    assert.match(again.stdout, /^reloaded: generation 4 serves/);
+    assert.equal(await stateOf(master, added.name), 'MAINT');
+    const servedInMaint = load.result.backends[added.name] ?? 0;
+    await load.moreRequests(60);
+    assert.equal(load.result.backends[added.name] ?? 0, servedInMaint, 'a MAINT backend got requests after the reload');
+
     writeFileSync(master.configFile, masterConfigText({ ...config, backends: [first.name, added.name], server: 'client_max_body_size banana;' }));
     const broken = await runCli(master, ['reload', '-c', master.configFile]);
     assert.equal(broken.code, 1);
@@ -41,18 +58,18 @@ async function reloadsUnderLoad(master: MasterUnderTest, first: DemoBackend, add
     await load.moreRequests(60);
   } finally {
     const result = await load.stop();
-    process.stderr.write(`load through three reloads: ${JSON.stringify(result)}\n`);
+    process.stderr.write(`load through four reloads: ${JSON.stringify(result)}\n`);
     assert.equal(result.failed, 0, `failed requests: ${JSON.stringify(result.failures)}`);
     assert.equal(result.sessionBreaks, 0);
   }
   const report = await processReport(master);
-  assert.equal(report.generation, 3);
+  assert.equal(report.generation, 4);
   assert.equal(report.lastReload?.ok, false);
-  assert.deepEqual(report.workers.filter((w) => w.state === 'serving').map((w) => w.generation), [3, 3]);
+  assert.deepEqual(report.workers.filter((w) => w.state === 'serving').map((w) => w.generation), [4, 4]);
   const status = await runCli(master, ['status']);
   assert.equal(status.code, 0, status.stderr);
-  assert.match(status.stdout, /generation 3 · 2 worker\(s\) serving/);
-  assert.match(status.stdout, /last reload: FAILED at .*, generation 3 kept serving:\n {2}.*gateway\.conf:\d+: /);
+  assert.match(status.stdout, /generation 4 · 2 worker\(s\) serving/);
+  assert.match(status.stdout, /last reload: FAILED at .*, generation 4 kept serving:\n {2}.*gateway\.conf:\d+: /);
 }
 
 for (const store of ['embedded', 'redis'] as const) {
@@ -73,7 +90,7 @@ for (const store of ['embedded', 'redis'] as const) {
       await redis?.close();
     });
 
-    it('unchanged, a backend added, a broken file: 0 failed requests, 0 session breaks', { timeout: 180_000 }, async () => {
+    it('unchanged, a backend added, a backend kept in MAINT, a broken file: 0 failed requests, 0 session breaks', { timeout: 180_000 }, async () => {
       await reloadsUnderLoad(master!, backends[0]!, backends[1]!);
       // The gateway still stops gracefully after all of it.
       const quit = await runCli(master!, ['quit', '-c', master!.configFile]);
