@@ -51,13 +51,14 @@ function ownFdLimit(): number {
 }
 
 /**
- * The process-model rows (docs/architecture.md §12), started only when one of their scenarios runs: the embedded
- * store in the one process (`master_process off`) against the default master + worker (the IPC cost), and 2 workers
- * against nginx's 2.
+ * The process-model rows (docs/architecture.md §12), started only when one of their scenarios runs: a master with 1
+ * and with 2 workers, embedded (each store call an IPC round trip to the master) and on Redis, next to nginx with 1
+ * and 2 workers. The comparison rows run `master_process off`, so the embedded pair shows what the default costs.
  */
 async function startWorkerTargets(stack: BenchStack, wanted: ReadonlySet<string>, backendPort: number, redisUrl: string): Promise<void> {
   const needed = (target: TargetName) => SCENARIOS.some((s) => s.target === target && wanted.has(s.id));
-  if (needed('gateway-embedded-single')) await stack.startGateway('gateway-embedded-single', backendPort, null);
+  if (needed('gateway-embedded-w1')) await stack.startGateway('gateway-embedded-w1', backendPort, null);
+  if (needed('gateway-redis-w1')) await stack.startGateway('gateway-redis-w1', backendPort, redisUrl);
   if (needed('gateway-embedded-w2')) await stack.startGateway('gateway-embedded-w2', backendPort, null);
   if (needed('gateway-redis-w2')) await stack.startGateway('gateway-redis-w2', backendPort, redisUrl);
   if (needed('nginx-w2')) await stack.startNginx(backendPort, 'nginx-w2');
@@ -97,7 +98,7 @@ class BenchRun {
     const connections = scenario.fixedRate ? this.#options.rateConnections : (scenario.connections ?? this.#options.connections);
     const rate = scenario.fixedRate ? this.#options.fixedRate : null;
     const cookies = await this.cookiesFor(scenario.target, scenario.session);
-    const redis = scenario.target === 'gateway-redis' || scenario.target === 'gateway-redis-w2' || scenario.target === 'express' ? this.#stack.redis : null;
+    const redis = ['gateway-redis', 'gateway-redis-w1', 'gateway-redis-w2', 'express'].includes(scenario.target) ? this.#stack.redis : null;
     const sampler = new ProcessSampler(target.child.pid);
     const statsBefore = redis ? await redis.commandStats() : null;
     sampler.start();
@@ -175,7 +176,7 @@ async function main(argv: string[]): Promise<number> {
     await stack.startGateway('gateway-embedded', backend.port, null);
     progress.step('starting nginx');
     await stack.startNginx(backend.port);
-    progress.step('starting the process-model targets (one process; 2 workers, and nginx with 2)');
+    progress.step('starting the process-model targets (master + 1 and + 2 workers, nginx with 2)');
     await startWorkerTargets(stack, wanted, backend.port, redis.url);
     progress.step('starting the express-session stack');
     await stack.startExpress(backend.port, redis.url);

@@ -111,10 +111,12 @@ const HOW_TO_READ = `## How to read this report
 - Latencies are recorded by the load engine at microsecond resolution (an HDR histogram with 1 ms steps would hide
   the differences). The fixed-rate rows start request k at k/rate over few connections (2 by default): at most that
   many requests in flight, so the p99 difference is the latency the proxy adds, not queueing inside a burst.
-- The process-model rows: the gateway's default is a master and one worker (\`worker_processes 1\`, as nginx); with
-  the embedded store every session read and write of a worker is an IPC round trip to the master, which holds the
-  store, so *embedded, one process (master_process off)* against *gateway + session, embedded* is what that costs.
-  *… 2 workers* and *nginx proxy, 2 workers* compare two workers each. On a 2-core machine that also runs the load
+- The gateway rows without "master + N workers" run \`master_process off\` (one process, the embedded store in it),
+  so the store comparisons compare the stores and nothing else. The gateway's default is a master and one worker
+  (\`worker_processes 1\`, as nginx): with the embedded store every session read and write of a worker is then an
+  IPC round trip to the master, which holds the store — *embedded, master + 1 worker* against *gateway + session,
+  embedded* is what the default costs. *master + 2 workers* and *nginx proxy, 2 workers* compare two workers each;
+  their RSS and CPU are summed over the master and its workers. On a 2-core machine that also runs the load
   generator and the backend, a second worker has no core of its own: it adds context switches, and the master (the
   round-robin accept and, embedded, every store call) is a third busy process — expect little or no gain, or a loss.
   On a machine with a core per worker plus the master's, Redis rows scale with the workers (each has its own

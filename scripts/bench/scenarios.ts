@@ -2,8 +2,8 @@ import type { ScenarioId } from './report-types.js';
 
 /** Which listening process a scenario sends its load to. */
 export type TargetName = 'backend' | 'nginx' | 'gateway-redis' | 'gateway-embedded' | 'express'
-  /** The process model (docs/architecture.md §12): one process (`master_process off`), and 2 workers against nginx's 2. */
-  | 'gateway-embedded-single' | 'gateway-embedded-w2' | 'gateway-redis-w2' | 'nginx-w2';
+  /** The process model (docs/architecture.md §12): master + 1 and + 2 workers (the rows above run `master_process off`). */
+  | 'gateway-embedded-w1' | 'gateway-redis-w1' | 'gateway-embedded-w2' | 'gateway-redis-w2' | 'nginx-w2';
 
 /** Which sessions the clients carry: none, a small logged-in one, or one filled to N bytes. */
 export type SessionKind = { kind: 'none' } | { kind: 'login' } | { kind: 'filled'; bytes: number };
@@ -38,10 +38,11 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   { id: 'gateway-redis-8k', label: 'main path, 8 KiB session', target: 'gateway-redis', path: '/', session: { kind: 'filled', bytes: 8192 }, connections: null, fixedRate: false, group: 'size' },
   { id: 'gateway-redis-c10', label: 'main path, 10 connections', target: 'gateway-redis', path: '/', session: { kind: 'login' }, connections: 10, fixedRate: false, group: 'connections' },
   { id: 'gateway-redis-c1000', label: 'main path, 1000 connections', target: 'gateway-redis', path: '/', session: { kind: 'login' }, connections: 1000, fixedRate: false, group: 'connections' },
-  { id: 'gateway-embedded-single', label: 'embedded, one process (master_process off)', target: 'gateway-embedded-single', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'workers' },
+  { id: 'gateway-embedded-w1', label: 'gateway + session, embedded, master + 1 worker', target: 'gateway-embedded-w1', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'workers' },
+  { id: 'gateway-redis-w1', label: 'gateway + session, Redis, master + 1 worker', target: 'gateway-redis-w1', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'workers' },
   { id: 'nginx-w2', label: 'nginx proxy, 2 workers', target: 'nginx-w2', path: '/', session: { kind: 'none' }, connections: null, fixedRate: false, group: 'workers' },
-  { id: 'gateway-redis-w2', label: 'gateway + session, Redis, 2 workers', target: 'gateway-redis-w2', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'workers' },
-  { id: 'gateway-embedded-w2', label: 'gateway + session, embedded, 2 workers', target: 'gateway-embedded-w2', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'workers' },
+  { id: 'gateway-redis-w2', label: 'gateway + session, Redis, master + 2 workers', target: 'gateway-redis-w2', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'workers' },
+  { id: 'gateway-embedded-w2', label: 'gateway + session, embedded, master + 2 workers', target: 'gateway-embedded-w2', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'workers' },
   { id: 'direct-rate', label: 'direct at fixed rate', target: 'backend', path: '/', session: { kind: 'none' }, connections: null, fixedRate: true, group: 'rate' },
   { id: 'gateway-redis-rate', label: 'main path at fixed rate', target: 'gateway-redis', path: '/', session: { kind: 'login' }, connections: null, fixedRate: true, group: 'rate' },
 ];

@@ -16,11 +16,14 @@ const BACKEND_MAIN = here('../bench-backend.js');
 const EXPRESS_MAIN = here('../express-baseline.js');
 export const NGINX_BIN = '/usr/sbin/nginx';
 
-export type GatewayTarget = 'gateway-redis' | 'gateway-embedded' | 'gateway-embedded-single' | 'gateway-embedded-w2' | 'gateway-redis-w2';
+export type GatewayTarget = 'gateway-redis' | 'gateway-embedded' | 'gateway-embedded-w1' | 'gateway-redis-w1' | 'gateway-embedded-w2' | 'gateway-redis-w2';
 
-/** Each gateway target's `worker_processes` (0: `master_process off`, the store in the one process). */
+/**
+ * Each gateway target's `worker_processes`; 0 is `master_process off`: the store comparison rows run in one process
+ * (embedded store in it) so their ratios compare the stores and nothing else; the -wN rows are the process model.
+ */
 const GATEWAY_WORKERS: Record<GatewayTarget, number> = {
-  'gateway-redis': 1, 'gateway-embedded': 1, 'gateway-embedded-single': 0, 'gateway-embedded-w2': 2, 'gateway-redis-w2': 2,
+  'gateway-redis': 0, 'gateway-embedded': 0, 'gateway-embedded-w1': 1, 'gateway-redis-w1': 1, 'gateway-embedded-w2': 2, 'gateway-redis-w2': 2,
 };
 
 export interface Target {

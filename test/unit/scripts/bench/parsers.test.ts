@@ -53,6 +53,10 @@ test('generated configs point both proxies at the backend, the gateway with the 
   assert.match(gw, /listen 127\.0\.0\.1:1111;/);
   assert.match(gw, /server 127\.0\.0\.1:2222;/);
   assert.match(gw, /set \$session_max_bytes 16k;/);
+  // The comparison rows run one process; the process-model rows name their workers.
+  assert.match(gw, /^master_process off;$/m);
+  assert.match(gatewayConfig({ listenPort: 1111, backendPort: 2222, workers: 2 }), /^worker_processes 2;$/m);
+  assert.match(nginxConfig({ listenPort: 1111, backendPort: 2222, prefixDir: '/tmp/x', workers: 2 }), /^worker_processes 2;$/m);
   const ngx = nginxConfig({ listenPort: 1111, backendPort: 2222, prefixDir: '/tmp/x' });
   assert.match(ngx, /pid \/tmp\/x\/nginx\.pid;/);
   assert.match(ngx, /worker_processes 1;/);
