@@ -106,7 +106,8 @@ const HOW_TO_READ = `## How to read this report
   backend for *direct*), sampled from /proc while the run lasted; CPU is in % of one core.
 - *Redis RT/req* is what the Redis targets are judged on: the commands the proxy sent to Redis per request, counted
   with \`MONITOR\` on a probe of 200 sequential requests (a command a Lua script runs inside Redis is not a round trip
-  and is not counted). *Redis cmd/req* is the \`INFO commandstats\` delta over the load run divided by the requests:
+  and is not counted, nor is what the gateway's timers send meanwhile: the expiry sweep's per-bucket scripts, the
+  stats, heartbeats — the target's note lists them as background). *Redis cmd/req* is the \`INFO commandstats\` delta over the load run divided by the requests:
   it includes the commands inside scripts, so it shows how much work Redis does per request.
 - Latencies are recorded by the load engine at microsecond resolution (an HDR histogram with 1 ms steps would hide
   the differences). The fixed-rate rows start request k at k/rate over few connections (2 by default): at most that

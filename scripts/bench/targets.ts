@@ -52,7 +52,7 @@ function commandsTarget(id: string, description: string, summary: ScenarioSummar
     threshold: `≤ ${max}`,
     // A small allowance for the gateway's own background traffic (heartbeats, state sync) spread over the requests.
     status: value === null ? 'not-measured' : value <= max + 0.05 ? 'met' : 'missed',
-    note: `commands the gateway sent to Redis per request, from a MONITOR probe of sequential requests (commands run inside a Lua script not counted; a pipeline would count each command)${breakdown ? `: ${breakdown}` : ''}`,
+    note: `commands the gateway sent to Redis per request, from a MONITOR probe of sequential requests (commands run inside a Lua script not counted; a pipeline would count each command; what the gateway's timers sent meanwhile — expiry sweep, stats, heartbeats — is listed as background and not counted)${breakdown ? `: ${breakdown}` : ''}`,
   };
 }
 
