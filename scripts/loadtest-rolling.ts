@@ -70,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
       durationMs: o.durationS * 1000,
       connections: o.sessions,
       rate: null,
+      amount: null,
       timeoutMs: 30_000,
       thinkMs: o.thinkMs,
       scenario: DEMO_SCENARIO,

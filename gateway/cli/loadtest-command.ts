@@ -17,6 +17,7 @@ const USAGE = `usage: session-gateway loadtest --target URL [--sessions N] [--du
   --target URL         the gateway to load (repeat it for several gateways: each user goes through all in turn)
   --sessions N         virtual users, each with its own cookie jar and logged-in session [10]
   --duration S         seconds of load (with --rolling-restart: until the rollout has ended + 2 s) [10]
+  --requests N         stop after N requests instead of after the duration (not with --rolling-restart)
   --rate R             overall requests per second (default: as fast as the connections go)
   --connections C      requests in flight at most (each user has one at a time) [--sessions]
   --scenario FILE      JSON or YAML: requests with method, path, headers, body|json, weight, expect
@@ -43,6 +44,7 @@ const OPTIONS = {
   sessions: { type: 'string', default: '10' },
   duration: { type: 'string', default: '10' },
   rate: { type: 'string' },
+  requests: { type: 'string' },
   connections: { type: 'string' },
   scenario: { type: 'string' },
   login: { type: 'string' },
@@ -131,6 +133,7 @@ export function optionsOf(args: string[]): { options: LoadtestOptions; json: boo
   const rolling = values['rolling-restart'];
   if (rolling && !values.exec) problems.push('--rolling-restart needs --exec CMD (how to restart one backend, as for rolling-restart)');
   if (!rolling && values.exec) problems.push('--exec is only used with --rolling-restart');
+  if (rolling && values.requests !== undefined) problems.push('--requests ends the load by count: a rolling restart needs the load to last (use --duration)');
   const id = runId();
   const options: LoadtestOptions = {
     targets,
@@ -139,6 +142,7 @@ export function optionsOf(args: string[]): { options: LoadtestOptions; json: boo
     durationMs: numberOf(values, 'duration', problems, 0.1) * 1000,
     connections: values.connections === undefined ? sessions : numberOf(values, 'connections', problems, 1, true),
     rate: values.rate === undefined ? null : numberOf(values, 'rate', problems, 0.1),
+    amount: values.requests === undefined ? null : numberOf(values, 'requests', problems, 1, true),
     timeoutMs: numberOf(values, 'timeout', problems, 0.1) * 1000,
     thinkMs: numberOf(values, 'think', problems, 0),
     scenario,

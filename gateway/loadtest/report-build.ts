@@ -44,6 +44,7 @@ export function buildReport(o: LoadtestOptions, result: LoadResult, integrity: I
       durationS: o.durationMs / 1000,
       connections: o.connections,
       rate: o.rate,
+      amount: o.amount,
       timeoutS: o.timeoutMs / 1000,
       thinkMs: o.thinkMs,
       scenario: o.scenarioName,

@@ -26,6 +26,8 @@ export interface LoadtestReport {
     durationS: number;
     connections: number;
     rate: number | null;
+    /** The load stopped after this many requests (instead of after durationS). */
+    amount: number | null;
     timeoutS: number;
     thinkMs: number;
     scenario: string;

@@ -18,6 +18,8 @@ export interface LoadtestOptions {
   durationMs: number;
   connections: number;
   rate: number | null;
+  /** Stop after this many requests instead of after durationMs. */
+  amount: number | null;
   timeoutMs: number;
   thinkMs: number;
   scenario: Scenario;
@@ -82,6 +84,7 @@ export async function runLoadtest(o: LoadtestOptions, progress: LoadProgress): P
     connections: o.connections,
     rate: o.rate,
     durationMs: o.durationMs,
+    amount: o.amount ?? undefined,
     keepGoing: (): boolean => rolloutRunning || engine.result.timeline.elapsedMs() < rolloutEndedMs + MARGIN_MS,
     timeoutMs: o.timeoutMs,
     thinkMs: o.thinkMs,
@@ -90,7 +93,7 @@ export async function runLoadtest(o: LoadtestOptions, progress: LoadProgress): P
   });
   const integrity = new IntegrityChecker(o.client, engine, users);
   o.signal?.addEventListener('abort', () => engine.stop(), { once: true });
-  progress.line(`load: ${users.length} user(s) on ${o.targets.join(', ')} for ${o.durationMs / 1000} s${o.rolling ? ' with a rolling restart in the middle' : ''}…`);
+  progress.line(`load: ${users.length} user(s) on ${o.targets.join(', ')} for ${o.amount === null ? `${o.durationMs / 1000} s` : `${o.amount} requests`}${o.rolling ? ' with a rolling restart in the middle' : ''}…`);
   const load = engine.run();
   integrity.startSampling(o.samplePerSecond);
   let rollout: RolloutRecord | null = null;

@@ -53,7 +53,7 @@ describe('loadtest --scenario with three weighted requests', () => {
   });
 
   async function run(file: string, out: string): Promise<{ code: number | null; report: LoadtestReport }> {
-    const r = await runCli(['loadtest', '--target', gateway.url, '--admin', gateway.adminUrl, '--token', TOKEN, '--sessions', '6', '--duration', '2', '--scenario', file, '--out', join(dir, out), '--json']);
+    const r = await runCli(['loadtest', '--target', gateway.url, '--admin', gateway.adminUrl, '--token', TOKEN, '--sessions', '6', '--requests', '200', '--scenario', file, '--out', join(dir, out), '--json']);
     return { code: r.code, report: lastJson<LoadtestReport>(r) };
   }
 
@@ -64,13 +64,10 @@ describe('loadtest --scenario with three weighted requests', () => {
     assert.deepEqual(report.verdict, [], JSON.stringify(report.samples));
     assert.equal(code, 0);
     const { whoami, counter, missing } = report.perRequest;
-    const total = report.totals.requests;
-    assert.ok(total >= 20, `only ${total} requests`);
-    assert.equal(whoami!.count + counter!.count + missing!.count, total);
-    for (const [counts, weight] of [[whoami!, 5], [counter!, 3], [missing!, 2]] as const) {
-      assert.ok(Math.abs(counts.count - (total * weight) / 10) <= 2, `${counts.count} of ${total} for weight ${weight}`);
-      assert.equal(counts.ok, counts.count);
-    }
+    // 200 requests are 20 whole turns of the 5:3:2 round robin: exactly the weights.
+    assert.equal(report.totals.requests, 200);
+    assert.deepEqual([whoami!.count, counter!.count, missing!.count], [100, 60, 40]);
+    for (const counts of [whoami!, counter!, missing!]) assert.equal(counts.ok, counts.count);
     assert.deepEqual(whoami!.statuses, { 200: whoami!.count });
     assert.deepEqual(counter!.statuses, { 200: counter!.count });
     assert.deepEqual(missing!.statuses, { 404: missing!.count });

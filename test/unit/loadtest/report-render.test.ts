@@ -10,7 +10,7 @@ const second = (t: number, status: number, broken: number) => ({ t, requests: 10
 const report: LoadtestReport = {
   version: 1, date: '2026-01-01T00:00:00.000Z', command: 'session-gateway loadtest --target http://x', pass: false,
   verdict: ['3 request(s) failed: 3 unexpected status, 0 socket error(s), 0 timeout(s)'],
-  settings: { targets: ['http://x'], admin: 'http://a', sessions: 2, login: 'mint', durationS: 3, connections: 2, rate: null, timeoutS: 10, thinkMs: 0, scenario: 'default', requests: [{ name: 'a|b', method: 'GET', path: '/', weight: 1, expect: null }], rollingRestart: null },
+  settings: { targets: ['http://x'], admin: 'http://a', sessions: 2, login: 'mint', durationS: 3, connections: 2, rate: null, amount: null, timeoutS: 10, thinkMs: 0, scenario: 'default', requests: [{ name: 'a|b', method: 'GET', path: '/', weight: 1, expect: null }], rollingRestart: null },
   totals: { durationS: 3, requests: 300, ok: 297, failed: { status: 3, socket: 0, timeout: 0 }, rps: 100, latencyMs: latency, statuses: { 200: 297, 302: 3 }, errorCodes: {} },
   perRequest: { 'a|b': { count: 300, ok: 297, statuses: { 200: 297, 302: 3 }, failed: { status: 3, socket: 0, timeout: 0 } } },
   sessions: { total: 2, broken: 1, byReason: { 'cookie-cleared': 1 }, checks: 4, checkErrors: 0, unverifiable: 0, examples: [{ principal: 'u<1>', reason: 'cookie-cleared', detail: 'x', atS: 1 }], cleanup: { removed: 1, gone: 1 } },
