@@ -108,6 +108,9 @@ export function createRedisClient(url: string, log?: Logger, options: RedisConne
       enableAutoPipelining: true,
       maxRedirections: 4,
       clusterRetryStrategy: backoff,
+      // A killed master's connection keeps reconnecting (and failing fast, no offline queue), so no command for its
+      // slots ever reaches a node that would answer MOVED: only a refresh of the slot map finds the promoted replica.
+      slotsRefreshInterval: 1_000,
       slotsRefreshTimeout: o.connectTimeoutMs,
       redisOptions: { ...common, ...(target.tls ? { tls: {} } : {}) },
     };
