@@ -10,6 +10,7 @@ import { DEFAULT_SCENARIO, parseLoginFlag, parseScenario, type Scenario } from '
 import { runId, type LoginMode } from '../loadtest/sessions-setup.js';
 import { ADMIN_OPTIONS, adminClientFrom, parseArgs } from './admin-args.js';
 import type { CliCommand } from './commands.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: session-gateway loadtest --target URL [--sessions N] [--duration S] [--rate R | --connections C]
                                 [--scenario FILE] [--login "METHOD /path [body]" | --anonymous]
@@ -169,9 +170,9 @@ export const loadtestCommand: CliCommand = {
     try {
       parsed = optionsOf(args);
     } catch (err) {
-      const problems = err instanceof LoadtestUsageError ? err.problems : [(err as Error).message];
-      process.stderr.write(`${problems.map((p) => `session-gateway loadtest: ${p}`).join('\n')}\n\n${USAGE}`);
-      return 2;
+      // Every problem of the command line and the scenario file at once; cli/main.ts prints it and exits 2.
+      if (!(err instanceof LoadtestUsageError)) throw err;
+      throw new UsageError(err.problems.length === 1 ? err.problems[0]! : `${err.problems.length} problems:\n  ${err.problems.join('\n  ')}`);
     }
     const progress = new LoadProgress(process.stderr);
     // Ctrl-C ends the load but still checks, removes the minted sessions and writes the report; twice quits at once.

@@ -8,7 +8,7 @@ import { repoRoot } from '../../helpers/paths.js';
 import { freePort } from '../../helpers/ports.js';
 import { runCli } from '../rollout/cli-run.js';
 
-const COMMANDS = ['start', 'check', 'status', 'drain', 'ready', 'rolling-restart', 'sessions', 'reload', 'quit', 'stop', 'reopen'];
+const COMMANDS = ['start', 'check', 'status', 'drain', 'ready', 'rolling-restart', 'sessions', 'reload', 'quit', 'stop', 'reopen', 'loadtest'];
 
 /** The CLI's rough edges an operator meets first (README "Rolling restart, CLI and admin API": exit codes). */
 describe('CLI usage, help, version and exit codes', () => {
