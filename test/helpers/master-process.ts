@@ -51,13 +51,13 @@ ${c.backends.map((b) => `    server ${b};`).join('\n')}
 }
 
 /** Start `session-gateway start` (master mode) on a fresh config; resolves once the master logs that it listens. */
-export async function startMaster(options: { backends: string[]; workers: number; redisUrl?: string; main?: string; env?: NodeJS.ProcessEnv }): Promise<MasterUnderTest> {
+export async function startMaster(options: { backends: string[]; workers: number; redisUrl?: string; main?: string; server?: string; env?: NodeJS.ProcessEnv }): Promise<MasterUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-master-'));
   const port = await freePort();
   const adminPort = await freePort();
   const configFile = join(dir, 'gateway.conf');
   const pidFile = join(dir, 'gateway.pid');
-  writeFileSync(configFile, masterConfigText({ port, backends: options.backends, workers: options.workers, pidFile, main: options.main }));
+  writeFileSync(configFile, masterConfigText({ port, backends: options.backends, workers: options.workers, pidFile, main: options.main, server: options.server }));
   const env: NodeJS.ProcessEnv = {
     SESSION_SECRET: TEST_SECRET, ADMIN_LISTEN: `127.0.0.1:${adminPort}`, LOG_LEVEL: 'info', REDIS_URL: options.redisUrl ?? '', ...options.env,
   };
