@@ -9,7 +9,7 @@ import { PROCESS_DIRECTIVES, readProcessDirectives } from './process-directives.
 import { PROXY_DIRECTIVE_CONTEXTS, PROXY_LEVEL_DIRECTIVES, proxySettings, readProxyLevel, TOP_PROXY_LEVEL, type ProxyLevel } from './proxy-directives.js';
 import { parseProxyPass } from './proxy-pass.js';
 import { ANSWER_DIRECTIVES, readAnswerLevel, readReturn, TOP_ANSWER_LEVEL, type AnswerLevel } from './return-directive.js';
-import { parseServerName, primaryServerName, type ServerName } from './server-names.js';
+import { conflictingServerNames, parseServerName, primaryServerName, type ServerName } from './server-names.js';
 import {
   defaults,
   type GatewaySettings,
@@ -153,6 +153,10 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
     // Only when none is written: a malformed one has been reported already.
     if (!block.some((d) => d.name === 'server')) report.problem(http, 'no "server" block inside "http"');
     checkDefaultServers(http.block ?? [], report);
+    for (const [source, message] of conflictingServerNames(servers)) {
+      const [file, line] = splitSource(source);
+      report.note({ file, line }, message);
+    }
   }
   restoreScope();
   accessFiles.check();

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { compilePcre } from './pcre-regex.js';
 
 /**
@@ -16,6 +17,8 @@ export type ServerName =
 
 /** Parses one `server_name` argument; a string is the problem. */
 export function parseServerName(text: string): ServerName[] | string {
+  // nginx's one variable here: the machine's name.
+  if (text === '$hostname') return [{ kind: 'exact', name: hostname().toLowerCase() }];
   if (text.startsWith('~')) {
     const compiled = compilePcre(text.slice(1), true);
     if (typeof compiled === 'string') return compiled;
@@ -35,7 +38,38 @@ export function parseServerName(text: string): ServerName[] | string {
 
 /** `$server_name`: the first name as written, lower-cased, without the leading dot of `.example.com`. */
 export function primaryServerName(first: string): string {
+  if (first === '$hostname') return hostname().toLowerCase();
   if (first.startsWith('~')) return first;
   const name = first.toLowerCase();
   return name.startsWith('.') ? name.slice(1) : name;
+}
+
+/** The key two servers on one address must not share: nginx keeps the first and warns "conflicting server name". */
+function keyOf(name: ServerName): string | null {
+  if (name.kind === 'exact') return `=${name.name}`;
+  if (name.kind === 'leading') return `*${name.suffix}`;
+  if (name.kind === 'trailing') return `${name.prefix}*`;
+  return null;
+}
+
+/**
+ * nginx's warning for a name a second server on the same address repeats (the first server keeps it), as
+ * `[server source, message]` pairs.
+ */
+export function conflictingServerNames(servers: ReadonlyArray<{ listen: ReadonlyArray<{ host: string; port: number }>; names: readonly ServerName[]; serverNames: readonly string[]; source: string }>): Array<[string, string]> {
+  const owners = new Map<string, string>();
+  const out: Array<[string, string]> = [];
+  for (const server of servers) {
+    for (const l of server.listen) {
+      const address = `${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
+      for (const name of server.names) {
+        const key = keyOf(name);
+        if (key === null) continue;
+        const owner = owners.get(`${address} ${key}`);
+        if (owner === undefined) owners.set(`${address} ${key}`, server.source);
+        else if (owner !== server.source) out.push([server.source, `conflicting server name "${key.replace(/^=/, '')}" on ${address}, ignored`]);
+      }
+    }
+  }
+  return out;
 }

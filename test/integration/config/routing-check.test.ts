@@ -108,6 +108,17 @@ describe('check agrees with nginx -t', () => {
     bothRefuse('location / { absolute_redirect maybe; return 301 /x; }', /^t\.conf:8: invalid value "maybe" in "absolute_redirect" directive, it must be "on" or "off"$/);
   });
 
+  it('a name a second server on the address repeats is noted as nginx warns, not a problem', () => {
+    const text = config('server_name a.test *.b.test; } server { listen 127.0.0.1:18099; server_name A.test *.b.test other.test; } server { listen 127.0.0.1:18100; server_name a.test;');
+    const result = buildSettings(parseConfigText(text, 't.conf'), 't.conf');
+    assert.deepEqual(result.problems, []);
+    assert.deepEqual(result.ignored.filter((l) => l.includes('conflicting')), [
+      't.conf:8: conflicting server name "a.test" on 127.0.0.1:18099, ignored',
+      't.conf:8: conflicting server name "*.b.test" on 127.0.0.1:18099, ignored',
+    ]);
+    if (nginx) assert.match(nginxTest(nginx, text).output, /conflicting server name "a\.test" on 127\.0\.0\.1:18099, ignored/);
+  });
+
   it('an invalid wildcard server name', () => {
     const problems = gatewayProblems(config('server_name www.*.example;'));
     assert.deepEqual(problems, ['t.conf:8: invalid server name or wildcard "www.*.example"']);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { differential, differs, get, same } from '../../helpers/differential.js';
 
 /**
@@ -23,6 +24,7 @@ differential({
     server { listen {listen}; server_name ~^.*\\.apps\\.test$; ${who('second-regex')} }
     server { listen {listen}; server_name ""; ${who('no-host')} }
     server { listen {listen}; server_name First.Test; ${who('duplicate')} }
+    server { listen {listen}; server_name $hostname; ${who('hostname')} }
     server { listen {listen2}; server_name first.test; ${who('port2-first')} }
     server { listen {listen2}; server_name other.test; ${who('port2-other')} }`,
   cases: [
@@ -44,6 +46,7 @@ differential({
     same('the first matching regex wins, in config order', get('/', { host: 'acme.apps.test' })),
     same('a later regex when the first does not match', get('/', { host: 'a1.apps.test' })),
     same('HTTP/1.0 without Host goes to the server named ""', get('/', { host: null, version: '1.0' })),
+    same('server_name $hostname is the machine\'s name', get('/', { host: hostname().toUpperCase() })),
     same('the absolute-form host chooses the server', get('http://shop.example.com/x', { host: 'first.test' })),
     same('the other listener: by name', get('/', { host: 'other.test' }), { port: 'port2' }),
     same('the other listener: its first server is its default', get('/', { host: 'example.com' }), { port: 'port2' }),
