@@ -274,7 +274,7 @@ async function main(argv: string[]): Promise<number> {
       ...stack.notes,
       ...run.notes,
       `the gateway runs with \`set $session_max_bytes 16k;\` so the 8 KiB sweep fits (the default, 6k, caps the X-Session header for backends with an 8 KiB head limit) and \`set $session_create_rate off;\` (every virtual user comes from one address); both proxies keep 64 idle upstream connections`,
-      'nginx runs with one worker process (the gateway is one Node process); the load generator shares the 2 cores',
+      `nginx runs with one worker process and the gateway's comparison rows with \`master_process off\` (one Node process); the "2 workers" rows run two of each; the load generator shares the ${machine.cores} cores`,
     ],
   };
   const outDir = options.outDir ? resolve(options.outDir) : join(repoRoot(), 'bench', 'reports');

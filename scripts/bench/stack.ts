@@ -108,7 +108,8 @@ export class BenchStack {
       await waitFor(async () => {
         if (!child.alive) throw new Error(`exited: ${child.stderrTail()}`);
         return (await httpGet(port, '/')).status === 200;
-      }, { what: `${name} on ${port} to answer 200`, timeoutMs: 20_000, intervalMs: 100 });
+      // A master forks and waits for its workers before it serves: on a loaded machine that takes a while.
+      }, { what: `${name} on ${port} to answer 200`, timeoutMs: GATEWAY_WORKERS[name] > 0 ? 60_000 : 20_000, intervalMs: 100 });
     } catch (err) {
       this.notes.push(`${name}: skipped — did not become ready: ${(err as Error).message}; ${child.stderrTail()}`);
       await child.stop(500);
