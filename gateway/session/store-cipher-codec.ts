@@ -1,5 +1,6 @@
+import { StoreKeyError } from '../errors.js';
 import { integerOf } from './store-rules.js';
-import { PRINCIPAL_FIELD, type StoreCipher } from './store-cipher.js';
+import { PRINCIPAL_FIELD, sealedKeyId, type StoreCipher } from './store-cipher.js';
 import type { AttributeOps } from './store.js';
 
 /**
@@ -22,12 +23,23 @@ export interface ValueCodec {
   stale(fields: ReadonlyMap<string, string>, storedPrincipal: string | undefined): Map<string, string> | null;
 }
 
+/** Without SESSION_STORE_KEY a sealed value cannot be read: never hand its ciphertext on as a value or a principal. */
+function assertClear(stored: string): string {
+  if (sealedKeyId(stored) !== null) {
+    throw new StoreKeyError(`a stored session value is sealed under key id ${sealedKeyId(stored)}, and SESSION_STORE_KEY is not set`);
+  }
+  return stored;
+}
+
 export const CLEAR: ValueCodec = {
   sealing: false,
   principal: (principal) => ({ stored: principal, id: principal }),
-  openPrincipal: (stored) => stored,
-  peekPrincipal: (stored) => stored,
-  open: (fields) => new Map(fields),
+  openPrincipal: assertClear,
+  peekPrincipal: (stored) => (sealedKeyId(stored) === null ? stored : null),
+  open: (fields) => {
+    for (const value of fields.values()) assertClear(value);
+    return new Map(fields);
+  },
   seal: (fields) => new Map(fields),
   stale: () => null,
 };
@@ -120,7 +132,8 @@ export class StaleValues {
   readonly #byKey = new Map<string, Map<string, string>>();
   readonly #max: number;
 
-  constructor(max = 10_000) {
+  /** An entry lives from a request's load to its commit, so this only needs to cover the requests in flight. */
+  constructor(max = 2_000) {
     this.#max = max;
   }
 

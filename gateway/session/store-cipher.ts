@@ -72,9 +72,12 @@ export function openWith(key: Buffer, aad: string, sealed: string): string | nul
   }
 }
 
-/** The key id a stored value was sealed under, or null for a clear value. */
+/**
+ * The key id a stored value was sealed under, or null for a clear value (JSON never starts with '~'; a principal in
+ * clear may, so only the whole sealed form counts).
+ */
 export function sealedKeyId(stored: string): string | null {
-  return stored.charCodeAt(0) === 0x7e ? (ENCRYPTED.exec(stored)?.[2] ?? '?') : null;
+  return stored.charCodeAt(0) === 0x7e ? (ENCRYPTED.exec(stored)?.[2] ?? null) : null;
 }
 
 export class StoreCipher {

@@ -134,6 +134,9 @@ describe('RedisSessionStore with SESSION_STORE_KEY (encryption at rest)', () => 
     assert.equal(loaded.session.fields.get(f('seen')), 'true');
     await assert.rejects(load(after, untouched, now + 5), (err: unknown) => err instanceof GatewayError && err.code === 'SG_STORE_KEY_MISMATCH' && err.message.includes(keyIdOf(k1)));
     await after.close();
+    // Without any key, a sealed session is refused too — its ciphertext never passes for a value or a principal.
+    const unkeyed = await open([]);
+    await assert.rejects(load(unkeyed, written, now + 5), (err: unknown) => err instanceof GatewayError && err.code === 'SG_STORE_KEY_MISMATCH' && /not set/.test(err.message));
   });
 
   it('turning encryption on: sessions written in clear stay readable and findable by principal, and are sealed on their next write', async () => {

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { readEnvSettings } from '../../../gateway/config/env.js';
 import { GatewayError } from '../../../gateway/errors.js';
-import { keyIdOf, openWith, parseStoreKeys, sealWith, StoreCipher } from '../../../gateway/session/store-cipher.js';
-import { sealingCodec, sealOps } from '../../../gateway/session/store-cipher-codec.js';
+import { keyIdOf, openWith, parseStoreKeys, PRINCIPAL_FIELD, sealWith, StoreCipher } from '../../../gateway/session/store-cipher.js';
+import { CLEAR, sealingCodec, sealOps } from '../../../gateway/session/store-cipher-codec.js';
 import { attributeField } from '../../../gateway/session/store.js';
 
 const KEY = randomBytes(32);
@@ -42,6 +42,9 @@ describe('StoreCipher', () => {
     assert.equal(cipher.isCurrent(sealed), false);
     assert.equal(cipher.isCurrent(cipher.seal(field, '41')), true);
     assert.equal(cipher.open(field, '"written in clear"'), '"written in clear"');
+    assert.equal(cipher.open(PRINCIPAL_FIELD, '~tilde.user'), '~tilde.user', 'a clear principal may start with ~');
+    assert.equal(CLEAR.openPrincipal('~tilde.user'), '~tilde.user');
+    assert.throws(() => CLEAR.openPrincipal(sealed), (err: unknown) => err instanceof GatewayError && err.code === 'SG_STORE_KEY_MISMATCH', 'no key: ciphertext is never a principal');
     assert.equal(openWith(old, attributeField('', 'other'), sealed), null);
     assert.throws(() => new StoreCipher([KEY], randomBytes(32)).open(field, sealed), (err: unknown) => err instanceof GatewayError && err.code === 'SG_STORE_KEY_MISMATCH');
     assert.notEqual(cipher.seal(field, '41'), cipher.seal(field, '41'), 'a fresh IV every time');
