@@ -1,5 +1,5 @@
 import type { ProxySettings } from '../config/settings.js';
-import { BackendBadResponseError, NoBackendError, type GatewayError } from '../errors.js';
+import { NoBackendError, type GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { RequestRecord } from '../observability/request-record.js';
@@ -7,9 +7,8 @@ import type { Backend } from '../pool/backend.js';
 import type { Lease } from '../pool/lease.js';
 import type { Upstream } from '../pool/upstream-pool.js';
 import type { BackendExchange, BackendResponseHead } from './backend-exchange.js';
+import { countsAsFailure, failureCondition, mayTryNext, statusCondition } from './next-upstream.js';
 import { failedBeforeRequestSent, staleConnectionFailure, toUpstreamError } from './upstream-errors.js';
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 export interface AttemptRequest {
   method: string;
@@ -38,9 +37,10 @@ export interface Failed {
 }
 
 /**
- * The tries of one request over an upstream's backends (docs/architecture.md §6), shared by plain requests and
+ * The tries of one request over an upstream's backends (docs/architecture.md §6, §17), shared by plain requests and
  * WebSocket upgrades so both get the same connect timeout, max_conns queue (the backend's pool), passive failure
- * counting and retry rules. Each try holds a lease on its backend; a failed try releases it here.
+ * counting and proxy_next_upstream rules (next-upstream.ts). Each try holds a lease on its backend; a failed try, or
+ * an answer passed over for the next backend, releases it here.
  */
 export class BackendAttempts {
   readonly #upstream: Upstream | undefined;
@@ -59,10 +59,12 @@ export class BackendAttempts {
 
   async run(request: AttemptRequest): Promise<Answered | Failed> {
     const tried = new Set<Backend>();
+    const startedAt = Date.now();
     let staleRetried = false;
     let last: GatewayError | null = null;
+    // Picked once per try (smooth weighted round-robin moves on with every pick, as nginx's does).
+    let backend = this.#upstream?.pick(tried) ?? null;
     for (;;) {
-      const backend = this.#upstream?.pick(tried) ?? null;
       // None left after a stale-connection retry (the backend stopped serving meanwhile): its failure is the answer.
       if (!backend) return { error: last ?? this.#noBackend(request.requestId) };
       if (tried.size > 0 || staleRetried) this.#metrics.retries.inc();
@@ -75,24 +77,31 @@ export class BackendAttempts {
         this.current = exchange;
         const head = await exchange.head;
         request.record?.attemptAnswered(head.statusCode);
-        backend.passive.recordSuccess();
-        return { backend, exchange, head, lease };
+        const next = this.#afterAnswer(head, backend, request, tried, startedAt);
+        if (!next) {
+          backend.passive.recordSuccess();
+          return { backend, exchange, head, lease };
+        }
+        exchange.discard();
+        lease.release();
+        backend = next;
       } catch (err) {
         lease.release();
         this.current = null;
         // No exchange: the gateway's own failure, not the backend's (the caller answers 500).
         if (!exchange) throw err;
         if (request.abandoned()) return { error: null };
-        const verdict = this.#verdict(err, exchange, backend, request, tried, staleRetried);
         last = toUpstreamError(err, backend.name);
         request.record?.attemptFailed(last.status);
+        const verdict = this.#afterFailure(err, last, exchange, backend, request, tried, staleRetried, startedAt);
         if (verdict === 'stale') {
           staleRetried = true;
           tried.delete(backend);
+          backend = this.#upstream?.pick(tried) ?? null;
           continue;
         }
-        if (verdict === 'retry') continue;
-        return { error: verdict };
+        if (verdict === null) return { error: last };
+        backend = verdict;
       }
     }
   }
@@ -103,34 +112,47 @@ export class BackendAttempts {
     return error;
   }
 
-  /** What a failed try leads to: one more try on a stale connection, a retry elsewhere, or the error to answer. */
-  #verdict(err: unknown, exchange: BackendExchange, backend: Backend, request: AttemptRequest, tried: Set<Backend>, staleRetried: boolean): 'stale' | 'retry' | GatewayError {
-    const proxy = this.#proxy;
-    const error = toUpstreamError(err, backend.name);
+  /**
+   * A backend answered with a status proxy_next_upstream names (http_500 … http_429): the next backend to try, or
+   * null to pass this answer on — also when it was the last try, so the client gets the last backend's answer.
+   */
+  #afterAnswer(head: BackendResponseHead, backend: Backend, request: AttemptRequest, tried: Set<Backend>, startedAt: number): Backend | null {
+    const condition = statusCondition(head.statusCode);
+    if (condition === null || !this.#proxy.nextUpstream.includes(condition)) return null;
+    if (!mayTryNext(this.#proxy, condition, { method: request.method, requestSent: true, replayable: request.replayable, tries: tried.size, startedAt })) return null;
+    const next = this.#upstream?.pick(tried) ?? null;
+    if (!next) return null;
+    if (countsAsFailure(condition)) this.#recordFailure(backend);
+    this.#log.warn({ event: 'proxy.backend_answer_retried', status: head.statusCode, backend: backend.name, next: next.name, requestId: request.requestId }, `backend ${backend.name} answered ${head.statusCode} (proxy_next_upstream ${condition}): trying ${next.name}`);
+    return next;
+  }
+
+  /** What a failed try leads to: one more try on a stale connection, the next backend, or null (answer the error). */
+  #afterFailure(
+    err: unknown, error: GatewayError, exchange: BackendExchange, backend: Backend, request: AttemptRequest, tried: Set<Backend>,
+    staleRetried: boolean, startedAt: number,
+  ): 'stale' | Backend | null {
     const cause = (err as Error)?.message;
-    const idempotent = IDEMPOTENT.has(request.method);
+    const beforeSent = failedBeforeRequestSent(err);
     // A kept-alive connection that the backend closed as this request went out on it: one more try, on the same
     // backend if need be, and not a failure of the backend (nginx does the same for a cached connection).
-    if (!staleRetried && staleConnectionFailure(err, exchange) && (idempotent || !exchange.requestWritten) && request.replayable && proxy.nextUpstream.includes('error')) {
+    if (!staleRetried && staleConnectionFailure(err, exchange) && request.replayable && mayTryNext(this.#proxy, 'error', { method: request.method, requestSent: exchange.requestWritten, replayable: true, tries: 0, startedAt })) {
       this.#log.info({ event: 'proxy.stale_connection', code: error.code, backend: backend.name, requestId: request.requestId, cause }, `a kept-alive connection to ${backend.name} was closed under the request: retrying`);
       return 'stale';
     }
+    this.#recordFailure(backend);
+    // Nothing has gone to the client yet here. A request that never reached the backend (refused, connect timeout)
+    // may go on whatever its method and body; one it may have seen only by nginx's rules (mayTryNext).
+    const state = { method: request.method, requestSent: !beforeSent, replayable: request.replayable, tries: tried.size, startedAt };
+    const next = mayTryNext(this.#proxy, failureCondition(error), state) ? (this.#upstream?.pick(tried) ?? null) : null;
+    this.#log.warn({ event: 'proxy.backend_failed', code: error.code, backend: backend.name, requestId: request.requestId, retry: next !== null, cause }, error.message);
+    return next;
+  }
+
+  #recordFailure(backend: Backend): void {
     this.#metrics.upstreamFailures.inc({ backend: backend.name });
     if (this.#upstream?.recordFailure(backend)) {
       this.#log.warn({ event: 'backend.ejected', backend: backend.name, forMs: backend.passive.failTimeoutMs }, `backend ${backend.name} ejected after ${backend.passive.maxFails} failure(s)`);
     }
-    // Safe retry (docs/architecture.md §6): nothing of the request reached the backend (any method), or an idempotent
-    // request failed before any response byte. Nothing has gone to the client yet here. A streamed body that was
-    // (partly) consumed cannot be sent again: only a buffered one (or none) is replayed. A response that cannot be
-    // forwarded is nginx's `invalid_header`, retried only when proxy_next_upstream names it.
-    const beforeSent = failedBeforeRequestSent(err);
-    const maxTries = proxy.nextUpstreamTries > 0 ? proxy.nextUpstreamTries : Number.POSITIVE_INFINITY;
-    const retryable =
-      proxy.nextUpstream.includes(error instanceof BackendBadResponseError ? 'invalid_header' : 'error') &&
-      tried.size < maxTries &&
-      (beforeSent || (idempotent && error.status === 502)) &&
-      (request.replayable || beforeSent);
-    this.#log.warn({ event: 'proxy.backend_failed', code: error.code, backend: backend.name, requestId: request.requestId, retry: retryable, cause }, error.message);
-    return retryable && this.#upstream?.pick(tried) !== null ? 'retry' : error;
   }
 }

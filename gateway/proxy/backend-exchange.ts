@@ -14,6 +14,12 @@ export interface ExchangeOptions {
   headers: Record<string, string | string[]>;
   body: Dispatcher.DispatchOptions['body'];
   headersTimeout: number;
+  /**
+   * The location's proxy_connect_timeout, from dispatch until undici writes the request on a connection. The pool's
+   * own connect timeout is the largest of every location's (one pool serves them all): this one makes a smaller one
+   * count. 0 = the pool's alone.
+   */
+  connectTimeout?: number;
   /** proxy_read_timeout between two reads of the body (the gateway's own clock: see #armReadTimer). */
   bodyTimeout: number;
   /** A protocol upgrade (`websocket`): undici sends Connection/Upgrade itself and hands over the socket on a 101. */
@@ -58,6 +64,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
   #waitingForDrain = false;
   #readTimer: NodeJS.Timeout | null = null;
   #upgraded: Duplex | null = null;
+  #connectTimer: NodeJS.Timeout | null = null;
 
   constructor(dispatcher: Dispatcher, options: ExchangeOptions) {
     this.#options = options;
@@ -65,6 +72,10 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
       this.#resolveHead = resolve;
       this.#rejectHead = reject;
     });
+    if (options.connectTimeout) {
+      this.#connectTimer = setTimeout(() => this.#connectTimedOut(options.connectTimeout!), options.connectTimeout);
+      this.#connectTimer.unref();
+    }
     dispatcher.dispatch(
       {
         path: options.path,
@@ -192,9 +203,24 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
     this.#readTimer = null;
   }
 
+  /**
+   * No connection within the location's proxy_connect_timeout: the try fails now as a connect timeout. undici may still
+   * be connecting (to the pool's longer timeout); the request is aborted the moment it gets a connection.
+   */
+  #connectTimedOut(ms: number): void {
+    this.#connectTimer = null;
+    if (this.#abort || this.#finished) return;
+    const err = new errors.ConnectTimeoutError(`connect timed out after ${ms} ms (proxy_connect_timeout)`);
+    this.#abortReason = err;
+    this.#finished = true;
+    this.#rejectHead(err);
+  }
+
   // --- undici's handler interface ---
 
   onConnect(abort: (reason?: Error) => void): void {
+    if (this.#connectTimer) clearTimeout(this.#connectTimer);
+    this.#connectTimer = null;
     this.#abort = abort;
     if (this.#abortReason) {
       abort(this.#abortReason);
@@ -262,6 +288,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
     }
     this.#detach();
     if (!this.#headSeen) {
+      if (this.#connectTimer) clearTimeout(this.#connectTimer);
       this.#finished = true;
       this.#rejectHead(err);
       return;

@@ -1,4 +1,4 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { defaults, type ListenSettings, type ServerSettings } from '../config/settings.js';
 import { ListenError } from '../errors.js';
@@ -51,10 +51,15 @@ export class ProxyListener {
       headersTimeout: headerTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, headerTimeoutMs),
     });
-    this.server.on('request', (req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       this.#track(res);
       this.hosts.request(req, res);
-    });
+    };
+    this.server.on('request', onRequest);
+    // `Expect: 100-continue` is answered when the body is about to be read (request-handler.ts), as nginx does, so a
+    // request refused first (413, 401, 403) never gets a 100 Continue; other expectations are ignored, as in nginx.
+    this.server.on('checkContinue', onRequest);
+    this.server.on('checkExpectation', onRequest);
     this.server.on('upgrade', (req, socket, head) => this.hosts.upgrade(req, socket, head));
     this.server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);

@@ -298,6 +298,8 @@ export class RequestHandler {
     let streamed: RequestBody | null = null;
     let body: Dispatcher.DispatchOptions['body'] = null;
     const declaredLength = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : Number.NaN;
+    // The body is wanted now: a client that asked first gets its 100 Continue (the listener sends none by itself).
+    if (hasBody && req.httpVersion === '1.1' && /\b100-continue\b/i.test(req.headers.expect ?? '')) res.writeContinue();
     if (hasBody && declaredLength <= RETRY_BUFFER_BYTES) {
       // Small and of known size: keep it, so a safe retry can send it again (see RETRY_BUFFER_BYTES).
       try {
@@ -329,6 +331,7 @@ export class RequestHandler {
           headers: prepared.headers,
           body,
           headersTimeout: proxy.readTimeoutMs,
+          connectTimeout: proxy.connectTimeoutMs,
           bodyTimeout: proxy.readTimeoutMs,
         }),
       abandoned: () => clientGone || streamed?.failure instanceof ClientRequestError,

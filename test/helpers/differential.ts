@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Blackhole } from './blackhole.js';
 import { startGateway, type GatewayUnderTest } from './gateway-process.js';
 import { DIFFERENCES, type BackendRequestView, type ClientView, type DifferenceKey, type Views } from './nginx-differences.js';
 import { findNginx, NGINX_SCRATCH_DIRECTIVES, NginxProcess } from './nginx-process.js';
@@ -20,7 +21,7 @@ import { RecordingBackend, answerOk, type BackendAnswer, type BackendScript, typ
  *
  * Placeholders in the config and requests: `{listen}`/`{listen2}` → this side's `127.0.0.1:PORT`, `{port}`/`{port2}`
  * → this side's ports, `{b0}`, `{b1}`, … → the recording backends, `{dead}` → an address nothing listens on,
- * `{files}` → a directory holding the group's `files`.
+ * `{blackhole}` → one where connecting hangs (with `blackhole: true`), `{files}` → a directory holding the group's `files`.
  */
 export interface DiffCase {
   name: string;
@@ -42,6 +43,8 @@ export interface DiffGroup {
   http: string;
   backends?: number;
   files?: Record<string, string>;
+  /** Start a Blackhole for `{blackhole}` (connect-timeout cases). */
+  blackhole?: boolean;
   cases: DiffCase[];
 }
 
@@ -90,7 +93,7 @@ interface Side {
 }
 
 function fill(text: string, side: Side, vars: Record<string, string>): string {
-  return text.replace(/\{(listen2?|port2?|b\d+|dead|files)\}/g, (m, key: string) => {
+  return text.replace(/\{(listen2?|port2?|b\d+|dead|blackhole|files)\}/g, (m, key: string) => {
     if (key === 'listen') return `127.0.0.1:${side.ports.port}`;
     if (key === 'listen2') return `127.0.0.1:${side.ports.port2}`;
     if (key === 'port' || key === 'port2') return String(side.ports[key]);
@@ -151,6 +154,7 @@ export function differential(group: DiffGroup): void {
     let nginx: NginxProcess | null = null;
     let gateway: GatewayUnderTest | null = null;
     let filesDir: string | null = null;
+    let blackhole: Blackhole | null = null;
 
     before(async () => {
       for (let i = 0; i < (group.backends ?? 1); i++) {
@@ -159,6 +163,10 @@ export function differential(group: DiffGroup): void {
         vars[`b${i}`] = await b.listen();
       }
       vars.dead = `127.0.0.1:${await freePort()}`;
+      if (group.blackhole) {
+        blackhole = await Blackhole.start();
+        vars.blackhole = blackhole.address;
+      }
       if (group.files) {
         filesDir = mkdtempSync(join(tmpdir(), 'sg-diff-files-'));
         chmodSync(filesDir, 0o755);
@@ -175,7 +183,7 @@ export function differential(group: DiffGroup): void {
 
     after(async () => {
       console.log(`nginx differential "${group.name}": ${tally.same} case(s) the same as nginx, ${tally.documented} differing only as documented`);
-      await Promise.all([nginx?.stop(), gateway?.process.stop(), ...backends.map((b) => b.close())]);
+      await Promise.all([nginx?.stop(), gateway?.process.stop(), blackhole?.close(), ...backends.map((b) => b.close())]);
       if (filesDir) rmSync(filesDir, { recursive: true, force: true });
     });
 

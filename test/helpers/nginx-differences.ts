@@ -36,13 +36,17 @@ export interface Difference {
 const withoutHeaders = (headers: Array<[string, string]>, names: readonly string[]) => headers.filter(([n]) => !names.includes(n));
 
 export const DIFFERENCES = {
-  /** The gateway's own answers (no location, 502, 504, 413, ...) are short plain text naming an SG_* code. */
+  /**
+   * The gateway's own answers (no location, 502, 504, 413, ...) are short plain text naming an SG_* code; the status
+   * is nginx's, the reason phrase the RFC's (nginx: `504 Gateway Time-out`).
+   */
   'error-body': {
     readme: 'Error pages',
     normalise: (v) => ({
       ...v,
       client: {
         ...v.client,
+        statusLine: v.client.statusLine.replace(/^(HTTP\/1\.[01] \d{3}) .*$/, '$1'),
         headers: withoutHeaders(v.client.headers, ['content-type', 'content-length', 'cache-control', 'x-gateway-error', 'x-request-id', 'retry-after']),
         body: '',
       },
