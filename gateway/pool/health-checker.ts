@@ -79,7 +79,24 @@ export class HealthChecker {
     this.#onChange?.(backend, before, changed);
   }
 
+  /**
+   * One check, bounded by its timeout also while connecting: undici cannot abort a request before it has a connection
+   * (the signal waits for onConnect), so a backend that drops SYNs would hold the check, and the first round that
+   * start-up waits for, until the agent's own 10 s connect timeout.
+   */
   async #probe(backend: Backend, path: string, timeoutMs: number): Promise<CheckResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<CheckResult>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, detail: 'UND_ERR_CONNECT_TIMEOUT' }), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.#request(backend, path, timeoutMs), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #request(backend: Backend, path: string, timeoutMs: number): Promise<CheckResult> {
     try {
       const res = await request(`${backend.origin}${path}`, {
         method: 'GET',

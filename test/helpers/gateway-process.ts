@@ -51,6 +51,13 @@ export async function startGateway(options: { backends: string[]; redisUrl?: str
     ...options.env,
   };
   const proc = new TestProcess(process.execPath, [gatewayCli, 'start', '-c', configFile], env);
-  await proc.waitForRecord((r) => r.event === 'gateway.listening', 'gateway listening');
+  try {
+    await proc.waitForRecord((r) => r.event === 'gateway.listening', 'gateway listening');
+  } catch (err) {
+    // A gateway that never listened is still this test's process: stop it, and say what it logged last.
+    await proc.stop('SIGKILL');
+    const last = proc.records().slice(-5).map((r) => String(r.msg)).join(' | ');
+    throw new Error(`${(err as Error).message}; its last log lines: ${last}`);
+  }
   return { process: proc, port, adminPort, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, configFile };
 }
