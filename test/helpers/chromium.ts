@@ -34,7 +34,8 @@ export class Chromium {
       ...(options.hostRules ? [`--host-resolver-rules=${options.hostRules}`] : []),
       'about:blank',
     ];
-    const child = spawn(CHROMIUM, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group: close() ends the renderers and helpers too, not only the browser process.
+    const child = spawn(CHROMIUM, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const ws = await waitFor(() => {
@@ -58,10 +59,15 @@ export class Chromium {
   async close(): Promise<void> {
     if (this.#child.exitCode === null) {
       const exited = new Promise((resolve) => this.#child.once('exit', resolve));
-      this.#child.kill('SIGKILL');
+      try {
+        process.kill(-this.#child.pid!, 'SIGKILL');
+      } catch {
+        this.#child.kill('SIGKILL');
+      }
       await exited;
     }
-    rmSync(this.#profile, { recursive: true, force: true });
+    // A helper process that was still writing may leave a file behind for a moment.
+    rmSync(this.#profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
 
