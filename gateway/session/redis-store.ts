@@ -89,7 +89,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** A found session in clear; values sealed under an older key (or in clear) are noted for the next commit. */
-  #sessionOf(key: string, meta: Map<string, string>, fields: ReadonlyMap<string, string>): StoredSession {
+  #sessionOf(key: string, meta: Map<string, string>, fields: Map<string, string>): StoredSession {
     const stored = meta.get(PRINCIPAL_FIELD);
     const stale = this.#codec.stale(fields, stored);
     if (stale) this.#stale.note(key, stale);

@@ -17,7 +17,8 @@ export interface ValueCodec {
   openPrincipal(stored: string): string;
   /** Like openPrincipal, but null instead of an error (for log lines, which must not stop a sweep). */
   peekPrincipal(stored: string): string | null;
-  open(fields: ReadonlyMap<string, string>): Map<string, string>;
+  /** The values in clear; may return `fields` itself (the caller's own fresh map) when there is nothing to open. */
+  open(fields: Map<string, string>): Map<string, string>;
   seal(fields: ReadonlyMap<string, string>): Map<string, string>;
   /** Stored values (attributes and `#p`) not sealed under the current key: what the next write re-encrypts. */
   stale(fields: ReadonlyMap<string, string>, storedPrincipal: string | undefined): Map<string, string> | null;
@@ -38,7 +39,7 @@ export const CLEAR: ValueCodec = {
   peekPrincipal: (stored) => (sealedKeyId(stored) === null ? stored : null),
   open: (fields) => {
     for (const value of fields.values()) assertClear(value);
-    return new Map(fields);
+    return fields;
   },
   seal: (fields) => new Map(fields),
   stale: () => null,
