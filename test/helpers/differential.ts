@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Blackhole } from './blackhole.js';
+import { GarbageBackend } from './garbage-backend.js';
 import { startGateway, type GatewayUnderTest } from './gateway-process.js';
 import { DIFFERENCES, type BackendRequestView, type ClientView, type DifferenceKey, type Views } from './nginx-differences.js';
 import { findNginx, NGINX_SCRATCH_DIRECTIVES, NginxProcess } from './nginx-process.js';
@@ -21,7 +22,8 @@ import { RecordingBackend, answerOk, type BackendAnswer, type BackendScript, typ
  *
  * Placeholders in the config and requests: `{listen}`/`{listen2}` → this side's `127.0.0.1:PORT`, `{port}`/`{port2}`
  * → this side's ports, `{b0}`, `{b1}`, … → the recording backends, `{dead}` → an address nothing listens on,
- * `{blackhole}` → one where connecting hangs (with `blackhole: true`), `{files}` → a directory holding the group's `files`.
+ * `{blackhole}` → one where connecting hangs (with `blackhole: true`), `{garbage}` → a backend answering non-HTTP
+ * (with `garbage: true`), `{files}` → a directory holding the group's `files`.
  */
 export interface DiffCase {
   name: string;
@@ -45,6 +47,8 @@ export interface DiffGroup {
   files?: Record<string, string>;
   /** Start a Blackhole for `{blackhole}` (connect-timeout cases). */
   blackhole?: boolean;
+  /** Start a GarbageBackend for `{garbage}` (invalid_header cases). */
+  garbage?: boolean;
   cases: DiffCase[];
 }
 
@@ -93,7 +97,7 @@ interface Side {
 }
 
 function fill(text: string, side: Side, vars: Record<string, string>): string {
-  return text.replace(/\{(listen2?|port2?|b\d+|dead|blackhole|files)\}/g, (m, key: string) => {
+  return text.replace(/\{(listen2?|port2?|b\d+|dead|blackhole|garbage|files)\}/g, (m, key: string) => {
     if (key === 'listen') return `127.0.0.1:${side.ports.port}`;
     if (key === 'listen2') return `127.0.0.1:${side.ports.port2}`;
     if (key === 'port' || key === 'port2') return String(side.ports[key]);
@@ -155,6 +159,7 @@ export function differential(group: DiffGroup): void {
     let gateway: GatewayUnderTest | null = null;
     let filesDir: string | null = null;
     let blackhole: Blackhole | null = null;
+    const garbage = group.garbage ? new GarbageBackend() : null;
 
     before(async () => {
       for (let i = 0; i < (group.backends ?? 1); i++) {
@@ -163,6 +168,7 @@ export function differential(group: DiffGroup): void {
         vars[`b${i}`] = await b.listen();
       }
       vars.dead = `127.0.0.1:${await freePort()}`;
+      if (garbage) vars.garbage = await garbage.listen();
       if (group.blackhole) {
         blackhole = await Blackhole.start();
         vars.blackhole = blackhole.address;
@@ -183,7 +189,7 @@ export function differential(group: DiffGroup): void {
 
     after(async () => {
       console.log(`nginx differential "${group.name}": ${tally.same} case(s) the same as nginx, ${tally.documented} differing only as documented`);
-      await Promise.all([nginx?.stop(), gateway?.process.stop(), blackhole?.close(), ...backends.map((b) => b.close())]);
+      await Promise.all([nginx?.stop(), gateway?.process.stop(), blackhole?.close(), garbage?.close(), ...backends.map((b) => b.close())]);
       if (filesDir) rmSync(filesDir, { recursive: true, force: true });
     });
 

@@ -34,6 +34,8 @@ const LOCATIONS: Array<[name: string, servers: string[], directives: string]> = 
   ['tries-2', ['{b0}', '{b1}', '{b2}'], 'proxy_next_upstream http_503; proxy_next_upstream_tries 2;'],
   ['backup', ['{b0}', '{b1} backup'], 'proxy_next_upstream http_503;'],
   ['connect-alone', ['{blackhole}'], 'proxy_connect_timeout 300ms;'],
+  ['invalid', ['{garbage}', '{b1}'], 'proxy_next_upstream error invalid_header;'],
+  ['invalid-unlisted', ['{garbage}', '{b1}'], ''],
 ];
 
 const http = `
@@ -52,6 +54,7 @@ differential({
   name: 'proxying: proxy_next_upstream and per-location timeouts',
   backends: 3,
   blackhole: true,
+  garbage: true,
   http,
   cases: [
     same('error: a refused connection moves on to the next server', get('/refused/x')),
@@ -72,5 +75,7 @@ differential({
     same('the backup server is the next one', get('/backup/x'), { answer: [status(503), ok] }),
     differs('the location’s own short connect timeout: 504', get('/connect-alone/x'), ['error-body']),
     same('a location with a long connect timeout still works', get('/slow-connect/x')),
+    same('invalid_header: an answer that is not HTTP moves on to the next server', get('/invalid/x')),
+    differs('invalid_header not listed (the default): 502', get('/invalid-unlisted/x'), ['error-body']),
   ],
 });
