@@ -133,6 +133,13 @@ const LISTEN_REASONS: Record<string, string> = {
   ENOTFOUND: 'the host name does not resolve',
 };
 
+/** An access_log file cannot be opened for appending: start-up ends with it, as nginx's does. */
+export class AccessLogOpenError extends GatewayError {
+  constructor(path: string, source: string, cause: NodeJS.ErrnoException) {
+    super('SG_ACCESS_LOG_OPEN_FAILED', `access_log ${path} (${source}) cannot be opened: ${cause.message}`, 500, { cause });
+  }
+}
+
 /** A listener (proxy or admin) could not bind: start-up ends non-zero with this one line, before anything registers. */
 export class ListenError extends GatewayError {
   constructor(what: string, host: string, port: number, cause: NodeJS.ErrnoException) {

@@ -7,6 +7,7 @@ import { AdminServer, type AdminServerOptions } from './admin/admin-server.js';
 import type { CoordSyncOptions } from './coord/coord-sync.js';
 import type { CoordStore } from './coord/coord-store.js';
 import { createCoordStore } from './coord/coord-factory.js';
+import { AccessLog } from './observability/access-log.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
 import { RequestObserver } from './observability/request-observer.js';
 import { storeLabel } from './observability/session-metrics.js';
@@ -90,8 +91,10 @@ export async function createGateway(settings: GatewaySettings, env: EnvSettings,
     const sessions = new SessionService({ store, secrets: env.sessionSecrets, headerKey: env.headerKey, clock: parts.clock });
     const minter = new SessionMinter({ sessions, settings: () => settings, enabled: env.adminToken !== null });
     const admin = plane && parts.admin !== false ? new AdminServer({ gateway: plane, minter, log, metrics }, adminOptions(env)) : null;
-    const observer = new RequestObserver(metrics);
-    return new Gateway({ settings, store: ownStore, pool, sessions, control, plane, admin, log, metrics, observer });
+    // Opened before anything listens: a file that cannot be written stops start-up (SG_ACCESS_LOG_OPEN_FAILED).
+    const accessLog = new AccessLog(settings, log, metrics);
+    const observer = new RequestObserver(metrics, accessLog);
+    return new Gateway({ settings, store: ownStore, pool, sessions, control, plane, admin, log, metrics, observer, accessLog });
   } catch (err) {
     await plane?.stop().catch(() => {});
     await pool.close().catch(() => {});
@@ -174,6 +177,7 @@ interface GatewayWiring {
   log: Logger;
   metrics: GatewayMetrics;
   observer: RequestObserver;
+  accessLog: AccessLog;
 }
 
 /** What a graceful close finished and what it had to cut at the deadline. */
@@ -195,6 +199,7 @@ export class Gateway {
   readonly plane: ControlPlane | null;
   readonly #control: BackendControl;
   readonly #admin: AdminServer | null;
+  readonly #accessLog: AccessLog;
   readonly #listeners: ProxyListener[] = [];
   #closing: Promise<CloseReport> | null = null;
   #endGrace: (() => void) | null = null;
@@ -209,6 +214,7 @@ export class Gateway {
     this.plane = w.plane;
     this.#control = w.control;
     this.#admin = w.admin;
+    this.#accessLog = w.accessLog;
     // One for all server blocks: each htpasswd file is read (and watched) once.
     const access = new AccessControl(w.log, userFilesOf(w.settings));
     const byAddress = new Map<string, ProxyListener>();
@@ -249,6 +255,11 @@ export class Gateway {
 
   addresses(): Array<{ host: string; port: number }> {
     return this.#listeners.map((l) => l.address());
+  }
+
+  /** USR1 (docs/architecture.md §12): access_log files are opened again by path, after logrotate renamed them. */
+  reopenLogs(): void {
+    this.#accessLog.reopen();
   }
 
   adminAddress(): { host: string; port: number } | null {
@@ -297,6 +308,8 @@ export class Gateway {
       this.log.warn({ event: 'gateway.shutdown_cut', requests: cut, graceMs }, `worker_shutdown_timeout (${graceMs} ms) passed: ${cut} request(s) cut`);
       await closed;
     }
+    // Every request has had its line by now (each is logged as its response closes): out with the buffers.
+    this.#accessLog.close();
     await this.#admin?.close();
     await this.#control.stop();
     await this.pool.close();

@@ -174,6 +174,8 @@ async function main(argv: string[]): Promise<number> {
     await stack.startGateway('gateway-redis', backend.port, redis.url);
     progress.step('starting the gateway (embedded store)');
     await stack.startGateway('gateway-embedded', backend.port, null);
+    progress.step('starting the gateway (embedded store, access log to a file)');
+    await stack.startGateway('gateway-embedded-log', backend.port, null);
     progress.step('starting nginx');
     await stack.startNginx(backend.port);
     progress.step('starting the process-model targets (master + 1 and + 2 workers, nginx with 2)');

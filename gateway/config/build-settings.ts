@@ -23,7 +23,8 @@ import {
 } from './settings.js';
 import { parseSize, parseTimeMs } from './units.js';
 import { blockScope, httpScope } from './unsupported-directives.js';
-import { checkVariables } from './variables.js';
+import { checkVariables, collectDefinedVariables } from './variables.js';
+import { defaultAccessLogs, LOG_DIRECTIVE_CONTEXTS, readAccessLogs, readLogFormats, type AccessLogTarget, type LogContext } from './log-directives.js';
 import { attributeBudget, MIN_ATTRIBUTE_BUDGET } from '../session/header-jwt.js';
 
 /**
@@ -42,6 +43,9 @@ interface Inherited extends ProxyLevel {
   access: AccessLevel;
   /** `default_type` and the redirect flags, for the answers the gateway writes. */
   answer: AnswerLevel;
+  /** access_log of this level, and what it is read against (log-directives.ts). */
+  accessLog: AccessLogTarget[];
+  logs: LogContext;
 }
 
 const INHERITED_DIRECTIVES = new Set([...PROXY_LEVEL_DIRECTIVES, 'client_max_body_size', 'client_body_timeout', 'client_header_timeout']);
@@ -54,6 +58,7 @@ const ALLOWED: Record<string, ReadonlyArray<'main' | 'http' | 'server' | 'locati
   ...Object.fromEntries([...INHERITED_DIRECTIVES].map((n) => [n, ['http', 'server', 'location'] as const])),
   ...PROXY_DIRECTIVE_CONTEXTS,
   ...ACCESS_DIRECTIVES,
+  ...LOG_DIRECTIVE_CONTEXTS,
   // nginx reads the request head before it knows the location: this one is http and server only.
   client_header_timeout: ['http', 'server'],
   // The process model (process-directives.ts). error_log is read in the main context only, ignored elsewhere.
@@ -101,6 +106,7 @@ function applyInherited(block: Directive[], parent: Inherited, report: ConfigRep
   }
   level.access = readAccessLevel(block, parent.access, report);
   level.answer = readAnswerLevel(block, parent.answer, report);
+  level.accessLog = readAccessLogs(block, parent.accessLog, parent.logs, report);
   return level;
 }
 
@@ -145,7 +151,11 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
       else upstreams.set(upstream.name, upstream);
     }
     const b: Builder = { report, upstreams, explicit: new Set(upstreams.keys()), healthFrom: new Map(), accessFiles };
-    const inherited = applyInherited(block, { ...TOP_PROXY_LEVEL, clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientBodyTimeoutMs: defaults.clientBodyTimeoutMs, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: TOP_ACCESS_LEVEL, answer: TOP_ANSWER_LEVEL }, report);
+    const logs = logContextOf(block, directives, file, report);
+    const inherited = applyInherited(block, {
+      ...TOP_PROXY_LEVEL, clientMaxBodyBytes: defaults.clientMaxBodyBytes, clientBodyTimeoutMs: defaults.clientBodyTimeoutMs,
+      clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: TOP_ACCESS_LEVEL, answer: TOP_ANSWER_LEVEL, logs, accessLog: defaultAccessLogs(logs.formats),
+    }, report);
     for (const d of block) {
       if (d.name === 'upstream' || ANSWER_DIRECTIVES.has(d.name) || INHERITED_DIRECTIVES.has(d.name) || !allowedHere(d, 'http', report)) continue;
       if (d.name === 'server' && report.shape(d, true) && report.arity(d, 0)) servers.push(buildServer(d, inherited, b));
@@ -164,6 +174,11 @@ export function buildSettings(directives: Directive[], file: string): BuildResul
   const ignored = report.ignored;
   const settings = problems.length === 0 ? { servers, upstreams, ignored, overridden: report.overridden, file, process: processSettings } : null;
   return { settings, problems, ignored };
+}
+
+function logContextOf(http: Directive[], directives: Directive[], file: string, report: ConfigReport): LogContext {
+  const defined = collectDefinedVariables(directives);
+  return { formats: readLogFormats(http, defined, report), defined, mainFile: file };
 }
 
 function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSettings {
@@ -218,7 +233,7 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
   }
   const server: ServerSettings = {
     listen, serverNames, names, serverName: primaryServerName(serverNames[0]!), locations, return: serverReturn, sets, redirect: inherited.answer.redirect, clientHeaderTimeoutMs: inherited.clientHeaderTimeoutMs,
-    access: serverAccess(inherited.access, b.accessFiles), source: `${d.file}:${d.line}`,
+    access: serverAccess(inherited.access, b.accessFiles), accessLog: inherited.accessLog, source: `${d.file}:${d.line}`,
   };
   assignHealth(server, health, b);
   restoreScope();
@@ -268,7 +283,8 @@ function buildLocation(
   const location: LocationSettings = {
     ...name, nested: [], nestedIn: outer?.source ?? null, autoRedirect: false, return: locationReturn, sets, redirect: inherited.answer.redirect, proxy: null,
     clientMaxBodyBytes: inherited.clientMaxBodyBytes, clientBodyTimeoutMs: inherited.clientBodyTimeoutMs,
-    session, access: locationAccess(block, inherited.access, b.accessFiles, report), addHeaders: inherited.addHeaders, source: `${d.file}:${d.line}`,
+    session, access: locationAccess(block, inherited.access, b.accessFiles, report), addHeaders: inherited.addHeaders, accessLog: inherited.accessLog,
+    source: `${d.file}:${d.line}`,
   };
   if (proxyPass) {
     const target = parseProxyPass(proxyPass.args[0]!, b.explicit);

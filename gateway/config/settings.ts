@@ -1,4 +1,5 @@
 import type { AccessSettings } from '../access/access-settings.js';
+import type { AccessLogTarget } from './log-directives.js';
 import type { CompiledPattern } from './pcre-regex.js';
 import type { RedirectSettings } from './return-directive.js';
 import type { ServerName } from './server-names.js';
@@ -162,6 +163,8 @@ export interface LocationSettings {
   session: SessionSettings;
   /** allow/deny, auth_basic, satisfy, internal, limit_except of this location (gateway/access/). */
   access: AccessSettings;
+  /** Where its requests are logged (access_log); absent or [] = nowhere. */
+  accessLog?: AccessLogTarget[];
   /** `add_header` of this location (inherited whole from the nearest level that has any). */
   addHeaders: AddHeader[];
   source: string;
@@ -194,6 +197,8 @@ export interface ServerSettings {
   clientHeaderTimeoutMs: number;
   /** The server level's access rules: they apply to a request that matches no location, as in nginx. */
   access: AccessSettings;
+  /** Where a request that no location took is logged (the server level's access_log). */
+  accessLog?: AccessLogTarget[];
   source: string;
 }
 

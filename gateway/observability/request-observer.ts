@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ServerSettings } from '../config/settings.js';
+import type { RequestVariables } from '../proxy/request-variables.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { RequestRecord } from './request-record.js';
 
@@ -29,6 +30,7 @@ export class RequestObserver {
   readonly metrics: GatewayMetrics;
   readonly #logger: RequestLogger | null;
   readonly #connections = new WeakMap<Socket, ConnectionCounts>();
+  readonly #records = new WeakMap<IncomingMessage, RequestRecord>();
   #serial = 0;
 
   constructor(metrics: GatewayMetrics, logger: RequestLogger | null = null) {
@@ -43,10 +45,22 @@ export class RequestObserver {
     socket.once('close', () => this.#settle(socket));
   }
 
-  /** The request's record; it is settled when `res` closes (answered in full, or given up by the client). */
+  /**
+   * The listener got a request: its record, settled when `res` closes (answered in full, or given up by the client).
+   * `server` is the listener's default server, whose access log has a request refused before a server is chosen.
+   */
   begin(req: IncomingMessage, res: ServerResponse, server: ServerSettings): RequestRecord {
     const record = new RequestRecord(req, res, server);
+    this.#records.set(req, record);
     res.once('close', () => this.#ended(record));
+    return record;
+  }
+
+  /** A server block took the request: its record (begun by the listener, or now) is that server's. */
+  adopt(req: IncomingMessage, res: ServerResponse, server: ServerSettings, variables: () => RequestVariables | null): RequestRecord {
+    const record = this.#records.get(req) ?? this.begin(req, res, server);
+    record.server = server;
+    record.variables = variables;
     return record;
   }
 

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LocationSettings, ServerSettings } from '../config/settings.js';
 import type { Backend } from '../pool/backend.js';
+import type { RequestVariables } from '../proxy/request-variables.js';
 
 /** One try of a request on a backend (nginx keeps one entry per try in $upstream_addr, $upstream_status, …). */
 export interface UpstreamAttempt {
@@ -21,7 +22,8 @@ export interface UpstreamAttempt {
 export class RequestRecord {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  readonly server: ServerSettings;
+  /** The server block that answers (the listener's default until one is chosen by Host). */
+  server: ServerSettings;
   /** performance.now() and the wall clock at the request's head. */
   readonly startedAt = performance.now();
   readonly startedAtMs = Date.now();
@@ -33,6 +35,8 @@ export class RequestRecord {
   readonly attempts: UpstreamAttempt[] = [];
   /** Set when the response closes. */
   endedAt = 0;
+  /** The request's nginx variables for the access log; null when its head is too broken to have any. */
+  variables: () => RequestVariables | null = () => null;
 
   constructor(req: IncomingMessage, res: ServerResponse, server: ServerSettings) {
     this.req = req;

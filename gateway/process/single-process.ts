@@ -44,6 +44,7 @@ export async function runSingleProcess(config: StartupConfig, log: Logger, reope
     reload: () => log.warn({ event: 'gateway.reload_refused', reason: 'master_process off' }, 'SIGHUP: cannot reload with "master_process off"; restart the gateway to change its configuration'),
     reopenLogs: () => {
       reopenLogs();
+      gateway.reopenLogs();
       log.info({ event: 'logs.reopened' }, 'log files reopened');
     },
   });

@@ -87,7 +87,8 @@ export async function runWorker(config: StartupConfig, log: Logger, reopenLogs: 
     if (m.sg === 'shutdown') stop(m.graceMs);
     else if (m.sg === 'reopen-logs') {
       reopenLogs();
-      log.info({ event: 'logs.reopened' }, 'log file reopened');
+      gateway.reopenLogs();
+      log.info({ event: 'logs.reopened' }, 'log files reopened');
     }
     // Its requests and in-flight gauges are what the master's scrape sums (the master's own pool carries no traffic).
     else if (m.sg === 'metrics-req') void metricsSnapshot(gateway.metrics).then((json) => send({ sg: 'metrics', id: m.id, json }));

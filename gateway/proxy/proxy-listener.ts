@@ -53,6 +53,7 @@ export class ProxyListener {
     });
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       this.#track(res);
+      observer.begin(req, res, this.hosts.defaultHost().settings);
       this.hosts.request(req, res);
     };
     this.server.on('request', onRequest);

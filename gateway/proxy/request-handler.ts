@@ -94,6 +94,19 @@ export class RequestHandler {
     return this.#observer.metrics;
   }
 
+  /** For the access log, once the response is over: a request refused for its head may have no variables. */
+  #variablesOrNull(req: IncomingMessage): RequestVariables | null {
+    try {
+      return this.variables(req);
+    } catch {
+      try {
+        return this.variables(req, false);
+      } catch {
+        return null;
+      }
+    }
+  }
+
   get log(): Logger {
     return this.#log;
   }
@@ -192,7 +205,7 @@ export class RequestHandler {
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const record = this.#observer.begin(req, res, this.settings);
+    const record = this.#observer.adopt(req, res, this.settings, () => this.#variablesOrNull(req));
     this.#handle(req, res, record).catch((err: unknown) => {
       this.#log.error({ err, event: 'proxy.internal_error', url: req.url }, 'unexpected error on the request path');
       sendGatewayError(res, 500, 'SG_INTERNAL', 'internal gateway error');

@@ -37,6 +37,12 @@ export class VirtualHosts<T extends VirtualHost> {
     this.#index = null;
   }
 
+  /** The server a request goes to when nothing in it names one (default_server, else the first). */
+  defaultHost(): T {
+    this.#index ??= new ServerIndex(this.hosts, this.#key);
+    return this.#index.select('').server;
+  }
+
   #select(head: RequestHead): T {
     this.#index ??= new ServerIndex(this.hosts, this.#key);
     const choice = this.#index.select(head.host);

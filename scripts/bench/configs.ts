@@ -14,11 +14,13 @@ export interface ProxyConfigOptions {
   sessionMaxBytes?: string;
   /** `worker_processes N;` (both; nginx default 1); for the gateway 0, its default here, is `master_process off;`. */
   workers?: number;
+  /** Gateway only: an access log to this file in the gateway's json format (default: off, as for nginx). */
+  accessLog?: string;
 }
 
 function httpBlock(options: ProxyConfigOptions, extraServerLines: string[]): string {
   return `http {
-    access_log off;
+    ${options.accessLog ? `access_log ${options.accessLog} json;` : 'access_log off;'}
 
     map $http_upgrade $connection_upgrade {
         default upgrade;

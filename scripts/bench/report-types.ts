@@ -14,6 +14,7 @@ export type ScenarioId =
   | 'gateway-pass'
   | 'gateway-redis'
   | 'gateway-embedded'
+  | 'gateway-embedded-log'
   | 'express'
   | 'gateway-redis-write'
   | 'gateway-redis-1k'

@@ -1,7 +1,7 @@
 import type { ScenarioId } from './report-types.js';
 
 /** Which listening process a scenario sends its load to. */
-export type TargetName = 'backend' | 'nginx' | 'gateway-redis' | 'gateway-embedded' | 'express'
+export type TargetName = 'backend' | 'nginx' | 'gateway-redis' | 'gateway-embedded' | 'gateway-embedded-log' | 'express'
   /** The process model (docs/architecture.md §12): master + 1 and + 2 workers (the rows above run `master_process off`). */
   | 'gateway-embedded-w1' | 'gateway-redis-w1' | 'gateway-embedded-w2' | 'gateway-redis-w2' | 'nginx-w2';
 
@@ -31,6 +31,8 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   { id: 'gateway-pass', label: 'gateway, no cookie', target: 'gateway-redis', path: '/', session: { kind: 'none' }, connections: null, fixedRate: false, group: 'compare' },
   { id: 'gateway-redis', label: 'gateway + session, Redis (main)', target: 'gateway-redis', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
   { id: 'gateway-embedded', label: 'gateway + session, embedded', target: 'gateway-embedded', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
+  // The same gateway with an access log to a file: what writing one line per request costs.
+  { id: 'gateway-embedded-log', label: 'gateway + session, embedded, access log', target: 'gateway-embedded-log', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
   { id: 'express', label: 'express-session stack', target: 'express', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
   { id: 'gateway-redis-write', label: 'gateway + session write, Redis', target: 'gateway-redis', path: '/write', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
   { id: 'gateway-redis-1k', label: 'main path, 1 KiB session', target: 'gateway-redis', path: '/', session: { kind: 'filled', bytes: 1024 }, connections: null, fixedRate: false, group: 'size' },

@@ -16,14 +16,14 @@ const BACKEND_MAIN = here('../bench-backend.js');
 const EXPRESS_MAIN = here('../express-baseline.js');
 export const NGINX_BIN = '/usr/sbin/nginx';
 
-export type GatewayTarget = 'gateway-redis' | 'gateway-embedded' | 'gateway-embedded-w1' | 'gateway-redis-w1' | 'gateway-embedded-w2' | 'gateway-redis-w2';
+export type GatewayTarget = 'gateway-redis' | 'gateway-embedded' | 'gateway-embedded-log' | 'gateway-embedded-w1' | 'gateway-redis-w1' | 'gateway-embedded-w2' | 'gateway-redis-w2';
 
 /**
  * Each gateway target's `worker_processes`; 0 is `master_process off`: the store comparison rows run in one process
  * (embedded store in it) so their ratios compare the stores and nothing else; the -wN rows are the process model.
  */
 const GATEWAY_WORKERS: Record<GatewayTarget, number> = {
-  'gateway-redis': 0, 'gateway-embedded': 0, 'gateway-embedded-w1': 1, 'gateway-redis-w1': 1, 'gateway-embedded-w2': 2, 'gateway-redis-w2': 2,
+  'gateway-redis': 0, 'gateway-embedded': 0, 'gateway-embedded-log': 0, 'gateway-embedded-w1': 1, 'gateway-redis-w1': 1, 'gateway-embedded-w2': 2, 'gateway-redis-w2': 2,
 };
 
 export interface Target {
@@ -91,7 +91,8 @@ export class BenchStack {
     }
     const port = await freePort();
     const file = join(this.#dir, `${name}-${port}.conf`);
-    writeFileSync(file, gatewayConfig({ listenPort: port, backendPort, sessionMaxBytes: '16k', workers: GATEWAY_WORKERS[name] }));
+    const accessLog = name === 'gateway-embedded-log' ? join(this.#dir, `${name}-${port}.access.log`) : undefined;
+    writeFileSync(file, gatewayConfig({ listenPort: port, backendPort, sessionMaxBytes: '16k', workers: GATEWAY_WORKERS[name], accessLog }));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SESSION_SECRET: this.#secret,

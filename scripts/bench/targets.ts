@@ -6,6 +6,8 @@ export const TARGETS = {
   vsExpress: 4,
   /** The same gateway on Redis and on its embedded store, side by side: what the Redis read path costs. */
   vsEmbedded: 0.85,
+  /** Issue 11: writing the access log costs the main path a few percent at most. */
+  accessLogOnVsOff: 0.95,
   vsPassThrough: 0.9,
   vsNginx: 0.4,
   readCommands: 1,
@@ -62,6 +64,7 @@ export function evaluateTargets(runs: readonly RunResult[], summary: readonly Sc
   const out: TargetResult[] = [
     ratioTarget('main-vs-express', 'main path on Redis ÷ the express-session stack', mainRatio(runs, 'gateway-redis', 'express'), TARGETS.vsExpress),
     ratioTarget('main-vs-embedded', 'main path on Redis ÷ the same gateway on the embedded store', mainRatio(runs, 'gateway-redis', 'gateway-embedded'), TARGETS.vsEmbedded),
+    ratioTarget('access-log-on-vs-off', 'the gateway with an access log to a file ÷ the same without (embedded store)', mainRatio(runs, 'gateway-embedded-log', 'gateway-embedded'), TARGETS.accessLogOnVsOff),
     ratioTarget('main-vs-pass-through', "main path throughput vs the gateway's own pass-through", mainRatio(runs, 'gateway-redis', 'gateway-pass'), TARGETS.vsPassThrough),
     ratioTarget('main-vs-nginx', "main path throughput vs nginx's", mainRatio(runs, 'gateway-redis', 'nginx'), TARGETS.vsNginx),
     commandsTarget('redis-read', 'Redis round trips for a request that reads a session', byId('gateway-redis'), TARGETS.readCommands),

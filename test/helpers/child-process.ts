@@ -9,6 +9,8 @@ export class TestProcess {
   readonly child: ChildProcess;
   readonly lines: string[] = [];
   readonly #exited: Promise<number | null>;
+  readonly #records: Array<Record<string, unknown>> = [];
+  #parsedLines = 0;
 
   constructor(command: string, args: string[], env: NodeJS.ProcessEnv) {
     this.child = spawn(command, args, { env: { ...process.env, LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -34,18 +36,18 @@ export class TestProcess {
     return this.child.pid ?? -1;
   }
 
-  /** Parsed JSON log records (non-JSON lines skipped). */
+  /** Parsed JSON log records (non-JSON lines skipped); each line is parsed once (a gateway logs every request). */
   records(): Array<Record<string, unknown>> {
-    const out: Array<Record<string, unknown>> = [];
-    for (const line of this.lines) {
+    for (; this.#parsedLines < this.lines.length; this.#parsedLines++) {
+      const line = this.lines[this.#parsedLines]!;
       if (!line.startsWith('{')) continue;
       try {
-        out.push(JSON.parse(line) as Record<string, unknown>);
+        this.#records.push(JSON.parse(line) as Record<string, unknown>);
       } catch {
         // partial or foreign line
       }
     }
-    return out;
+    return [...this.#records];
   }
 
   async waitForRecord(predicate: (r: Record<string, unknown>) => boolean, what: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -32,7 +32,11 @@ const nginx = findNginx();
 
 test('the real nginx -t accepts the shipped nginx-compat.conf', { skip: nginx ? false : 'no nginx binary on this machine (CI installs it: apt-get install nginx)' }, () => {
   // -p and -g keep nginx's pid and relative paths in a scratch directory, so the shipped file needs no nginx-only paths.
-  const result = spawnSync(nginx!, ['-t', '-p', `${tmp}/`, '-c', shipped, '-e', 'stderr', '-g', `pid ${join(tmp, 'nginx.pid')};`], { encoding: 'utf8' });
+  // Its stdout a file, as from a terminal or a unit: the shipped access_log is /dev/stdout, which nginx opens itself
+  // (a socket, which is what a pipe from node is, cannot be opened that way).
+  const stdout = openSync(join(tmp, 'nginx-stdout'), 'w');
+  const result = spawnSync(nginx!, ['-t', '-p', `${tmp}/`, '-c', shipped, '-e', 'stderr', '-g', `pid ${join(tmp, 'nginx.pid')};`], { encoding: 'utf8', stdio: ['ignore', stdout, 'pipe'] });
+  closeSync(stdout);
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stderr, /test is successful/);
 });
@@ -43,10 +47,9 @@ test('session-gateway check accepts the shipped file and lists what it ignores',
   const text = readFileSync(shipped, 'utf8');
   assert.deepEqual(lines, [
     `${shipped}:${lineOf(text, 'events {}')}: directive events is ignored`,
-    `${shipped}:${lineOf(text, 'access_log off;')}: directive access_log is ignored`,
     `${shipped}:${lineOf(text, 'map $http_upgrade')}: directive map is ignored`,
     `${shipped}:${lineOf(text, 'proxy_http_version 1.1;')}: directive proxy_http_version is ignored`,
-    'config OK: 1 server(s), 2 upstream(s), 3 location(s), 4 ignored directive(s)',
+    'config OK: 1 server(s), 2 upstream(s), 3 location(s), 3 ignored directive(s)',
   ]);
 });
 
@@ -91,7 +94,6 @@ test('session-gateway check reports every problem of a broken copy with file:lin
     `${file}:${lineOf(broken, 'set $health_check_raise')}: unknown gateway variable "$health_check_raise" (known: $health_check_interval, $health_check_timeout, $health_check_rise, $health_check_fall, $health_check_path, $slow_start)`,
     `${file}:${lineOf(broken, 'proxy_pass http://ap;', staticLine)}: unknown upstream "ap" in "proxy_pass"`,
     `${file}:${lineOf(broken, 'events {}')}: directive events is ignored`,
-    `${file}:${lineOf(broken, 'access_log off;')}: directive access_log is ignored`,
     `${file}:${lineOf(broken, 'map $http_upgrade')}: directive map is ignored`,
     `${file}:${lineOf(broken, 'proxy_http_version 1.1;')}: directive proxy_http_version is ignored`,
     `${file}: 6 problem(s)`,

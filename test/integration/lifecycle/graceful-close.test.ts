@@ -19,7 +19,8 @@ const BODY = 200 * 1024; // over the 64 KiB retry buffer: the body streams to th
 
 async function startGateway(backend: string): Promise<{ gateway: Gateway; port: number }> {
   const port = await freePort();
-  const { settings, problems } = loadGatewayConfig(writeConfig({ port, backends: [backend] }));
+  // In-process: the default access log would go to the test runner's stdout.
+  const { settings, problems } = loadGatewayConfig(writeConfig({ port, backends: [backend], httpExtra: 'access_log off;' }));
   assert.deepEqual(problems, []);
   const env = readEnvSettings({ SESSION_SECRET: TEST_SECRET, ADMIN_LISTEN: `127.0.0.1:${await freePort()}` }, []);
   const gateway = await createGateway(settings!, env, createLogger({ level: 'silent' }), { sweepIntervalMs: 60_000 });
