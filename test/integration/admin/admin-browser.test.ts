@@ -57,11 +57,12 @@ describe('admin API against cross-site browsers', () => {
   });
 
   after(async () => {
-    page?.close();
-    await chromium?.close();
-    await new Promise<void>((resolve) => (evil ? evil.close(() => resolve()) : resolve()));
+    // Processes first: a browser that fails to close must not leave them running (they would keep this file alive).
     await gateway?.process.stop();
     await Promise.all((backends ?? []).map((b) => b.process.stop()));
+    await new Promise<void>((resolve) => (evil ? evil.close(() => resolve()) : resolve()));
+    page?.close();
+    await chromium?.close();
   });
 
   it('a page on another origin cannot drain a backend: forms and no-cors fetches are refused, JSON needs a preflight it never gets', async () => {

@@ -45,9 +45,10 @@ describe('dashboard in a browser', () => {
 
   after(async () => {
     clearInterval(trafficTimer);
-    await browser?.close();
+    // Processes first: a browser that fails to close must not leave them running (they would keep this file alive).
     await gateway?.process.stop();
     await Promise.all((backends ?? []).map((b) => b.process.stop()));
+    await browser?.close();
   });
 
   it('asks for the token once, in a login form, and a wrong one is refused', async () => {
