@@ -43,10 +43,9 @@ export function logVariable(name: string, c: LogContext): string | null {
 }
 
 function requestVariable(name: string, c: LogContext): string | null {
-  if (name.startsWith('sent_http_')) {
-    const value = c.record.res.getHeader(name.slice(10).replace(/_/g, '-'));
-    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : String(value);
-  }
+  if (name.startsWith('sent_http_')) return sentHeader(c.record.res, name.slice(10).replace(/_/g, '-'));
+  // nginx: no `?` in the request-target is "not found"; an empty query after one is an empty value.
+  if ((name === 'args' || name === 'query_string') && !(c.record.req.url ?? '').includes('?')) return null;
   if (c.variables) {
     const value = c.variables.get(name);
     // nginx: a request field, argument or cookie that is absent is "not found", as is an empty $remote_user.
@@ -69,6 +68,24 @@ function tries(record: RequestRecord, value: (a: UpstreamAttempt) => string): st
 /** nginx's `%T.%03M`: seconds with millisecond resolution. */
 function seconds(ms: number): string {
   return (Math.max(0, ms) / 1000).toFixed(3);
+}
+
+/**
+ * `$sent_http_NAME`: the field as it went out. A relayed head is written from a list (response-relay.ts), which Node
+ * does not keep as headers it can be asked for: read it from the serialised head then.
+ */
+function sentHeader(res: ServerResponse, name: string): string | null {
+  const kept = res.getHeader(name);
+  if (kept !== undefined) return Array.isArray(kept) ? kept.join(', ') : String(kept);
+  const head = (res as unknown as { _header?: string | null })._header;
+  if (typeof head !== 'string') return null;
+  const wanted = name.toLowerCase();
+  const values: string[] = [];
+  for (const line of head.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).toLowerCase() === wanted) values.push(line.slice(colon + 1).trim());
+  }
+  return values.length === 0 ? null : values.join(', ');
 }
 
 /** The response head's size as it went out (Node keeps the serialised head; absent when none was sent). */
