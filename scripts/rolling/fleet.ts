@@ -25,6 +25,8 @@ export interface FleetOptions {
   backendScript?: string;
   /** Backends from this index on are `backup` servers (taken only when the others cannot). */
   backupFrom?: number;
+  /** Extra environment for the demo backends (their stop timeout, ...). */
+  backendEnv?: NodeJS.ProcessEnv;
 }
 
 export interface GatewayHandle {
@@ -66,7 +68,7 @@ export class Fleet {
     for (let i = 0; i < this.options.backends; i++) {
       const port = await freePort();
       const name = `127.0.0.1:${port}`;
-      const proc = new ManagedProcess(name, process.execPath, [this.options.backendScript ?? demoApp, '--port', String(port), '--name', name], this.env({ LOG_LEVEL: 'warn' }), { respawn: true, pidFile: join(this.dir, `${port}.pid`) });
+      const proc = new ManagedProcess(name, process.execPath, [this.options.backendScript ?? demoApp, '--port', String(port), '--name', name], this.env({ LOG_LEVEL: 'warn', ...this.options.backendEnv }), { respawn: true, pidFile: join(this.dir, `${port}.pid`) });
       proc.start();
       this.backends.push({ name, port, process: proc });
     }
