@@ -2,18 +2,25 @@ import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ownAnswerFieldsOf } from './add-header.js';
+import { requestIdOf } from './request-id.js';
 
 /**
- * Responses the gateway makes itself: a short plain body that names the error code, so a person reading a curl
- * output and an operator grepping logs see the same words.
+ * The body of every answer the gateway makes itself: the status, the `SG_*` code and the request id, nothing else.
+ * What went wrong inside (a backend's address, an OS error such as `connect ECONNREFUSED 10.0.0.7:8080`) is for the
+ * log line, which carries the same request id; a client never learns the network behind the gateway from an error.
  */
-export function sendGatewayError(res: ServerResponse, status: number, code: string, message: string, requestId?: string): void {
+export function errorBody(status: number, code: string, requestId: string): string {
+  return `${status} ${STATUS_CODES[status] ?? 'Error'} (${code})\nrequest id: ${requestId}\n`;
+}
+
+/** An answer the gateway makes itself, with X-Gateway-Error and X-Request-Id (the request's, unless given). */
+export function sendGatewayError(res: ServerResponse, status: number, code: string, requestId: string = requestIdOf(res.req)): void {
   if (res.headersSent) {
     // Bytes already went to the client: the only honest signal left is to cut the connection.
     res.destroy();
     return;
   }
-  const body = `${status} ${STATUS_CODES[status] ?? 'Error'}: ${message} (${code})\n`;
+  const body = errorBody(status, code, requestId);
   // add_header … always of the location comes first: the gateway's own fields below must win a clash.
   const headers: Record<string, string | number | string[]> = Object.fromEntries(ownAnswerFieldsOf(res));
   Object.assign(headers, {
@@ -21,8 +28,8 @@ export function sendGatewayError(res: ServerResponse, status: number, code: stri
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-gateway-error': code,
+    'x-request-id': requestId,
   });
-  if (requestId) headers['x-request-id'] = requestId;
   if (status === 503) headers['retry-after'] = '1';
   try {
     // The reason is given: a backend's refused one may still be set on the response.
@@ -34,16 +41,15 @@ export function sendGatewayError(res: ServerResponse, status: number, code: stri
   }
 }
 
-/** The same on a raw socket (upgrade requests and client errors, where no ServerResponse exists). */
-export function writeSocketError(socket: Socket, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+/** The same on a raw socket (a request head that could not be parsed: no ServerResponse exists). */
+export function writeSocketError(socket: Socket, status: number, code: string, requestId: string): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  const body = `${status} ${STATUS_CODES[status] ?? 'Error'}: ${message} (${code})\n`;
-  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const body = errorBody(status, code, requestId);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Gateway-Error: ${code}\r\n${extra}Connection: close\r\n\r\n${body}`,
+      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Gateway-Error: ${code}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

@@ -5,6 +5,7 @@ import { ListenError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RequestObserver } from '../observability/request-observer.js';
 import { writeSocketError } from './error-response.js';
+import { newRequestId } from './request-id.js';
 import type { RequestHandler } from './request-handler.js';
 import type { UpgradeHandler } from './upgrade.js';
 import { VirtualHosts } from './virtual-hosts.js';
@@ -157,15 +158,18 @@ export class ProxyListener {
       socket.destroy();
       return;
     }
+    // No request was parsed, so no id came with it: this answer gets its own, and the log line names it.
+    const requestId = newRequestId();
+    const remote = socket.remoteAddress;
     if (code === 'HPE_HEADER_OVERFLOW') {
-      this.#log.warn({ event: 'proxy.client_refused', code: 'SG_HEADERS_TOO_LARGE', remote: socket.remoteAddress }, `request head larger than ${defaults.maxHeaderBytes} bytes`);
-      writeSocketError(socket, 431, 'SG_HEADERS_TOO_LARGE', `request header fields larger than ${defaults.maxHeaderBytes} bytes`);
+      this.#log.warn({ event: 'proxy.client_refused', code: 'SG_HEADERS_TOO_LARGE', requestId, remote }, `request head larger than ${defaults.maxHeaderBytes} bytes`);
+      writeSocketError(socket, 431, 'SG_HEADERS_TOO_LARGE', requestId);
     } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      this.#log.warn({ event: 'proxy.client_refused', code: 'SG_CLIENT_TIMEOUT', remote: socket.remoteAddress }, 'client too slow to send its request head');
-      writeSocketError(socket, 408, 'SG_CLIENT_TIMEOUT', 'request head not received in time');
+      this.#log.warn({ event: 'proxy.client_refused', code: 'SG_CLIENT_TIMEOUT', requestId, remote }, 'client too slow to send its request head');
+      writeSocketError(socket, 408, 'SG_CLIENT_TIMEOUT', requestId);
     } else {
-      this.#log.warn({ event: 'proxy.client_refused', code: 'SG_BAD_REQUEST', remote: socket.remoteAddress, cause: code || err.message }, 'malformed HTTP request');
-      writeSocketError(socket, 400, 'SG_BAD_REQUEST', 'malformed HTTP request');
+      this.#log.warn({ event: 'proxy.client_refused', code: 'SG_BAD_REQUEST', requestId, remote, cause: code || err.message }, 'malformed HTTP request');
+      writeSocketError(socket, 400, 'SG_BAD_REQUEST', requestId);
     }
   }
 }

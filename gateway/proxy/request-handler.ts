@@ -18,8 +18,9 @@ import { BackendAttempts } from './backend-attempts.js';
 import { BackendExchange } from './backend-exchange.js';
 import { RequestBody } from './request-body.js';
 import { sendGatewayError } from './error-response.js';
+import { requestIdOf } from './request-id.js';
 import { buildForwardHeaders } from './forward-headers.js';
-import { acceptableRequestId, expandVariables, type ForwardContext } from './headers.js';
+import { expandVariables, type ForwardContext } from './headers.js';
 import { alwaysFields, keepForOwnAnswer } from './add-header.js';
 import type { RedirectContext } from './proxy-redirect.js';
 import { requestHeadOf } from './request-head.js';
@@ -184,7 +185,7 @@ export class RequestHandler {
   /** Everything up to the choice of backend: shared by plain requests and WebSocket upgrades. */
   async prepare(req: IncomingMessage, location: LocationSettings, id?: string): Promise<PreparedRequest> {
     // The gateway's own X-Request-Id keeps a client's; $request_id is always a fresh one, as in nginx.
-    const requestId = id ?? acceptableRequestId(req.headers['x-request-id']) ?? this.variables(req).requestId;
+    const requestId = id ?? requestIdOf(req);
     const sessionSettings = location.session;
     const { ctx, vars, secure } = this.context(req, location, requestId);
     let session = NO_SESSION;
@@ -207,8 +208,8 @@ export class RequestHandler {
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     const record = this.#observer.adopt(req, res, this.settings, () => this.#variablesOrNull(req));
     this.#handle(req, res, record).catch((err: unknown) => {
-      this.#log.error({ err, event: 'proxy.internal_error', url: req.url }, 'unexpected error on the request path');
-      sendGatewayError(res, 500, 'SG_INTERNAL', 'internal gateway error');
+      this.#log.error({ err, event: 'proxy.internal_error', requestId: requestIdOf(req), url: req.url }, 'unexpected error on the request path');
+      sendGatewayError(res, 500, 'SG_INTERNAL');
     });
   };
 
@@ -227,7 +228,7 @@ export class RequestHandler {
     const route = this.route(req);
     const location = route?.location ?? null;
     const vars = this.variables(req);
-    const requestId = acceptableRequestId(req.headers['x-request-id']) ?? vars.requestId;
+    const requestId = requestIdOf(req);
     // add_header … always reaches the gateway's own answers too (a 403, a 502).
     if (location && location.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(location.addHeaders, this.context(req, location, requestId).vars.expand));
     if (route?.redirect) {
@@ -259,11 +260,11 @@ export class RequestHandler {
     const admission = this.admit(req, location);
     const refusal = admission && (await admission);
     if (refusal) {
-      this.#answerAndDrain(req, res, refusal.status, refusal.code, refusal.message, refusalHeaders(refusal));
+      this.#answerAndDrain(req, res, refusal.status, refusal.code, refusalHeaders(refusal));
       return;
     }
     if (!location || !location.proxy) {
-      sendGatewayError(res, 404, 'SG_NO_LOCATION', 'no location matches this path');
+      sendGatewayError(res, 404, 'SG_NO_LOCATION');
       return;
     }
     const limit = location.clientMaxBodyBytes;
@@ -277,8 +278,8 @@ export class RequestHandler {
       prepared = await this.prepare(req, location);
     } catch (err) {
       const error = err instanceof GatewayError ? err : new StoreUnavailableError('session load failed', { cause: err });
-      this.#log.error({ event: 'session.load_failed', code: error.code, err: (err as Error).cause ?? err, url: req.url }, error.message);
-      sendGatewayError(res, error.status, error.code, error.message);
+      this.#log.error({ event: 'session.load_failed', code: error.code, requestId: requestIdOf(req), err: (err as Error).cause ?? err, url: req.url }, error.message);
+      sendGatewayError(res, error.status, error.code);
       req.resume();
       return;
     }
@@ -289,18 +290,18 @@ export class RequestHandler {
   }
 
   #refuse(req: IncomingMessage, res: ServerResponse, error: GatewayError): void {
-    this.#log.warn({ event: 'proxy.client_refused', code: error.code, url: req.url, remote: req.socket.remoteAddress }, error.message);
-    this.#answerAndDrain(req, res, error.status, error.code, error.message);
+    this.#log.warn({ event: 'proxy.client_refused', code: error.code, requestId: requestIdOf(req), url: req.url, remote: req.socket.remoteAddress }, error.message);
+    this.#answerAndDrain(req, res, error.status, error.code);
   }
 
   /** An answer before the request body was read (413, 401, 403, ...). */
-  #answerAndDrain(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  #answerAndDrain(req: IncomingMessage, res: ServerResponse, status: number, code: string, headers: Record<string, string> = {}): void {
     // Like nginx's lingering close: read and drop what the client is still sending, so it sees this answer instead of
     // a reset mid-upload; a body too large to be worth reading ends the connection instead.
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
     if (!(declared <= LINGER_BYTES)) res.setHeader('connection', 'close');
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-    sendGatewayError(res, status, code, message);
+    sendGatewayError(res, status, code);
     req.resume();
   }
 
@@ -353,7 +354,7 @@ export class RequestHandler {
     if ('error' in outcome) {
       if (streamed?.failure instanceof ClientRequestError) this.#refuse(req, res, streamed.failure);
       else if (outcome.error && !clientGone) {
-        sendGatewayError(res, outcome.error.status, outcome.error.code, outcome.error.message, requestId);
+        sendGatewayError(res, outcome.error.status, outcome.error.code, requestId);
         req.resume();
       }
       return;

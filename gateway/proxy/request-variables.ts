@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import type { TLSSocket } from 'node:tls';
 import type { ServerSettings } from '../config/settings.js';
 import { compileTemplate, type Template } from '../config/variables.js';
 import type { RequestHead } from './request-head.js';
+import { freshRequestId } from './request-id.js';
 
 /**
  * nginx's variables for one request, computed when first asked (docs/architecture.md §2). The names are checked at
@@ -50,16 +50,14 @@ function firstParam(list: string, name: string, separator: RegExp): string {
 
 export class RequestVariables {
   readonly #s: VariableSources;
-  #requestId: string | null = null;
 
   constructor(sources: VariableSources) {
     this.#s = sources;
   }
 
-  /** `$request_id`: 16 random bytes as hex, the same for the whole request. */
+  /** `$request_id`: 16 random bytes as hex, the same for the whole request (and in its error answer). */
   get requestId(): string {
-    this.#requestId ??= randomBytes(16).toString('hex');
-    return this.#requestId;
+    return freshRequestId(this.#s.req);
   }
 
   /** The value with every `$name` replaced. */

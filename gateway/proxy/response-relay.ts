@@ -128,7 +128,7 @@ export class ResponseRelay {
       this.#log[level]({ event: 'session.write_back_refused', code: error.code, backend: backend.name, requestId, cause: (err as Error).cause }, `write-back from backend ${backend.name} not applied: ${error.message}`);
       if (error.code === 'SG_LOGIN_REJECTED') return { rejectedLogin: error.message };
       if (error instanceof SessionRateLimitedError) res.setHeader('retry-after', String(error.retryAfterSeconds));
-      sendGatewayError(res, error.status, error.code, error.message, requestId);
+      sendGatewayError(res, error.status, error.code, requestId);
       return null;
     }
   }
@@ -152,7 +152,7 @@ export class ResponseRelay {
     this.#metrics.upstreamFailures.inc({ backend: backend.name });
     this.#pool.upstream(backend.upstream)?.recordFailure(backend);
     this.#log.warn({ event: 'proxy.backend_failed', code: error.code, backend: backend.name, requestId, retry: false, cause: cause.message }, error.message);
-    sendGatewayError(res, error.status, error.code, error.message, requestId);
+    sendGatewayError(res, error.status, error.code, requestId);
   }
 
   /**

@@ -9,6 +9,7 @@ import { refusalHeaders } from './access-gate.js';
 import { BackendAttempts } from './backend-attempts.js';
 import { BackendExchange, type BackendResponseHead } from './backend-exchange.js';
 import { sendGatewayError } from './error-response.js';
+import { requestIdOf } from './request-id.js';
 import type { PreparedRequest, RequestHandler } from './request-handler.js';
 import { ResponseRelay } from './response-relay.js';
 import { WebSocketRelay } from './websocket-relay.js';
@@ -35,8 +36,8 @@ export class UpgradeHandler {
     socket.on('error', () => socket.destroy());
     const res = answerOn(req, socket as Socket);
     this.#handle(req, res, head).catch((err: unknown) => {
-      this.#handler.log.error({ err, event: 'proxy.internal_error', url: req.url }, 'unexpected error on the upgrade path');
-      sendGatewayError(res, 500, 'SG_INTERNAL', 'internal gateway error');
+      this.#handler.log.error({ err, event: 'proxy.internal_error', requestId: requestIdOf(req), url: req.url }, 'unexpected error on the upgrade path');
+      sendGatewayError(res, 500, 'SG_INTERNAL');
     });
   };
 
@@ -48,11 +49,11 @@ export class UpgradeHandler {
     const refusal = admission && (await admission);
     if (refusal) {
       for (const [name, value] of Object.entries(refusalHeaders(refusal))) res.setHeader(name, value);
-      sendGatewayError(res, refusal.status, refusal.code, refusal.message);
+      sendGatewayError(res, refusal.status, refusal.code);
       return;
     }
     if (!location?.proxy || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      sendGatewayError(res, 400, 'SG_BAD_REQUEST', 'only WebSocket upgrades are proxied');
+      sendGatewayError(res, 400, 'SG_BAD_REQUEST');
       return;
     }
     let prepared: PreparedRequest;
@@ -60,8 +61,8 @@ export class UpgradeHandler {
       prepared = await this.#handler.prepare(req, location);
     } catch (err) {
       const error = err instanceof GatewayError ? err : new StoreUnavailableError('session load failed', { cause: err });
-      this.#handler.log.error({ event: 'session.load_failed', code: error.code, err: (err as Error).cause ?? err, url: req.url }, error.message);
-      sendGatewayError(res, error.status, error.code, error.message);
+      this.#handler.log.error({ event: 'session.load_failed', code: error.code, requestId: requestIdOf(req), err: (err as Error).cause ?? err, url: req.url }, error.message);
+      sendGatewayError(res, error.status, error.code);
       return;
     }
     await this.#forward(req, res, head, prepared, location);
@@ -85,7 +86,7 @@ export class UpgradeHandler {
       abandoned: () => clientGone,
     });
     if ('error' in outcome) {
-      if (outcome.error && !clientGone) sendGatewayError(res, outcome.error.status, outcome.error.code, outcome.error.message, prepared.requestId);
+      if (outcome.error && !clientGone) sendGatewayError(res, outcome.error.status, outcome.error.code, prepared.requestId);
       return;
     }
     const { backend, exchange, head, lease } = outcome;
@@ -127,7 +128,7 @@ export class UpgradeHandler {
 
   #badHead(res: ServerResponse, backend: Backend, requestId: string): void {
     this.#handler.log.warn({ event: 'proxy.backend_failed', code: 'SG_BACKEND_BAD_RESPONSE', backend: backend.name, requestId, retry: false }, `backend ${backend.name} sent a 101 head that cannot be forwarded`);
-    sendGatewayError(res, 502, 'SG_BACKEND_BAD_RESPONSE', 'the backend sent a response that cannot be forwarded', requestId);
+    sendGatewayError(res, 502, 'SG_BACKEND_BAD_RESPONSE', requestId);
   }
 }
 

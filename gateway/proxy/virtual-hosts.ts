@@ -5,6 +5,7 @@ import type { ServerSettings } from '../config/settings.js';
 import { ClientRequestError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sendGatewayError, writeSocketError } from './error-response.js';
+import { requestIdOf } from './request-id.js';
 import { readRequestHead, rememberRequestHead, type RequestHead } from './request-head.js';
 import { ServerIndex } from './server-select.js';
 
@@ -55,7 +56,7 @@ export class VirtualHosts<T extends VirtualHost> {
     if (head instanceof ClientRequestError) {
       // nginx ends the connection after a 400 (ngx_http_special_response_handler).
       res.setHeader('connection', 'close');
-      sendGatewayError(res, head.status, head.code, head.message);
+      sendGatewayError(res, head.status, head.code);
       req.resume();
       return;
     }
@@ -65,7 +66,7 @@ export class VirtualHosts<T extends VirtualHost> {
   upgrade(req: IncomingMessage, socket: Duplex, buffered: Buffer): void {
     const head = this.#readHead(req);
     if (head instanceof ClientRequestError) {
-      writeSocketError(socket as Socket, head.status, head.code, head.message);
+      writeSocketError(socket as Socket, head.status, head.code, requestIdOf(req));
       return;
     }
     this.#select(head).upgrades.handle(req, socket, buffered);
@@ -78,7 +79,7 @@ export class VirtualHosts<T extends VirtualHost> {
       return head;
     } catch (err) {
       if (!(err instanceof ClientRequestError)) throw err;
-      this.#log.warn({ event: 'proxy.client_refused', code: err.code, remote: req.socket.remoteAddress, url: req.url }, err.message);
+      this.#log.warn({ event: 'proxy.client_refused', code: err.code, requestId: requestIdOf(req), remote: req.socket.remoteAddress, url: req.url }, err.message);
       return err;
     }
   }

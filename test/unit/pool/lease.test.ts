@@ -5,6 +5,7 @@ import { defaults } from '../../../gateway/config/settings.js';
 import { ownCounts } from '../../../gateway/coord/coord-sync.js';
 import { clusterView } from '../../../gateway/coord/cluster-view.js';
 import { createLogger } from '../../../gateway/log.js';
+import { GatewayMetrics } from '../../../gateway/observability/gateway-metrics.js';
 import { applyAdminState } from '../../../gateway/pool/drain.js';
 import type { Upstream } from '../../../gateway/pool/upstream-pool.js';
 import { BackendAttempts } from '../../../gateway/proxy/backend-attempts.js';
@@ -60,7 +61,7 @@ describe('Lease: the one owner of a backend in-flight and long-lived counts (no 
   it('an exception while a try holds its lease releases it: the drain finishes at once instead of at its timeout', async () => {
     const u = upstream();
     made.push(u);
-    const attempts = new BackendAttempts(u, { ...defaults.proxy, upstream: 'app', uriPrefix: null, setHeaders: [], redirects: [], hideHeaders: [] }, log);
+    const attempts = new BackendAttempts(u, { ...defaults.proxy, upstream: 'app', uriPrefix: null, setHeaders: [], redirects: [], hideHeaders: [] }, log, new GatewayMetrics());
     const seen: number[] = [];
     await assert.rejects(
       attempts.run({
