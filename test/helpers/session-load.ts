@@ -26,7 +26,9 @@ export class SessionLoad {
   constructor(url: string, users = 6) {
     this.#url = url;
     this.#users = users;
-    this.#agent = new Agent({ connections: 2, pipelining: 1 });
+    // A client gives up on an answer that does not come (a connection lost with a killed worker would otherwise hang
+    // the loop for undici's 300 s default): it counts as a failed request.
+    this.#agent = new Agent({ connections: 2, pipelining: 1, headersTimeout: 15_000, bodyTimeout: 15_000 });
   }
 
   /** Log every user in, then start their loops. */

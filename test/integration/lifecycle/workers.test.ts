@@ -24,7 +24,7 @@ describe('master and workers', () => {
     await backend.process.stop();
   });
 
-  it('two workers; one SIGKILLed under load is replaced, and no session breaks', { timeout: 120_000 }, async () => {
+  it('two workers; one SIGKILLed under load is replaced, and no session breaks', { timeout: 240_000 }, async () => {
     const master = await startMaster({ backends: [backend.name], workers: 2 });
     masters.push(master);
     const first = await processReport(master);
