@@ -233,7 +233,7 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
   }
   const server: ServerSettings = {
     listen, serverNames, names, serverName: primaryServerName(serverNames[0]!), locations, return: serverReturn, sets, redirect: inherited.answer.redirect, clientHeaderTimeoutMs: inherited.clientHeaderTimeoutMs,
-    access: serverAccess(inherited.access, b.accessFiles), accessLog: inherited.accessLog, source: `${d.file}:${d.line}`,
+    access: serverAccess(inherited.access, b.accessFiles), addHeaders: inherited.addHeaders, accessLog: inherited.accessLog, source: `${d.file}:${d.line}`,
   };
   assignHealth(server, health, b);
   restoreScope();

@@ -197,6 +197,8 @@ export interface ServerSettings {
   clientHeaderTimeoutMs: number;
   /** The server level's access rules: they apply to a request that matches no location, as in nginx. */
   access: AccessSettings;
+  /** The server level's `add_header`: on its own `return` and on the answer to a request no location took. */
+  addHeaders: AddHeader[];
   /** Where a request that no location took is logged (the server level's access_log). */
   accessLog?: AccessLogTarget[];
   source: string;

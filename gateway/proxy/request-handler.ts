@@ -222,7 +222,7 @@ export class RequestHandler {
     const head = requestHeadOf(req);
     const serverName = this.settings.serverName;
     if (this.settings.return) {
-      sendReturn(res, { req, head, serverName, redirect: this.settings.redirect }, this.settings.return, this.variables(req, false), []);
+      sendReturn(res, { req, head, serverName, redirect: this.settings.redirect }, this.settings.return, this.variables(req, false), this.settings.addHeaders);
       return true;
     }
     const route = this.route(req);
@@ -231,6 +231,7 @@ export class RequestHandler {
     const requestId = requestIdOf(req);
     // add_header … always reaches the gateway's own answers too (a 403, a 502).
     if (location && location.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(location.addHeaders, this.context(req, location, requestId).vars.expand));
+    else if (!location && this.settings.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(this.settings.addHeaders, (t) => vars.expand(t)));
     if (route?.redirect) {
       const o = { req, head, serverName, redirect: route.location.redirect };
       sendTrailingSlashRedirect(res, o, escapeUriPath(byteString(route.location.path)), route.location.addHeaders, vars);

@@ -40,7 +40,8 @@ differential({
     server {
       listen {listen2};
       underscores_in_headers on;
-      location / { proxy_pass http://app; }
+      add_header X-Server-Level s always;
+      location /app/ { proxy_pass http://app; }
     }`,
   cases: [
     same('proxy_set_header at the http level reaches the backend', get('/x')),
@@ -52,7 +53,8 @@ differential({
     same('a location without proxy_set_header inherits the outer list', get('/inherit/x')),
     same('a location with its own proxy_set_header replaces the inherited list', get('/inherit/own/x')),
     same('a header name with an underscore is dropped (underscores_in_headers off)', get('/x', { headers: { X_Auth_User: 'admin', 'X-Auth-User': 'real' } })),
-    same('underscores_in_headers on passes it', get('/x', { headers: { X_Auth_User: 'admin' } }), { port: 'port2' }),
+    same('underscores_in_headers on passes it', get('/app/x', { headers: { X_Auth_User: 'admin' } }), { port: 'port2' }),
+    differs("the server level's add_header always on the 404 for a path no location takes", get('/nowhere'), ['error-body'], { port: 'port2' }),
     same('a header name with a dot is an invalid header: dropped', get('/x', { headers: { 'X.Dotted': 'd' } })),
     same('add_header on a 200, inherited from http when the location has none', get('/x')),
     same('add_header twice adds twice; an empty value adds nothing', get('/add/x')),

@@ -28,7 +28,7 @@ function location(match: LocationSettings['match'], path: string): LocationSetti
 }
 
 function server(locations: LocationSettings[], serverNames: string[] = ['']): ServerSettings {
-  return { listen: [{ ...defaults.listen }], serverNames, names: [], serverName: '', locations, return: null, sets: [], redirect: TOP_ANSWER_LEVEL.redirect, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: 'test.conf:1' };
+  return { listen: [{ ...defaults.listen }], serverNames, names: [], serverName: '', locations, return: null, sets: [], redirect: TOP_ANSWER_LEVEL.redirect, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, addHeaders: [], source: 'test.conf:1' };
 }
 
 function routeOf(router: LocationRouter, url: string): string | null {

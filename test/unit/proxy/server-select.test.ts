@@ -12,7 +12,7 @@ function server(name: string, serverNames: string[], defaultServer = false): { n
     name,
     settings: {
       listen: [{ host: '127.0.0.1', port: 80, defaultServer }], serverNames, names, serverName: serverNames[0] ?? '', locations: [], return: null, sets: [], redirect: TOP_ANSWER_LEVEL.redirect,
-      clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: `t.conf:${name}`,
+      clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, addHeaders: [], source: `t.conf:${name}`,
     },
   };
 }

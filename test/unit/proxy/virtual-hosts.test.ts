@@ -8,7 +8,7 @@ import { selectServer } from '../../../gateway/proxy/virtual-hosts.js';
 
 function server(serverNames: string[]): ServerSettings {
   const names = serverNames.flatMap((n) => parseServerName(n) as ServerName[]);
-  return { listen: [{ ...defaults.listen }], serverNames, names, serverName: serverNames[0] ?? '', locations: [], return: null, sets: [], redirect: TOP_ANSWER_LEVEL.redirect, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, source: 'test.conf:1' };
+  return { listen: [{ ...defaults.listen }], serverNames, names, serverName: serverNames[0] ?? '', locations: [], return: null, sets: [], redirect: TOP_ANSWER_LEVEL.redirect, clientHeaderTimeoutMs: defaults.clientHeaderTimeoutMs, access: OPEN_ACCESS, addHeaders: [], source: 'test.conf:1' };
 }
 
 describe('selectServer', () => {
