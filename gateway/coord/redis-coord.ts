@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import type { AdminState } from '../pool/backend.js';
-import { connectRedis, keyPrefixFor, type RedisClient } from '../session/redis-connection.js';
+import { closeRedisClient, connectRedis, keyPrefixFor, type RedisClient } from '../session/redis-connection.js';
 import type { AdminSnapshot, BackendAdminRecord, CoordStore, Heartbeat, LockResult } from './coord-store.js';
 
 /**
@@ -131,6 +131,6 @@ export class RedisCoordStore implements CoordStore {
 
   async close(): Promise<void> {
     this.#listeners.length = 0;
-    await Promise.all([this.#client.quit().catch(() => this.#client.disconnect()), this.#subscriber.quit().catch(() => this.#subscriber.disconnect())]);
+    await Promise.all([closeRedisClient(this.#client), closeRedisClient(this.#subscriber)]);
   }
 }

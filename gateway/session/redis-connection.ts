@@ -122,6 +122,9 @@ export function createRedisClient(url: string, log?: Logger, options: RedisConne
       name: target.masterName,
       db: target.db,
       sentinelRetryStrategy: backoff,
+      // Subscribe to the sentinels' +switch-master and reconnect at once, instead of writing on to a master that
+      // is being demoted until it answers READONLY (ioredis checks the role of the node it reconnects to).
+      failoverDetector: true,
       ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
       ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
     });
@@ -147,6 +150,14 @@ export function duplicateRedisClient(client: RedisClient, overrides: RedisConnec
   const target = targets.get(client);
   if (!target) throw new Error('duplicateRedisClient: the client was not made by createRedisClient');
   return createRedisClient(target.url, undefined, { ...target.options, ...overrides });
+}
+
+/** The sentinels and master name of a client made for a redis-sentinel:// URL; null for any other client. */
+export function sentinelTargetOf(client: RedisClient): Extract<RedisTarget, { mode: 'sentinel' }> | null {
+  const target = targets.get(client);
+  if (!target) return null;
+  const parsed = parseRedisUrl(target.url);
+  return parsed.mode === 'sentinel' ? parsed : null;
 }
 
 /** Resolves when the client is ready; rejects with StoreUnavailableError (and leaves the client reconnecting) after `timeoutMs`. */
@@ -192,6 +203,20 @@ export async function connectRedis(url: string, options: RedisConnectionOptions 
     client.disconnect();
     throw new StoreUnavailableError(`cannot connect to Redis at ${redactRedisUrl(url)}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * QUIT (replies in flight are read first), then disconnect: with a Sentinel URL the client also holds subscriptions
+ * to every sentinel (+switch-master), which only disconnect() closes — after a bare QUIT they would keep
+ * reconnecting and keep the process alive.
+ */
+export async function closeRedisClient(client: RedisClient): Promise<void> {
+  try {
+    await client.quit();
+  } catch {
+    // Already disconnected (e.g. Redis is down): nothing left to close gracefully.
+  }
+  client.disconnect();
 }
 
 /** The admin-state (coordination) prefix: `sg:v1:`, or `{sg}:v1:` on a Cluster so its scripts' keys share a slot

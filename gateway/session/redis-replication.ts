@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import { defineSessionCommands, type SessionCommands } from './redis-commands.js';
-import { duplicateRedisClient, waitUntilReady, type RedisClient } from './redis-connection.js';
+import { duplicateRedisClient, sentinelTargetOf, waitUntilReady, type RedisClient } from './redis-connection.js';
+import { connectedNode, sameNode, settledMaster, type MasterAddress } from './redis-sentinel-master.js';
 import type { Reply } from './redis-write.js';
 
 /**
@@ -24,6 +25,9 @@ export interface Replication {
 export type QueueWrite = (pipeline: SessionCommands) => void;
 
 const POOL_SIZE = 8;
+/** How long a short write waits for a Sentinel failover to end, and then for the connection to reach the new master. */
+const SETTLE_TIMEOUT_MS = 5_000;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** How long a new pool connection may take to come up before the commit goes over the store's main one. */
 const READY_TIMEOUT_MS = 2_000;
 
@@ -65,12 +69,46 @@ export class ReplicatedWrites {
       if (!waited || waited[0]) throw waited?.[0] ?? new Error('the pipeline returned no reply for WAIT');
       const acks = Number(waited[1]);
       if (acks < replication.replicas) {
+        await this.#vouch(client, connectedNode(client), operation);
         this.#short.add(reply);
         this.#shortfall(operation, acks, replication);
       }
       return reply;
     } finally {
       if (lane) lane.inFlight--;
+    }
+  }
+
+  /**
+   * On Sentinel, a short write is acknowledged only if the node that took it is the master once any failover has
+   * ended (redis-sentinel-master.ts). Otherwise it sits on a demoted master that will drop it: move the store's
+   * connection to the new master and throw, so the caller's fence (redis-write.ts) asks the new master, which
+   * answers "not applied" — or "applied", if the replica did have it after all.
+   */
+  async #vouch(client: RedisClient, wrote: MasterAddress | null, operation: string): Promise<void> {
+    const target = sentinelTargetOf(this.#main);
+    if (!target) return;
+    const master = await settledMaster(target, SETTLE_TIMEOUT_MS);
+    if (master && wrote && sameNode(master, wrote)) return;
+    this.#log?.warn({ event: 'session.commit_on_demoted_master', operation, wrote, master },
+      `a session ${operation} went to a Redis node the sentinels no longer name master; asking the new master whether it holds it`);
+    if (client !== this.#main) client.disconnect(true);
+    if (master) await this.#follow(master);
+    throw new Error(`the ${operation} was written on a demoted master (${wrote ? `${wrote.host}:${wrote.port}` : 'unknown node'})`);
+  }
+
+  /** Until the store's own connection is on `master` (reconnecting it once if it stays on another node). */
+  async #follow(master: MasterAddress): Promise<void> {
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    let nudged = false;
+    while (Date.now() < deadline) {
+      const node = connectedNode(this.#main);
+      if (node && sameNode(node, master)) return;
+      if (node && !nudged) {
+        nudged = true;
+        this.#main.disconnect(true);
+      }
+      await sleep(50);
     }
   }
 

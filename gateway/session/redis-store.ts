@@ -2,7 +2,7 @@ import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { bucketOfKey, bucketOfPrincipal } from './key-placement.js';
 import { defineSessionCommands, type SessionCommands } from './redis-commands.js';
-import { toStoreUnavailable, type RedisClient } from './redis-connection.js';
+import { closeRedisClient, toStoreUnavailable, type RedisClient } from './redis-connection.js';
 import { allBuckets, bucketPrefix, SWEEP_LOCK_KEY } from './redis-keys.js';
 import { moveLogin, settleMove, type MoveContext } from './redis-login-move.js';
 import { addCounters, commitResultOf, noCounters, servableAsRead, splitHash, splitRecord, storedSessionOf } from './redis-replies.js';
@@ -341,11 +341,6 @@ export class RedisSessionStore implements SessionStore {
   async close(): Promise<void> {
     this.#replicated.close();
     if (!this.#ownsClient) return;
-    try {
-      await this.#client.quit();
-    } catch {
-      // Already disconnected (e.g. Redis is down): nothing left to close gracefully.
-      this.#client.disconnect();
-    }
+    await closeRedisClient(this.#client);
   }
 }

@@ -1,4 +1,7 @@
 import { Agent, request } from 'undici';
+import { startDemoBackend, type DemoBackend } from './backend-process.js';
+import { startGateway, type GatewayUnderTest } from './gateway-process.js';
+import { waitFor } from './wait-for.js';
 
 /**
  * A logged-in increment load for failover tests: each user logs in once, then sends `POST /api/counter` (an `incr`
@@ -80,6 +83,26 @@ export class IncrementLoad {
     }
   }
 
+  /** Once every user had `n` increments answered 200 since markFailover(); names the ones left behind if not. */
+  async servedAgain(n: number, timeoutMs: number, why: () => string): Promise<void> {
+    await waitFor(() => this.users.every((u) => u.appliedSinceMark >= n), { what: 'every user to be served again after the switch', timeoutMs })
+      .catch((err: Error) => {
+        const stuck = this.users.filter((u) => u.appliedSinceMark < n).map((u) => u.user);
+        throw new Error(`${err.message}: ${stuck.join(', ')} not served; answers ${JSON.stringify(this.statuses)}; ${why()}`);
+      });
+  }
+
+  /** Every user whose stored counter is below its 200s (a lost write) or above its 200s + unknowns (a 503 applied). */
+  async violations(): Promise<string[]> {
+    const found: string[] = [];
+    for (const u of this.users) {
+      const stored = await this.storedCounter(u);
+      if (stored < u.applied) found.push(`${u.user}: ${u.applied} increments answered 200, but the store holds ${stored} (acknowledged writes lost)`);
+      if (stored > u.applied + u.unknown) found.push(`${u.user}: the store holds ${stored}, more than ${u.applied} applied + ${u.unknown} not known (a 503 was applied)`);
+    }
+    return found;
+  }
+
   /** Each user's counter as the gateway now reads it (retried while the store answers 503). */
   async storedCounter(u: UserTally): Promise<number> {
     for (;;) {
@@ -97,5 +120,40 @@ export class IncrementLoad {
   async close(): Promise<void> {
     await this.stop();
     await this.#agent.close();
+  }
+}
+
+/** A demo backend, a gateway on `redisUrl` whose commits wait for one replica, and a load on it (not started). */
+export class FailoverRig {
+  private constructor(readonly backend: DemoBackend, readonly gateway: GatewayUnderTest, readonly load: IncrementLoad) {}
+
+  static async start(redisUrl: string): Promise<FailoverRig> {
+    const backend = await startDemoBackend();
+    try {
+      const gateway = await startGateway({
+        backends: [backend.name], redisUrl,
+        serverExtra: 'set $session_wait_replicas 1; set $session_wait_timeout 500ms; set $session_create_rate off;',
+      });
+      return new FailoverRig(backend, gateway, new IncrementLoad(gateway.url));
+    } catch (err) {
+      await backend.process.stop();
+      throw err;
+    }
+  }
+
+  /** How many log records of the gateway have this event. */
+  logged(event: string): number {
+    return this.gateway.process.records().filter((r) => r.event === event).length;
+  }
+
+  /** The gateway's last warnings and errors, for a failure message. */
+  lastWarnings(): string {
+    return this.gateway.process.records().filter((r) => (r.level as number) >= 40).slice(-5).map((r) => JSON.stringify(r).slice(0, 400)).join('\n');
+  }
+
+  async close(): Promise<void> {
+    await this.load.close();
+    await this.gateway.process.stop();
+    await this.backend.process.stop();
   }
 }

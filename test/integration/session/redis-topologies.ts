@@ -45,7 +45,11 @@ abstract class RedisProcess {
 export class TestSentinel extends RedisProcess {
   static readonly MASTER_NAME = 'sgmaster';
 
-  static async start(masterPort: number): Promise<TestSentinel> {
+  /**
+   * `downAfterMs`: how long the master may not answer before the sentinel fails over (default 5000);
+   * `replicas`: wait until the sentinel has discovered that many replicas (it can fail over only to one it knows).
+   */
+  static async start(masterPort: number, options: { downAfterMs?: number; replicas?: number } = {}): Promise<TestSentinel> {
     const sentinel = new TestSentinel(await freePort());
     const conf = join(sentinel.dir, 'sentinel.conf');
     // Sentinel rewrites its config file, so it must be a writable file of its own.
@@ -54,7 +58,7 @@ export class TestSentinel extends RedisProcess {
       'bind 127.0.0.1',
       `dir ${sentinel.dir}`,
       `sentinel monitor ${TestSentinel.MASTER_NAME} 127.0.0.1 ${masterPort} 1`,
-      `sentinel down-after-milliseconds ${TestSentinel.MASTER_NAME} 5000`,
+      `sentinel down-after-milliseconds ${TestSentinel.MASTER_NAME} ${options.downAfterMs ?? 5000}`,
       '',
     ].join('\n'));
     await sentinel.spawnServer([conf, '--sentinel']);
@@ -62,8 +66,10 @@ export class TestSentinel extends RedisProcess {
     try {
       await waitFor(async () => {
         const reply = (await probe.call('SENTINEL', 'get-master-addr-by-name', TestSentinel.MASTER_NAME)) as string[] | null;
-        return reply?.[1] === String(masterPort);
-      }, { what: 'the sentinel to know its master' });
+        if (reply?.[1] !== String(masterPort)) return false;
+        const replicas = (await probe.call('SENTINEL', 'replicas', TestSentinel.MASTER_NAME)) as unknown[];
+        return replicas.length >= (options.replicas ?? 0);
+      }, { what: 'the sentinel to know its master and its replicas' });
     } finally {
       probe.disconnect();
     }
@@ -72,5 +78,26 @@ export class TestSentinel extends RedisProcess {
 
   get url(): string {
     return `redis-sentinel://127.0.0.1:${this.port}/${TestSentinel.MASTER_NAME}`;
+  }
+
+  /** The port of the master the sentinel names now. */
+  async masterPort(): Promise<number> {
+    const probe = new Redis(this.port, '127.0.0.1');
+    try {
+      const reply = (await probe.call('SENTINEL', 'get-master-addr-by-name', TestSentinel.MASTER_NAME)) as string[];
+      return Number(reply[1]);
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  /** `SENTINEL FAILOVER`: a planned switch to a replica (the old master is demoted to a replica of it). */
+  async failover(): Promise<void> {
+    const probe = new Redis(this.port, '127.0.0.1');
+    try {
+      await probe.call('SENTINEL', 'FAILOVER', TestSentinel.MASTER_NAME);
+    } finally {
+      probe.disconnect();
+    }
   }
 }
