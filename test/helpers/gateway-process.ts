@@ -52,7 +52,8 @@ export async function startGateway(options: { backends: string[]; redisUrl?: str
   };
   const proc = new TestProcess(process.execPath, [gatewayCli, 'start', '-c', configFile], env);
   try {
-    await proc.waitForRecord((r) => r.event === 'gateway.listening', 'gateway listening');
+    // A master forks its worker first: on a busy machine that alone can take many seconds (no timing is asserted).
+    await proc.waitForRecord((r) => r.event === 'gateway.listening', 'gateway listening', 60_000);
   } catch (err) {
     // A gateway that never listened is still this test's process: stop it, and say what it logged last.
     await proc.stop('SIGKILL');
