@@ -62,6 +62,9 @@ async function reloadsUnderLoad(master: MasterUnderTest, first: DemoBackend, add
     assert.equal(result.failed, 0, `failed requests: ${JSON.stringify(result.failures)}`);
     assert.equal(result.sessionBreaks, 0);
   }
+  // Two workers, four generations: still one member of the fleet (one heartbeat), not one per worker.
+  const fleet = await request(`${master.adminUrl}/api/backends`);
+  assert.equal(((await fleet.body.json()) as { gateways: unknown[] }).gateways.length, 1);
   const report = await processReport(master);
   assert.equal(report.generation, 4);
   assert.equal(report.lastReload?.ok, false);
