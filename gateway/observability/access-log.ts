@@ -14,6 +14,8 @@ import type { RequestRecord } from './request-record.js';
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Writes to a pipe of at most PIPE_BUF bytes are atomic: whole lines never interleave with the process log's. */
 const PIPE_WRITE_BYTES = 4096;
+/** Without `buffer=`: what one turn of the event loop may gather before it is written anyway. */
+const TURN_BYTES = 64 * 1024;
 
 const STREAMS: Record<string, number> = { '/dev/stdout': 1, '/dev/stderr': 2 };
 
@@ -21,17 +23,22 @@ const STREAMS: Record<string, number> = { '/dev/stdout': 1, '/dev/stderr': 2 };
 const SonicBoom = sonicBoom as unknown as typeof SonicBoomStream;
 
 /**
- * One destination of access-log lines, written off the request path (sonic-boom): a line goes out as soon as the
- * previous write is done, so under load many lines share one write; `buffer=` holds lines until that many bytes,
- * `flush=` bounds how long. A file is reopened by path on USR1, after its rename by logrotate.
+ * One destination of access-log lines, written off the request path (sonic-boom). Without `buffer=` the lines of one
+ * turn of the event loop go out together at its end (a write per line would cost a syscall and a thread-pool hop
+ * each); `buffer=` holds lines until that many bytes, `flush=` bounds how long. A file is reopened by path on USR1,
+ * after its rename by logrotate.
  */
 class LogDestination {
   readonly path: string;
   readonly #boom: SonicBoomStream;
   readonly #timer: NodeJS.Timeout | null = null;
+  /** Lines are flushed at the end of the turn (no `buffer=`). */
+  readonly #perTurn: boolean;
+  #flushScheduled = false;
 
   constructor(target: AccessLogTarget, log: Logger, metrics: GatewayMetrics) {
     this.path = target.path;
+    this.#perTurn = target.bufferBytes === 0;
     const fd = STREAMS[target.path];
     if (fd === undefined) {
       // Opened once here so that a path that cannot be written stops start-up (sonic-boom would only emit an error).
@@ -41,10 +48,11 @@ class LogDestination {
         throw new AccessLogOpenError(target.path, target.source, err as NodeJS.ErrnoException);
       }
     }
+    // sonic-boom holds lines until minLength, and writes at most maxWrite at once (which must be larger).
+    const minLength = target.bufferBytes || TURN_BYTES;
     this.#boom = new SonicBoom({
-      ...(fd === undefined ? { dest: target.path, append: true, mkdir: false } : { fd }),
-      contentMode: 'buffer', sync: false, minLength: target.bufferBytes, maxLength: MAX_BUFFERED_BYTES,
-      ...(fd === undefined ? {} : { maxWrite: PIPE_WRITE_BYTES }),
+      ...(fd === undefined ? { dest: target.path, append: true, mkdir: false, maxWrite: Math.max(16384, 2 * minLength) } : { fd, maxWrite: PIPE_WRITE_BYTES }),
+      contentMode: 'buffer', sync: false, minLength: fd === undefined ? minLength : Math.min(minLength, PIPE_WRITE_BYTES - 1), maxLength: MAX_BUFFERED_BYTES,
     });
     let reported = false;
     this.#boom.on('error', (err: Error) => {
@@ -61,6 +69,12 @@ class LogDestination {
 
   write(line: string): void {
     (this.#boom.write as unknown as (data: Buffer) => boolean)(Buffer.from(`${line}\n`, 'latin1'));
+    if (!this.#perTurn || this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
   }
 
   reopen(): void {
