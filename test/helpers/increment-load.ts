@@ -52,6 +52,12 @@ export class IncrementLoad {
     for (const u of this.users) u.appliedSinceMark = 0;
   }
 
+  /** Once `n` more increments were answered 200 (progress without fixed sleeps). */
+  async moreApplied(n: number, timeoutMs: number): Promise<void> {
+    const target = this.applied + n;
+    await waitFor(() => this.applied >= target, { what: `${n} more increments`, timeoutMs });
+  }
+
   get applied(): number {
     return this.users.reduce((n, u) => n + u.applied, 0);
   }
