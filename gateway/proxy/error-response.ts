@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { nginxReason } from './nginx-pages.js';
 import type { Socket } from 'node:net';
 import { ownAnswerFieldsOf } from './add-header.js';
 import { requestIdOf } from './request-id.js';
@@ -10,7 +11,7 @@ import { requestIdOf } from './request-id.js';
  * log line, which carries the same request id; a client never learns the network behind the gateway from an error.
  */
 export function errorBody(status: number, code: string, requestId: string): string {
-  return `${status} ${STATUS_CODES[status] ?? 'Error'} (${code})\nrequest id: ${requestId}\n`;
+  return `${status} ${reasonOf(status)} (${code})\nrequest id: ${requestId}\n`;
 }
 
 /** An answer the gateway makes itself, with X-Gateway-Error and X-Request-Id (the request's, unless given). */
@@ -33,7 +34,7 @@ export function sendGatewayError(res: ServerResponse, status: number, code: stri
   if (status === 503) headers['retry-after'] = '1';
   try {
     // The reason is given: a backend's refused one may still be set on the response.
-    res.writeHead(status, STATUS_CODES[status] ?? 'Error', headers);
+    res.writeHead(status, reasonOf(status), headers);
     res.end(body);
   } catch {
     // The last answer of a request path must not throw: a connection cut is still an answer.
@@ -49,7 +50,12 @@ export function writeSocketError(socket: Socket, status: number, code: string, r
   }
   const body = errorBody(status, code, requestId);
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${reasonOf(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nX-Gateway-Error: ${code}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/** nginx's reason phrase (`413 Request Entity Too Large`, `504 Gateway Time-out`), as the differential suite compares it. */
+function reasonOf(status: number): string {
+  return nginxReason(status) || STATUS_CODES[status] || 'Error';
 }

@@ -214,9 +214,11 @@ export class RequestHandler {
   };
 
   /**
-   * nginx's rewrite phases, for plain requests and upgrades alike: a server-level `return` (before any location is
-   * chosen), the trailing-slash 301, the location's `return` — all before access control, as in nginx. True when one
-   * of them answered. Throws ClientRequestError (400) for a request-target nginx refuses.
+   * nginx's phases before access control, for plain requests and upgrades alike (ngx_http_core_find_config_phase and
+   * the rewrite phases): a server-level `return` (before any location is chosen); then, for the location found, an
+   * `internal` one is left to the access phase's 404, a declared body over client_max_body_size is a 413, then the
+   * trailing-slash 301, then the location's `return`. True when one of them answered. Throws ClientRequestError (400)
+   * for a request-target nginx refuses.
    */
   rewritePhase(req: IncomingMessage, res: ServerResponse): boolean {
     const head = requestHeadOf(req);
@@ -232,12 +234,19 @@ export class RequestHandler {
     // add_header … always reaches the gateway's own answers too (a 403, a 502).
     if (location && location.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(location.addHeaders, this.context(req, location, requestId).vars.expand));
     else if (!location && this.settings.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(this.settings.addHeaders, (t) => vars.expand(t)));
+    if (!location || location.access.internal) return false;
+    const limit = location.clientMaxBodyBytes;
+    const declared = req.headers['content-length'];
+    if (limit > 0 && declared !== undefined && Number(declared) > limit) {
+      this.#refuse(req, res, new ClientRequestError('SG_BODY_TOO_LARGE', `request body of ${declared} bytes is larger than client_max_body_size ${limit}`, 413));
+      return true;
+    }
     if (route?.redirect) {
       const o = { req, head, serverName, redirect: route.location.redirect };
       sendTrailingSlashRedirect(res, o, escapeUriPath(byteString(route.location.path)), route.location.addHeaders, vars);
       return true;
     }
-    if (location?.return) {
+    if (location.return) {
       sendReturn(res, { req, head, serverName, redirect: location.redirect }, location.return, vars, location.addHeaders);
       return true;
     }
@@ -266,12 +275,6 @@ export class RequestHandler {
     }
     if (!location || !location.proxy) {
       sendGatewayError(res, 404, 'SG_NO_LOCATION');
-      return;
-    }
-    const limit = location.clientMaxBodyBytes;
-    const declared = req.headers['content-length'];
-    if (limit > 0 && declared !== undefined && Number(declared) > limit) {
-      this.#refuse(req, res, new ClientRequestError('SG_BODY_TOO_LARGE', `request body of ${declared} bytes is larger than client_max_body_size ${limit}`, 413));
       return;
     }
     let prepared: PreparedRequest;

@@ -36,6 +36,11 @@ differential({
       location /both { ${to('both-bare')} }
       location "/sp ace/" { ${to('space')} }
       location /plain/ { }
+      location /big-denied/ { deny all; client_max_body_size 1; ${to('big-denied')} }
+      location /big-return { client_max_body_size 1; return 200 "returned"; }
+      location /big-redirect/ { client_max_body_size 1; ${to('big-redirect')} }
+      location /internal-return { internal; return 200 "returned"; }
+      location /internal-redirect/ { internal; ${to('internal-redirect')} }
       location /relative/ { absolute_redirect off; ${to('relative')} }
       location /no-port/ { port_in_redirect off; ${to('no-port')} }
       location /by-name/ { server_name_in_redirect on; ${to('by-name')} }
@@ -69,6 +74,11 @@ differential({
     differs('the 301 escapes the location name as nginx does', get('/sp%20ace'), ['page-signature']),
     same('no 301 for a location that does not proxy', get('/plain')),
     same('no 301 for a longer name', get('/apis')),
+    differs('a body over client_max_body_size is a 413 before deny', request('POST /big-denied/x', { body: '0123456789' }), ['error-body']),
+    differs('... before return', request('POST /big-return', { body: '0123456789' }), ['error-body']),
+    differs('... before the trailing-slash 301', request('POST /big-redirect', { body: '0123456789' }), ['error-body']),
+    differs('an internal location is a 404 before its return', get('/internal-return'), ['error-body']),
+    differs('... and before the trailing-slash 301', get('/internal-redirect'), ['error-body']),
     differs('absolute_redirect off: the Location stays relative', get('/relative?a=1'), ['page-signature']),
     differs('port_in_redirect off', get('/no-port'), ['page-signature']),
     same('absolute_redirect off keeps a backend Location proxy_redirect made relative', get('/relative/x'), { answer: { status: 302, headers: [['Location', 'http://app/relative/y'], ['Content-Length', '0']], body: '' } }),
