@@ -1,7 +1,7 @@
 import { ServerResponse, validateHeaderName, validateHeaderValue, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { LocationSettings } from '../config/settings.js';
+import type { LocationSettings, ProxySettings } from '../config/settings.js';
 import { GatewayError, StoreUnavailableError } from '../errors.js';
 import type { Backend } from '../pool/backend.js';
 import type { Lease } from '../pool/lease.js';
@@ -94,7 +94,7 @@ export class UpgradeHandler {
       const upgraded = exchange.upgraded;
       // Not a 101: the backend refused the upgrade; its answer is relayed like any response.
       if (!upgraded) await this.#relay.relay(res, prepared, backend, exchange, head, lease);
-      else await this.#tunnel(res, clientHead, prepared, backend, upgraded, head, lease);
+      else await this.#tunnel(res, clientHead, prepared, proxy, backend, upgraded, head, lease);
     } catch (err) {
       exchange.upgraded?.destroy();
       exchange.abort();
@@ -103,7 +103,7 @@ export class UpgradeHandler {
     }
   }
 
-  async #tunnel(res: ServerResponse, clientHead: Buffer, prepared: PreparedRequest, backend: Backend, upstream: Duplex, answer: BackendResponseHead, lease: Lease): Promise<void> {
+  async #tunnel(res: ServerResponse, clientHead: Buffer, prepared: PreparedRequest, proxy: ProxySettings, backend: Backend, upstream: Duplex, answer: BackendResponseHead, lease: Lease): Promise<void> {
     const fields = await this.#relay.upgradeHead(res, prepared, backend, answer);
     const socket = res.socket;
     const lines = fields && switchingProtocols(fields, answer.headers.upgrade);
@@ -121,7 +121,11 @@ export class UpgradeHandler {
     }
     res.detachSocket(socket);
     socket.write(lines);
-    const relay = new WebSocketRelay(socket, clientHead, upstream);
+    const relay = new WebSocketRelay(socket, clientHead, upstream, {
+      readMs: proxy.readTimeoutMs,
+      sendMs: proxy.sendTimeoutMs,
+      onTimeout: (which) => this.#handler.log.warn({ event: 'proxy.tunnel_timeout', code: 'SG_BACKEND_TIMEOUT', timeout: which, backend: backend.name, requestId: prepared.requestId }, `WebSocket tunnel to ${backend.name} closed: ${which} passed`),
+    });
     lease.promote({ kind: 'websocket', close: (code, reason) => relay.close(code, reason) });
     void relay.ended.then(() => lease.release());
   }

@@ -69,17 +69,22 @@ function payloadLength(head: Buffer): number {
   return len7;
 }
 
-/** One direction of a tunnel: bytes as they come, with backpressure; can end with a frame of the gateway's own. */
+/**
+ * One direction of a tunnel: bytes as they come, with backpressure; can end with a frame of the gateway's own. While
+ * a write waits for the receiver to drain, `stalled` is told when it starts and when it ends.
+ */
 class Direction {
   readonly #from: Duplex;
   readonly #to: Duplex;
+  readonly #stalled: (waiting: boolean) => void;
   readonly #frames = new FrameBoundaries();
   #last: Buffer | null = null;
   #stopped = false;
 
-  constructor(from: Duplex, to: Duplex) {
+  constructor(from: Duplex, to: Duplex, stalled: (waiting: boolean) => void = () => {}) {
     this.#from = from;
     this.#to = to;
+    this.#stalled = stalled;
   }
 
   forward(chunk: Buffer): void {
@@ -88,7 +93,11 @@ class Direction {
     const out = upTo === chunk.length ? chunk : chunk.subarray(0, upTo);
     if (out.length > 0 && !this.#to.write(out)) {
       this.#from.pause();
-      this.#to.once('drain', () => this.#from.resume());
+      this.#stalled(true);
+      this.#to.once('drain', () => {
+        this.#stalled(false);
+        this.#from.resume();
+      });
     }
     if (this.#last && this.#frames.atBoundary) this.#finish(this.#last);
   }
@@ -107,10 +116,26 @@ class Direction {
   }
 }
 
+/** Which of the location's timeouts ended a tunnel. */
+export type TunnelTimeout = 'proxy_read_timeout' | 'proxy_send_timeout';
+
+export interface TunnelTimeouts {
+  /** Nothing from the backend for this long (ms; 0 = never): the tunnel is closed. */
+  readMs: number;
+  /** A write to the backend waiting this long for it to read (ms; 0 = never): the tunnel is closed. */
+  sendMs: number;
+  /** Told once, just before a timeout cuts both connections (for the log line). */
+  onTimeout(which: TunnelTimeout): void;
+}
+
 /**
  * A WebSocket tunnel between a client and a backend (docs/architecture.md §2): frames relayed as they come, and one
  * place where the gateway ends it — a drain or a graceful stop sends the client a real close frame (1012, service
  * restart: reconnect) and the backend a masked 1001, each at a frame boundary, then cuts what is left after a grace.
+ *
+ * Timeouts are nginx's for an upgraded connection: proxy_read_timeout while waiting for the backend and
+ * proxy_send_timeout while a write to it is stuck; either closes both connections with no close frame, as nginx
+ * does. nginx re-arms its read timer on every event of the tunnel, so traffic from the client keeps it open too.
  */
 export class WebSocketRelay {
   readonly #client: Duplex;
@@ -118,22 +143,33 @@ export class WebSocketRelay {
   readonly #toClient: Direction;
   readonly #toBackend: Direction;
   readonly #ended: Promise<void>;
+  readonly #timeouts: TunnelTimeouts | null;
+  #readTimer: NodeJS.Timeout | null = null;
+  #sendTimer: NodeJS.Timeout | null = null;
   #closing = false;
 
-  constructor(client: Duplex, clientHead: Buffer, backend: Duplex) {
+  constructor(client: Duplex, clientHead: Buffer, backend: Duplex, timeouts: TunnelTimeouts | null = null) {
     this.#client = client;
     this.#backend = backend;
+    this.#timeouts = timeouts;
     this.#toClient = new Direction(backend, client);
-    this.#toBackend = new Direction(client, backend);
-    this.#ended = Promise.all([closed(client), closed(backend)]).then(() => undefined);
+    this.#toBackend = new Direction(client, backend, (waiting) => this.#sendStalled(waiting));
+    this.#ended = Promise.all([closed(client), closed(backend)]).then(() => this.#stopTimers());
     for (const [side, other] of [[client, backend], [backend, client]] as const) {
       side.on('error', () => side.destroy());
       // One side gone: the other is ended (its pending bytes still go out), and cut if it lingers.
       side.once('close', () => this.#cutLater(other));
       side.once('end', () => other.end());
     }
-    backend.on('data', (chunk: Buffer) => this.#toClient.forward(chunk));
-    client.on('data', (chunk: Buffer) => this.#toBackend.forward(chunk));
+    backend.on('data', (chunk: Buffer) => {
+      this.#activity();
+      this.#toClient.forward(chunk);
+    });
+    client.on('data', (chunk: Buffer) => {
+      this.#activity();
+      this.#toBackend.forward(chunk);
+    });
+    this.#activity();
     if (clientHead.length > 0) this.#toBackend.forward(clientHead);
   }
 
@@ -146,6 +182,7 @@ export class WebSocketRelay {
   close(code: number, reason: string): void {
     if (this.#closing) return;
     this.#closing = true;
+    this.#stopTimers();
     this.#toClient.endWith(closeFrame(code, reason));
     this.#toBackend.endWith(closeFrame(GOING_AWAY, 'going away', true));
     this.#cutLater(this.#client);
@@ -156,6 +193,42 @@ export class WebSocketRelay {
   destroy(): void {
     this.#client.destroy();
     this.#backend.destroy();
+  }
+
+  /** Something moved through the tunnel: the read timer starts again (nginx re-arms it on every event). */
+  #activity(): void {
+    const ms = this.#timeouts?.readMs ?? 0;
+    if (ms <= 0 || this.#closing) return;
+    if (this.#readTimer) {
+      this.#readTimer.refresh();
+      return;
+    }
+    this.#readTimer = setTimeout(() => this.#timedOut('proxy_read_timeout'), ms);
+    this.#readTimer.unref();
+  }
+
+  #sendStalled(waiting: boolean): void {
+    if (this.#sendTimer) clearTimeout(this.#sendTimer);
+    this.#sendTimer = null;
+    const ms = this.#timeouts?.sendMs ?? 0;
+    if (!waiting || ms <= 0 || this.#closing) return;
+    this.#sendTimer = setTimeout(() => this.#timedOut('proxy_send_timeout'), ms);
+    this.#sendTimer.unref();
+  }
+
+  #timedOut(which: TunnelTimeout): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#stopTimers();
+    this.#timeouts?.onTimeout(which);
+    this.destroy();
+  }
+
+  #stopTimers(): void {
+    if (this.#readTimer) clearTimeout(this.#readTimer);
+    if (this.#sendTimer) clearTimeout(this.#sendTimer);
+    this.#readTimer = null;
+    this.#sendTimer = null;
   }
 
   #cutLater(socket: Duplex): void {
