@@ -106,6 +106,22 @@ describe('a commit whose reply is lost is applied once, and the client is told w
     await gateway.process.waitForRecord((r) => r.event === 'session.commit_settled' && r.applied === true, 'the log line of the settled commit');
   });
 
+  it('Redis paused past the outcome timeout with the commit in flight: 504 SG_STORE_TIMEOUT ("not known"), never a 503', async () => {
+    const browser = new Browser(gateway.url);
+    assert.equal((await browser.fetch('/api/login', { json: { user: 'olga' } })).status, 200);
+    const before = await counterOf(browser);
+    const paused = relay.beforeSending(sha(COMMIT_SESSION), () => redis.pause());
+    // Redis stays stopped until the gateway has answered: neither the commit nor any fence gets an answer meanwhile.
+    const res = await browser.fetch('/api/counter', { method: 'POST' });
+    redis.resume();
+    await paused;
+    assert.equal(res.status, 504, res.text);
+    assert.match(res.text, /SG_STORE_TIMEOUT/);
+    await gateway.process.waitForRecord((r) => r.event === 'session.commit_unknown', 'the log line of the commit whose outcome is not known');
+    // Not known indeed: the commit was queued first, so it ran once Redis resumed.
+    assert.equal(await counterOf(browser), before + 1);
+  });
+
   it('Redis paused past the command timeout during the load: 503 SG_STORE_UNAVAILABLE, and nothing was written', async () => {
     const browser = new Browser(gateway.url);
     assert.equal((await browser.fetch('/api/login', { json: { user: 'lena' } })).status, 200);
