@@ -42,7 +42,8 @@ export class RequestObserver {
   connectionOpened(socket: Socket): void {
     this.metrics.clientConnectionsAccepted.inc();
     this.#countsOf(socket);
-    socket.once('close', () => this.#settle(socket));
+    // Deferred: a tunnel on this socket is settled as it closes (its line wants those bytes), then the rest is.
+    socket.once('close', () => setImmediate(() => this.#settle(socket)));
   }
 
   /**
@@ -64,7 +65,20 @@ export class RequestObserver {
     return record;
   }
 
+  /**
+   * A WebSocket upgrade became a tunnel: its response object is done with, the request is over when the tunnel is
+   * (nginx logs an upgraded connection when it closes, with status 101 and every byte it carried).
+   */
+  tunnelled(record: RequestRecord, ended: Promise<void>): void {
+    record.tunnelled = true;
+    void ended.then(() => {
+      record.attemptEnded();
+      this.#ended(record);
+    });
+  }
+
   #ended(record: RequestRecord): void {
+    if (record.endedAt !== 0) return; // settled once: a tunnel's response object may close too
     record.endedAt = performance.now();
     const socket = record.req.socket;
     const counts = this.#countsOf(socket);
@@ -73,11 +87,12 @@ export class RequestObserver {
     const m = this.metrics;
     const statusClass = `${Math.floor(record.status / 100)}xx`;
     m.requests.inc({ status_class: statusClass });
-    m.requestDuration.observe({ upstream: record.location?.proxy?.upstream ?? 'none', status_class: statusClass }, record.durationSeconds);
+    // A tunnel's lifetime (minutes) is no request latency: it is counted, its duration is not observed.
+    if (!record.tunnelled) m.requestDuration.observe({ upstream: record.location?.proxy?.upstream ?? 'none', status_class: statusClass }, record.durationSeconds);
     for (const a of record.attempts) {
       const labels = { upstream: a.backend.upstream, backend: a.backend.name };
       if (a.headerAt !== null && a.status !== null) m.backendResponses.inc({ ...labels, code: String(a.status) });
-      m.upstreamResponseDuration.observe(labels, ((a.endedAt ?? record.endedAt) - a.startedAt) / 1000);
+      if (!(record.tunnelled && a.status === 101)) m.upstreamResponseDuration.observe(labels, ((a.endedAt ?? record.endedAt) - a.startedAt) / 1000);
     }
     this.#logger?.log(record, bytes, counts);
   }

@@ -75,8 +75,12 @@ export class RequestRecord {
     this.principal = principal;
   }
 
+  /** A WebSocket tunnel's 101, which goes out on the raw socket rather than through `res`. */
+  tunnelled = false;
+
   /** nginx's $status: what the client got, 499 when it left before a response head went out. */
   get status(): number {
+    if (this.tunnelled) return 101;
     return this.res.headersSent ? this.res.statusCode : 499;
   }
 

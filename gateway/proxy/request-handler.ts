@@ -95,6 +95,16 @@ export class RequestHandler {
     return this.#observer.metrics;
   }
 
+  /** An upgrade request's record (upgrade.ts): metrics and the access log see it as they see any request. */
+  observeUpgrade(req: IncomingMessage, res: ServerResponse): RequestRecord {
+    return this.#observer.adopt(req, res, this.settings, () => this.#variablesOrNull(req));
+  }
+
+  /** The upgrade became a tunnel: its record is settled when the tunnel ends. */
+  tunnelled(record: RequestRecord, ended: Promise<void>): void {
+    this.#observer.tunnelled(record, ended);
+  }
+
   /** For the access log, once the response is over: a request refused for its head may have no variables. */
   #variablesOrNull(req: IncomingMessage): RequestVariables | null {
     try {

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { LocationSettings, ProxySettings } from '../config/settings.js';
 import { GatewayError, StoreUnavailableError } from '../errors.js';
 import type { Backend } from '../pool/backend.js';
+import type { RequestRecord } from '../observability/request-record.js';
 import type { Lease } from '../pool/lease.js';
 import { refusalHeaders } from './access-gate.js';
 import { BackendAttempts } from './backend-attempts.js';
@@ -35,16 +36,17 @@ export class UpgradeHandler {
   handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     const res = answerOn(req, socket as Socket);
-    this.#handle(req, res, head).catch((err: unknown) => {
+    const record = this.#handler.observeUpgrade(req, res);
+    this.#handle(req, res, head, record).catch((err: unknown) => {
       this.#handler.log.error({ err, event: 'proxy.internal_error', requestId: requestIdOf(req), url: req.url }, 'unexpected error on the upgrade path');
       sendGatewayError(res, 500, 'SG_INTERNAL');
     });
   };
 
-  async #handle(req: IncomingMessage, res: ServerResponse, head: Buffer): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse, head: Buffer, record: RequestRecord): Promise<void> {
     // `return` and the trailing-slash 301 answer an upgrade request as they answer any other (nginx's rewrite phase).
     if (this.#handler.rewritePhase(req, res)) return;
-    const location = this.#handler.location(req);
+    const location = record.location = this.#handler.location(req);
     const admission = this.#handler.admit(req, location);
     const refusal = admission && (await admission);
     if (refusal) {
@@ -65,6 +67,9 @@ export class UpgradeHandler {
       sendGatewayError(res, error.status, error.code);
       return;
     }
+    prepared.record = record;
+    record.requestId = prepared.requestId;
+    record.sessionKnown(prepared.session.session?.handle ?? null, prepared.session.session?.principal ?? null);
     await this.#forward(req, res, head, prepared, location);
   }
 
@@ -84,6 +89,7 @@ export class UpgradeHandler {
       start: (backend) =>
         new BackendExchange(backend.dispatcher, { path: prepared.path, method: 'GET', headers, body: null, headersTimeout: proxy.readTimeoutMs, connectTimeout: proxy.connectTimeoutMs, bodyTimeout: proxy.readTimeoutMs, upgrade: req.headers.upgrade ?? 'websocket' }),
       abandoned: () => clientGone,
+      record: prepared.record,
     });
     if ('error' in outcome) {
       if (outcome.error && !clientGone) sendGatewayError(res, outcome.error.status, outcome.error.code, prepared.requestId);
@@ -128,6 +134,7 @@ export class UpgradeHandler {
     });
     lease.promote({ kind: 'websocket', close: (code, reason) => relay.close(code, reason) });
     void relay.ended.then(() => lease.release());
+    if (prepared.record) this.#handler.tunnelled(prepared.record, relay.ended);
   }
 
   #badHead(res: ServerResponse, backend: Backend, requestId: string): void {

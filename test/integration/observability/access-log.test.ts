@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
+import { WebSocket } from 'ws';
 import { startDemoBackend, type DemoBackend } from '../../helpers/backend-process.js';
 import { readEnvSettings } from '../../../gateway/config/env.js';
 import { loadGatewayConfig } from '../../../gateway/config/load-config.js';
@@ -64,6 +65,22 @@ describe('access log by default: one JSON line per request on stdout', () => {
     const line = await waitFor(() => accessLines(gateway).find((r) => r.status === 400 && r.request_id !== 'req-one-0001'), { what: 'the 400 line' });
     assert.equal(line.upstream_addr, '');
     assert.equal(line.upstream_status, '');
+  });
+
+  it('logs a WebSocket when its tunnel closes: 101, the tunnel\'s bytes, the backend', async () => {
+    const ws = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws`, { headers: { 'x-request-id': 'req-ws-0006' } });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('message', () => resolve());
+      ws.once('error', reject);
+    });
+    assert.equal(accessLines(gateway).filter((r) => r.request_id === 'req-ws-0006').length, 0, 'no line while the tunnel is open');
+    ws.close(1000);
+    const line = await waitFor(() => accessLines(gateway).find((r) => r.request_id === 'req-ws-0006'), { what: 'the tunnel\'s line' });
+    assert.equal(line.status, 101);
+    assert.equal(line.path, '/ws');
+    assert.equal(line.upstream_addr, backend.name);
+    assert.equal(line.upstream_status, '101');
+    assert.ok((line.bytes_sent as number) > 100, 'the 101 head and the hello message');
   });
 
   it('access_log off; writes nothing for its location', async () => {
