@@ -23,6 +23,7 @@ import { SessionService } from './session/session-service.js';
 import { SessionMinter } from './session/session-minter.js';
 import { createSessionStore, sessionStoreOptions } from './session/store-factory.js';
 import type { SessionStore } from './session/store.js';
+import { gatewayVersion } from './version.js';
 
 /**
  * Who decides the admin state and health of this process's backends: a ControlPlane here (one process), or, in a
@@ -325,7 +326,7 @@ function largestConnectTimeout(settings: GatewaySettings): number {
 
 function singleProcessReport(settings: GatewaySettings, startedAt: number): GatewayProcessReport {
   return {
-    mode: 'single', pid: process.pid, config: settings.file, generation: 1, workerProcesses: 1,
+    mode: 'single', pid: process.pid, version: gatewayVersion(), config: settings.file, generation: 1, workerProcesses: 1,
     workerShutdownTimeoutMs: settings.process.workerShutdownTimeoutMs, workers: [], workerRestarts: 0, lastReload: null, startedAt,
   };
 }

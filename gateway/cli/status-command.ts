@@ -53,7 +53,10 @@ export function formatStatus(report: BackendsReport): string {
 /** The process lines: mode, pid, generation, workers, and the last reload (with its problems when it failed). */
 export function formatProcesses(p: GatewayProcessReport): string {
   const workers = p.mode === 'master' ? ` · ${p.workers.filter((w) => w.state === 'serving').length} worker(s) serving${p.workers.some((w) => w.state !== 'serving') ? `, ${p.workers.filter((w) => w.state !== 'serving').length} finishing or starting` : ''} · restarted ${p.workerRestarts}` : '';
-  const lines = [`gateway: ${p.mode} ${p.pid} · config ${p.config} · generation ${p.generation}${workers}`];
+  const lines = [`gateway: ${p.mode} ${p.pid} (${p.version}) · config ${p.config} · generation ${p.generation}${workers}`];
+  // After an upgrade and a reload the workers run the new build and the master its old one until a restart.
+  const other = [...new Set(p.workers.map((w) => w.version).filter((v) => v !== null && v !== p.version))];
+  if (other.length > 0) lines.push(`workers run version ${other.join(', ')} (the master runs ${p.version}; a restart upgrades it)`);
   const r = p.lastReload;
   if (r) {
     const at = new Date(r.at).toISOString();

@@ -34,8 +34,8 @@ export type WorkerMessage =
   | { sg: 'want-config' }
   | { sg: 'want-backends' }
   | { sg: 'applied'; epoch: number }
-  /** Every listener is bound: the worker serves. */
-  | { sg: 'ready'; addresses: Array<{ host: string; port: number }> }
+  /** Every listener is bound: the worker serves (with the package version its code read). */
+  | { sg: 'ready'; addresses: Array<{ host: string; port: number }>; version: string }
   /** The worker could not start: the error's stable code and message (the one line start-up failures print). */
   | { sg: 'start-failed'; code: string; message: string }
   /** This worker's in-flight and long-lived counts per `upstream/name`, and its open client requests. */

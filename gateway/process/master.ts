@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { MetricJson } from '../admin/dashboard-history.js';
 import { createMasterControl, type MasterControl } from '../main.js';
+import { gatewayVersion } from '../version.js';
 import { type BackendStateMessage, type MasterMessage, type WorkerMessage } from './ipc-messages.js';
 import { probeListenAddresses } from './listen-probe.js';
 import { removePidFile, writePidFile } from './pid-file.js';
@@ -122,7 +123,7 @@ export class Master {
   report(): GatewayProcessReport {
     const p = this.settings.process;
     return {
-      mode: 'master', pid: process.pid, config: this.settings.file, generation: this.serving.number, workerProcesses: p.workerProcesses,
+      mode: 'master', pid: process.pid, version: gatewayVersion(), config: this.settings.file, generation: this.serving.number, workerProcesses: p.workerProcesses,
       workerShutdownTimeoutMs: p.workerShutdownTimeoutMs, workers: this.workers.report(), workerRestarts: this.workers.restarts,
       lastReload: this.lastReload, startedAt: this.#startedAt,
     };

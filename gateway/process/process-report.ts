@@ -10,6 +10,9 @@ export interface WorkerReport {
   generation: number;
   state: 'starting' | 'serving' | 'stopping';
   startedAt: number;
+  /** The package version this worker's own code read when it started (null until it listens): a reload runs the
+   * build on disk, so after an upgrade the new workers report the new version and the master its old one. */
+  version: string | null;
 }
 
 export interface ReloadReport {
@@ -27,6 +30,8 @@ export interface GatewayProcessReport {
   /** `master`: a master process and its workers; `single`: one process (`master_process off`, in-process tests). */
   mode: 'master' | 'single';
   pid: number;
+  /** The package version of this process's code (the master's: a new build reaches it only by a restart). */
+  version: string;
   config: string;
   /** 1 at start, +1 for every successful reload. */
   generation: number;

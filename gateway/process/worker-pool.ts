@@ -22,6 +22,7 @@ export interface WorkerEntry {
   open: number;
   /** The admin-state epoch it applied last (-1: none yet). */
   epoch: number;
+  version: string | null;
 }
 
 /** Restart delay after a worker died young: doubles from 100 ms to 10 s; a worker that lived 10 s resets it. */
@@ -72,7 +73,10 @@ export class WorkerPool {
     const ready = started.map((entry) => new Promise<void>((resolve, reject) => {
       entry.worker.on('message', (m: unknown) => {
         if (!isWorkerMessage(m)) return;
-        if (m.sg === 'ready') resolve();
+        if (m.sg === 'ready') {
+          entry.version = m.version;
+          resolve();
+        }
         else if (m.sg === 'start-failed') reject(new GatewayError(m.code, m.message));
       });
       entry.worker.once('exit', (code, signal) => reject(new GatewayError('SG_WORKER_FAILED', `worker ${entry.worker.process.pid} exited (${signal ?? `code ${code}`}) before it listened`)));
@@ -150,12 +154,12 @@ export class WorkerPool {
   }
 
   report(): WorkerReport[] {
-    return [...this.#entries.values()].map((e) => ({ id: e.worker.id, pid: e.worker.process.pid ?? 0, generation: e.generation, state: e.state, startedAt: e.startedAt }));
+    return [...this.#entries.values()].map((e) => ({ id: e.worker.id, pid: e.worker.process.pid ?? 0, generation: e.generation, state: e.state, startedAt: e.startedAt, version: e.version }));
   }
 
   #fork(generation: number): WorkerEntry {
     const worker = cluster.fork(this.#hooks.env(generation));
-    const entry: WorkerEntry = { worker, generation, state: 'starting', startedAt: Date.now(), counts: {}, open: 0, epoch: -1 };
+    const entry: WorkerEntry = { worker, generation, state: 'starting', startedAt: Date.now(), counts: {}, open: 0, epoch: -1, version: null };
     this.#entries.set(worker.id, entry);
     worker.on('message', (m: unknown) => {
       if (!isWorkerMessage(m)) return;

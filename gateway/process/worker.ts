@@ -5,6 +5,7 @@ import { createGateway, type Gateway } from '../main.js';
 import { metricsSnapshot } from '../observability/worker-metrics.js';
 import { createSessionStore, sessionStoreOptions } from '../session/store-factory.js';
 import type { SessionStore } from '../session/store.js';
+import { gatewayVersion } from '../version.js';
 import { BackendMirror } from './backend-mirror.js';
 import { isMasterMessage, type MasterMessage, type WorkerMessage } from './ipc-messages.js';
 import { IpcSessionStore, type IpcChannel } from './ipc-store.js';
@@ -61,7 +62,7 @@ export async function runWorker(config: StartupConfig, log: Logger, reopenLogs: 
       control: (pool) => new BackendMirror(pool, channel, log, () => gateway.openRequests()),
     });
     const addresses = await gateway.listen();
-    send({ sg: 'ready', addresses });
+    send({ sg: 'ready', addresses, version: gatewayVersion() });
   } catch (err) {
     const e = err as { code?: unknown; message?: string };
     send({ sg: 'start-failed', code: typeof e?.code === 'string' ? e.code : 'SG_WORKER_FAILED', message: e?.message ?? String(err) });

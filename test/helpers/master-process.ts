@@ -18,6 +18,8 @@ export interface MasterUnderTest {
   configFile: string;
   pidFile: string;
   env: NodeJS.ProcessEnv;
+  /** The CLI it was started with (and its commands run with). */
+  cli: string;
 }
 
 export interface MasterConfig {
@@ -51,7 +53,7 @@ ${c.backends.map((b) => `    server ${b};`).join('\n')}
 }
 
 /** Start `session-gateway start` (master mode) on a fresh config; resolves once the master logs that it listens. */
-export async function startMaster(options: { backends: string[]; workers: number; redisUrl?: string; main?: string; server?: string; env?: NodeJS.ProcessEnv }): Promise<MasterUnderTest> {
+export async function startMaster(options: { backends: string[]; workers: number; redisUrl?: string; main?: string; server?: string; env?: NodeJS.ProcessEnv; cli?: string }): Promise<MasterUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-master-'));
   const port = await freePort();
   const adminPort = await freePort();
@@ -61,9 +63,10 @@ export async function startMaster(options: { backends: string[]; workers: number
   const env: NodeJS.ProcessEnv = {
     SESSION_SECRET: TEST_SECRET, ADMIN_LISTEN: `127.0.0.1:${adminPort}`, LOG_LEVEL: 'info', REDIS_URL: options.redisUrl ?? '', ...options.env,
   };
-  const proc = new TestProcess(process.execPath, [gatewayCli, 'start', '-c', configFile], env);
+  const cli = options.cli ?? gatewayCli;
+  const proc = new TestProcess(process.execPath, [cli, 'start', '-c', configFile], env);
   await proc.waitForRecord((r) => r.event === 'gateway.listening', 'the master listening', 30_000);
-  return { process: proc, port, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, configFile, pidFile, env };
+  return { process: proc, port, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, configFile, pidFile, env, cli };
 }
 
 export async function processReport(m: MasterUnderTest): Promise<GatewayProcessReport> {
@@ -72,8 +75,8 @@ export async function processReport(m: MasterUnderTest): Promise<GatewayProcessR
 }
 
 /** Run a CLI command against the master (its admin API from the same environment). */
-export function runCli(m: Pick<MasterUnderTest, 'env'>, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [gatewayCli, ...args], { env: { ...process.env, ...m.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(m: Pick<MasterUnderTest, 'env'> & { cli?: string }, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [m.cli ?? gatewayCli, ...args], { env: { ...process.env, ...m.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
