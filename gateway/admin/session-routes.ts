@@ -42,7 +42,8 @@ const expired = (c: SessionCounters): number => c.expiredIdle + c.expiredAbsolut
 /**
  * Force logout and session numbers (docs/architecture.md §4, §8): the store is what changes, so a kill ends the session on every
  * gateway that shares it. `GET /api/sessions?principal=P`, `DELETE /api/sessions?principal=P`,
- * `DELETE /api/sessions/{sid}`, `GET /api/sessions/stats`.
+ * `GET /api/sessions/{sid}` (one session: what a load test checks its users against), `DELETE /api/sessions/{sid}`,
+ * `GET /api/sessions/stats`.
  */
 export function registerSessionRoutes(routes: RouteTable, { gateway, log }: AdminContext): void {
   const store = gateway.store;
@@ -73,6 +74,14 @@ export function registerSessionRoutes(routes: RouteTable, { gateway, log }: Admi
     if (!previous || now - previous.at >= 1_000) previous = { at: now, counters: stats.counters };
     const view: SessionStatsView = { store: store.kind, counterScope: store.kind === 'redis' ? 'global' : 'process', gatewayId: gateway.coord.gatewayId, now, ...stats, perSecond };
     return { json: view };
+  });
+
+  // After /stats and (in mint-routes.ts) /minted, which would otherwise be taken for a sid.
+  routes.get('/api/sessions/:sid', async (req) => {
+    const sid = req.params.sid!;
+    const session = await store.findByHandle(sid, Date.now());
+    if (!session) throw new AdminOperationError('SG_SESSION_NOT_FOUND', `no live session with sid ${sid}`, 404);
+    return { json: viewOf(session) };
   });
 
   routes.delete('/api/sessions/:sid', async (req) => {

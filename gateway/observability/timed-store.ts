@@ -70,6 +70,10 @@ export class TimedStore implements SessionStore {
     return this.#timed('list_by_principal', () => this.#inner.listByPrincipal(principal, now));
   }
 
+  findByHandle(handle: string, now: number): Promise<SessionSummary | null> {
+    return this.#timed('find_by_handle', () => this.#inner.findByHandle(handle, now));
+  }
+
   async sweepExpired(now: number, options: SweepOptions): Promise<SweepResult> {
     const result = await this.#timed('sweep_expired', () => this.#inner.sweepExpired(now, options));
     if (result.swept) for (const s of result.expired) this.#events.expired.inc({ reason: s.reason });

@@ -16,7 +16,7 @@ export interface BackendStateMessage {
   health: HealthState;
 }
 
-export type StoreOp = 'load' | 'commit' | 'destroyByHandle' | 'destroyByPrincipal' | 'listByPrincipal' | 'sweepExpired' | 'stats' | 'ping';
+export type StoreOp = 'load' | 'commit' | 'destroyByHandle' | 'destroyByPrincipal' | 'listByPrincipal' | 'findByHandle' | 'sweepExpired' | 'stats' | 'ping';
 
 export type MasterMessage =
   /** The configuration the master validated (its parsed directives: a worker never reads a file edited since). */

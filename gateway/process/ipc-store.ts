@@ -58,6 +58,10 @@ export class IpcSessionStore implements SessionStore {
     return this.#call('listByPrincipal', [principal, now]);
   }
 
+  findByHandle(handle: string, now: number): Promise<SessionSummary | null> {
+    return this.#call('findByHandle', [handle, now]);
+  }
+
   sweepExpired(now: number, options: SweepOptions): Promise<SweepResult> {
     return this.#call('sweepExpired', [now, options]);
   }

@@ -1,7 +1,7 @@
 import type { SessionStore } from '../session/store.js';
 import type { MasterMessage, StoreOp, WorkerMessage } from './ipc-messages.js';
 
-const OPS: ReadonlySet<StoreOp> = new Set(['load', 'commit', 'destroyByHandle', 'destroyByPrincipal', 'listByPrincipal', 'sweepExpired', 'stats', 'ping']);
+const OPS: ReadonlySet<StoreOp> = new Set(['load', 'commit', 'destroyByHandle', 'destroyByPrincipal', 'listByPrincipal', 'findByHandle', 'sweepExpired', 'stats', 'ping']);
 
 /**
  * The master's side of a worker's IpcSessionStore (docs/architecture.md §12): run the call on the one embedded store

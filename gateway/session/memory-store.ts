@@ -221,6 +221,13 @@ export class MemorySessionStore implements SessionStore {
     }));
   }
 
+  async findByHandle(handle: string, now: number): Promise<SessionSummary | null> {
+    const key = this.#keyByHandle.get(handle);
+    const s = key !== undefined ? this.#sessions.get(key) : undefined;
+    if (!s || s.handle !== handle || s.expiresAt <= now) return null;
+    return { handle: s.handle, principal: s.principal, createdAt: s.createdAt, lastAccessAt: s.lastAccessAt, size: encodedSize(s.fields), backend: s.backend };
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {

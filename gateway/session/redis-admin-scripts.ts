@@ -44,6 +44,20 @@ end
 return reply
 `;
 
+/**
+ * KEYS: k (the bucket's handle index) · ARGV: b, handle, now
+ * → {} | {principal as stored|'', hasPrincipal, createdAt, lastAccessAt, size, backend|'', hasBackend}
+ * Read only: a session past its deadline is reported as none and left to the sweep.
+ */
+export const FIND_BY_HANDLE = `
+local b, handle, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local key = redis.call('HGET', KEYS[1], handle)
+if not key then return {} end
+local m = redis.call('HMGET', b .. 's:' .. key, '#h', '#x', '#p', '#c', '#a', '#z', '#b')
+if m[1] ~= handle or not m[2] or tonumber(m[2]) <= now then return {} end
+return { m[3] or '', m[3] and '1' or '0', m[4] or '0', m[5] or '0', m[6] or '0', m[7] or '', m[7] and '1' or '0' }
+`;
+
 /** KEYS: the sweep lock · ARGV: owner, lockMs → 1 when this owner holds it (taken or renewed), else 0 */
 export const TAKE_SWEEP_LOCK = `
 local holder = redis.call('GET', KEYS[1])

@@ -1,4 +1,4 @@
-import { BUCKET_STATS, DESTROY_BY_HANDLE, DESTROY_BY_PRINCIPAL, LIST_BY_PRINCIPAL, SWEEP_BUCKET, TAKE_SWEEP_LOCK } from './redis-admin-scripts.js';
+import { BUCKET_STATS, DESTROY_BY_HANDLE, DESTROY_BY_PRINCIPAL, FIND_BY_HANDLE, LIST_BY_PRINCIPAL, SWEEP_BUCKET, TAKE_SWEEP_LOCK } from './redis-admin-scripts.js';
 import type { RedisClient } from './redis-connection.js';
 import { MOVE_ABORT, MOVE_BEGIN, MOVE_FINISH, MOVE_LAND } from './redis-login-scripts.js';
 import { COMMIT_SESSION, LOAD_SESSION, RESOLVE_COMMIT } from './redis-session-scripts.js';
@@ -20,6 +20,7 @@ export interface SessionCommands {
   sgDestroyByHandle(handleIndexKey: string, prefix: string, handle: string): Promise<number>;
   sgListByPrincipal(principalKey: string, prefix: string, principalId: string, now: string): Promise<Reply[]>;
   sgDestroyByPrincipal(principalKey: string, prefix: string, principalId: string, now: string): Promise<string[]>;
+  sgFindByHandle(handleIndexKey: string, prefix: string, handle: string, now: string): Promise<string[]>;
   sgTakeSweepLock(lockKey: string, owner: string, lockMs: string): Promise<number>;
   sgSweepBucket(deadlinesKey: string, prefix: string, now: string, batch: string): Promise<Reply>;
   sgBucketStats(countersKey: string, deadlinesKey: string, sizesKey: string, ...args: string[]): Promise<[Reply, number, number, number[]]>;
@@ -36,6 +37,7 @@ const SCRIPTS: Record<keyof SessionCommands, { lua: string; keys: number }> = {
   sgDestroyByHandle: { lua: DESTROY_BY_HANDLE, keys: 1 },
   sgListByPrincipal: { lua: LIST_BY_PRINCIPAL, keys: 1 },
   sgDestroyByPrincipal: { lua: DESTROY_BY_PRINCIPAL, keys: 1 },
+  sgFindByHandle: { lua: FIND_BY_HANDLE, keys: 1 },
   sgTakeSweepLock: { lua: TAKE_SWEEP_LOCK, keys: 1 },
   sgSweepBucket: { lua: SWEEP_BUCKET, keys: 1 },
   sgBucketStats: { lua: BUCKET_STATS, keys: 3 },

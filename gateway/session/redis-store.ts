@@ -274,6 +274,27 @@ export class RedisSessionStore implements SessionStore {
     }));
   }
 
+  /** Every bucket's handle index at once (a handle does not say its bucket); the principal opened as on a load. */
+  async findByHandle(handle: string, now: number): Promise<SessionSummary | null> {
+    let found: string[][];
+    try {
+      found = await Promise.all(allBuckets().map((b) => this.#commands.sgFindByHandle(`${bucketPrefix(b)}k`, bucketPrefix(b), handle, String(now))));
+    } catch (err) {
+      throw toStoreUnavailable(err, 'find');
+    }
+    const hit = found.find((reply) => reply.length > 0);
+    if (!hit) return null;
+    const [principal, hasPrincipal, createdAt, lastAccessAt, size, backend, hasBackend] = hit;
+    return {
+      handle,
+      principal: hasPrincipal === '1' ? this.#codec.openPrincipal(principal ?? '') : null,
+      createdAt: Number(createdAt),
+      lastAccessAt: Number(lastAccessAt),
+      size: Number(size),
+      backend: hasBackend === '1' ? backend ?? '' : null,
+    };
+  }
+
   async destroyByPrincipal(principal: string, now: number): Promise<string[]> {
     try {
       const ended = await Promise.all(this.#indexIds(principal).map((id) => {

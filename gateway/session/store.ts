@@ -187,6 +187,8 @@ export interface SessionStore {
   destroyByPrincipal(principal: string, now: number): Promise<string[]>;
   /** Live sessions of a principal, oldest first. */
   listByPrincipal(principal: string, now: number): Promise<SessionSummary[]>;
+  /** One live session by its handle (the admin API's sid), without touching it; null when none is live. */
+  findByHandle(handle: string, now: number): Promise<SessionSummary | null>;
   /**
    * End sessions whose deadline passed (idle or absolute), with their index entries, counting each once; a load or
    * commit racing for the same session never counts it twice (whoever deletes it counts it).

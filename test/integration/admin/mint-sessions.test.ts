@@ -108,6 +108,29 @@ describe('POST /api/sessions/mint (ADMIN_TOKEN set)', () => {
     }
   });
 
+  it('GET /api/sessions/{sid} shows one session, with the principal a later login gave it; 404 once it ended', async () => {
+    const minted = await admin<Minted>(gateway, 'POST', '/api/sessions/mint', { batch: 'lookup', principal: 'grace' });
+    const { sid, cookie } = minted.json.sessions[0]!;
+    const one = await admin<Record<string, unknown>>(gateway, 'GET', `/api/sessions/${sid}`);
+    assert.equal(one.status, 200, JSON.stringify(one.json));
+    assert.deepEqual(Object.keys(one.json).sort(), ['backend', 'createdAt', 'lastAccessAt', 'principal', 'sid', 'size']);
+    assert.deepEqual([one.json.sid, one.json.principal, one.json.backend], [sid, 'grace', 'mint:lookup']);
+    const unguarded = await request(`${gateway.adminUrl}/api/sessions/${sid}`);
+    assert.equal(unguarded.statusCode, 401);
+    await unguarded.body.dump();
+    // The app logs the same browser in as someone else: same session, another principal.
+    const relogin = await request(`${gateway.url}/api/login`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ user: 'heidi' }) });
+    const newCookie = String(relogin.headers['set-cookie']).split(';')[0]!;
+    await relogin.body.dump();
+    const after = await admin<{ sid: string; principal: string; backend: string }>(gateway, 'GET', `/api/sessions/${sid}`);
+    assert.deepEqual([after.json.sid, after.json.principal, after.json.backend], [sid, 'heidi', backend.name]);
+    assert.equal((await admin(gateway, 'DELETE', `/api/sessions/${sid}`)).status, 200);
+    const gone = await admin(gateway, 'GET', `/api/sessions/${sid}`);
+    assert.deepEqual([gone.status, (gone.json.error as { code: string }).code], [404, 'SG_SESSION_NOT_FOUND']);
+    assert.equal((await whoami(gateway, newCookie)).principal, null);
+    assert.equal((await admin(gateway, 'GET', '/api/sessions/minted')).status, 200, 'minted is not taken for a sid');
+  });
+
   it('is behind the bearer token like every admin route', async () => {
     const res = await request(`${gateway.adminUrl}/api/sessions/mint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ principal: 'eve' }) });
     assert.equal(res.statusCode, 401);

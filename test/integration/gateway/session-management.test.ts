@@ -256,6 +256,9 @@ for (const [topology, startRedis] of TOPOLOGIES) describe(`session management th
     await keep.fetch('/api/login', { json: { user: 'bruno' } });
     await end.fetch('/api/login', { json: { user: 'bruno' } });
     const sid = String(decodeJwt((await end.fetch('/debug/headers')).json<Record<string, string>>()['x-session']!).sid);
+    // Looked up by its sid on the other gateway: the principal in clear, however the store keeps it.
+    const one = await adminJson<SessionView>(gw2, `/api/sessions/${sid}`);
+    assert.deepEqual([one.sid, one.principal, one.backend], [sid, 'bruno', app.name]);
     const killed = await cli(gw1, 'sessions', 'kill', '--sid', sid, '--json');
     assert.equal(killed.code, 0, killed.stderr);
     assert.deepEqual(JSON.parse(killed.stdout), { ok: true, count: 1, killed: [sid] });
@@ -264,6 +267,9 @@ for (const [topology, startRedis] of TOPOLOGIES) describe(`session management th
     const again = await cli(gw1, 'sessions', 'kill', '--sid', sid);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /SG_SESSION_NOT_FOUND/);
+    const gone = await request(`${gw2.adminUrl}/api/sessions/${sid}`);
+    assert.equal(gone.statusCode, 404);
+    assert.equal(((await gone.body.json()) as { error: { code: string } }).error.code, 'SG_SESSION_NOT_FOUND');
     assert.equal((await cli(gw1, 'sessions', 'kill')).code, 2);
   });
 

@@ -106,6 +106,22 @@ export function runLifecycleConformance(name: string, makeStore: () => Promise<S
       assert.deepEqual(await sessionKeys(), []);
     });
 
+    it('finds a live session by its handle without touching it: the principal a re-login gave it, none once it ended', async () => {
+      const s = await loggedIn(t0, 'carla');
+      const found = await store.findByHandle(s.handle, t0 + 5);
+      assert.deepEqual(found && { ...found, size: found.size > 0 }, { handle: s.handle, principal: 'carla', createdAt: t0, lastAccessAt: t0, size: true, backend: null });
+      // Logged in again from the same cookie as someone else: the same handle, now under the other principal.
+      const again = ok(await store.commit(seeded(t0 + 6, { key: s.key, login: { principal: 'dimitri', maxPerPrincipal: 0, onLimit: 'evict-oldest' }, backend: 'app-2' })));
+      assert.equal(again.handle, s.handle);
+      const relogged = await store.findByHandle(s.handle, t0 + 7);
+      assert.deepEqual([relogged?.principal, relogged?.backend, relogged?.createdAt], ['dimitri', 'app-2', t0]);
+      assert.equal(await store.findByHandle(s.handle, t0 + 31 * MIN), null, 'past its idle deadline, before any sweep');
+      assert.equal((await store.findByHandle(s.handle, t0 + 8))?.lastAccessAt, t0 + 6, 'a look-up is not an access');
+      assert.equal(await store.destroyByHandle(s.handle), true);
+      assert.equal(await store.findByHandle(s.handle, t0 + 9), null);
+      assert.equal(await store.findByHandle('no-such-handle', t0 + 9), null);
+    });
+
     it('counts logins, duplicate logins, evictions, rejections and logouts', async () => {
       const before = await counters();
       const first = await loggedIn(t0, 'amir');
