@@ -30,7 +30,7 @@ const USAGE = `usage: session-gateway loadtest --target URL [--sessions N] [--du
   --principal PREFIX   principals are PREFIX1 … PREFIXn [loadtest-<run id>-]
   --cookie-name NAME   the session cookie to watch with --login / --anonymous [gsid]
   --think MS           each user pauses MS milliseconds after each of its requests [0]
-  --timeout S          an answer that does not start, or stalls, for S seconds is a timeout [10]
+  --timeout S          an answer not complete (head and body) within S seconds is a timeout [10]
   --sample N           sessions looked up through the admin API each second during the load [10]
   --rolling-restart    run the rolling restart (as \`rolling-restart\`) while the load runs; needs --exec
   --exec CMD, --drain-timeout S, --ready-timeout S, --settle S   as for \`rolling-restart\`

@@ -1,11 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
+import { LoadtestTimeoutError } from './loadtest-errors.js';
 
 export interface ExchangeRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
   body: string | null;
+  /** The whole exchange at most: head and body (SG_LOADTEST_TIMEOUT). */
   timeoutMs: number;
   /** Keep the body's text (a check reads it); else it is counted and dropped. */
   readBody: boolean;
@@ -33,18 +35,38 @@ export function headersOf(raw: Buffer[]): IncomingHttpHeaders {
 /**
  * One request on a keep-alive pool through undici's `dispatch`, the lowest-level client call: a load generator must
  * not be what limits the numbers, and `request()` with a body stream per answer costs about a third of the rate on
- * two cores. The answer's body is read to the end either way, so the connection is reused.
+ * two cores. The answer's body is read to the end either way, so the connection is reused. `timeoutMs` bounds the
+ * whole exchange, from the call (waiting for a free connection included) to the body's last byte.
  */
 export function exchange(pool: Dispatcher, req: ExchangeRequest): Promise<ExchangeReply> {
   return new Promise((resolve, reject) => {
     let status = 0;
     let headers: IncomingHttpHeaders = {};
     const chunks: Buffer[] = [];
+    let abort: ((reason: Error) => void) | null = null;
+    let expired: Error | null = null;
+    let settled = false;
+    const settle = (finish: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      finish();
+    };
+    const timer = setTimeout(() => {
+      expired = new LoadtestTimeoutError(req.timeoutMs);
+      // Not connected yet (queued for a connection): the request is aborted as soon as it starts.
+      abort?.(expired);
+      settle(() => reject(expired));
+    }, req.timeoutMs);
     pool.dispatch(
-      { method: req.method as Dispatcher.HttpMethod, path: req.path, headers: req.headers, body: req.body, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
+      // undici's own per-read timeouts off: the total bound above is the one the user asked for.
+      { method: req.method as Dispatcher.HttpMethod, path: req.path, headers: req.headers, body: req.body, headersTimeout: 0, bodyTimeout: 0 },
       {
         // The handler API every undici dispatcher takes as is (the newer controller API needs a wrapper here).
-        onConnect() {},
+        onConnect(abortRequest: (reason: Error) => void) {
+          if (expired) abortRequest(expired);
+          else abort = abortRequest;
+        },
         onHeaders(statusCode: number, rawHeaders: Buffer[]) {
           status = statusCode;
           headers = headersOf(rawHeaders);
@@ -55,10 +77,10 @@ export function exchange(pool: Dispatcher, req: ExchangeRequest): Promise<Exchan
           return true;
         },
         onComplete() {
-          resolve({ status, headers, text: req.readBody ? Buffer.concat(chunks).toString('utf8') : null });
+          settle(() => resolve({ status, headers, text: req.readBody ? Buffer.concat(chunks).toString('utf8') : null }));
         },
         onError(error: Error) {
-          reject(error);
+          settle(() => reject(error));
         },
       } as unknown as Dispatcher.DispatchHandler,
     );

@@ -12,14 +12,17 @@ export interface IntegrityCounts {
   unverifiable: number;
 }
 
-interface SessionList {
-  sessions: Array<{ sid: string }>;
+/** What `GET /api/sessions/{sid}` answers (admin/session-routes.ts SessionView); only these are read here. */
+interface SessionView {
+  sid: string;
+  principal: string | null;
 }
 
 /**
- * Whether the gateway still knows each session, through the admin API (docs/architecture.md §15): the user's sid
- * must be among its principal's sessions. A missing one has ended (expired, killed, evicted) or now belongs to
- * another principal; either way that user was logged out, and the session counts as broken.
+ * Whether the gateway still knows each session as its user's, through the admin API (docs/architecture.md §15): the
+ * user's sid is looked up (`GET /api/sessions/{sid}`). None live: it ended (expired, killed, evicted) and that user
+ * was logged out. Live under another principal: the app logged the browser in as someone else — the user now sees
+ * another person's data. Either way the session counts as broken, each with its own reason.
  */
 export class IntegrityChecker {
   readonly counts: IntegrityCounts = { checks: 0, checkErrors: 0, unverifiable: 0 };
@@ -40,15 +43,18 @@ export class IntegrityChecker {
   async #check(user: VirtualUser): Promise<void> {
     if (user.broken) return;
     this.counts.checks++;
-    let list: SessionList;
+    let view: SessionView;
     try {
-      list = await this.#client.get<SessionList>(`/api/sessions?principal=${encodeURIComponent(user.principal!)}`);
-    } catch {
-      this.counts.checkErrors++;
+      view = await this.#client.get<SessionView>(`/api/sessions/${encodeURIComponent(user.sid!)}`);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SG_SESSION_NOT_FOUND') {
+        this.#engine.breakSession(user, 'unknown-to-gateway', `the gateway has no live session with sid ${user.sid} (it ended)`);
+      } else this.counts.checkErrors++;
       return;
     }
-    if (!list.sessions.some((s) => s.sid === user.sid)) {
-      this.#engine.breakSession(user, 'unknown-to-gateway', `the admin API no longer lists sid ${user.sid} under ${user.principal}`);
+    if (view.principal !== user.principal) {
+      const now = view.principal === null ? 'no principal (logged out, session kept)' : `principal ${JSON.stringify(view.principal)}`;
+      this.#engine.breakSession(user, 'principal-changed', `sid ${user.sid} of ${JSON.stringify(user.principal)} now has ${now}`);
     }
   }
 

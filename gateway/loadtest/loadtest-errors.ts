@@ -15,3 +15,14 @@ export class LoadtestSetupError extends GatewayError {
     super('SG_LOADTEST_SETUP', message, 500, options);
   }
 }
+
+/**
+ * An answer did not complete within `--timeout`: counted as a timeout (its code in the report's error codes). The
+ * bound is the whole answer, head and body, as `curl --max-time` or a browser's fetch deadline: a backend that
+ * trickles its body a byte at a time never stalls long enough for a per-read timeout, yet the user waits it out.
+ */
+export class LoadtestTimeoutError extends GatewayError {
+  constructor(timeoutMs: number) {
+    super('SG_LOADTEST_TIMEOUT', `no complete answer within ${timeoutMs} ms`, 504);
+  }
+}

@@ -85,8 +85,9 @@ export function renderLoadtestMarkdown(r: LoadtestReport, svgName: string): stri
     '- A request *failed* when its answer had a status the scenario does not expect (default: any 2xx), when the',
     '  connection failed before an answer (socket) or when no complete answer came within the timeout.',
     '- A session is *broken* when an answer replaced or cleared its cookie (other than a login), when the gateway',
-    '  no longer lists it under its principal (checked through the admin API on a sample every second and for every',
-    '  session after the load), or when an app-specific check failed. Each counts once, in the second it was seen.',
+    '  has no live session under its sid (unknown-to-gateway) or one with another principal (principal-changed) —',
+    '  looked up through the admin API on a sample every second and for every session after the load —, or when an',
+    '  app-specific check failed. Each counts once, in the second it was seen.',
     '- Latencies are those of successful requests, measured by the load generator (which shares the machine).',
     '',
   ];

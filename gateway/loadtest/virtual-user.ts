@@ -5,10 +5,11 @@ import type { OutcomeKind } from './timeline.js';
 
 /**
  * Why a session counts as broken (docs/architecture.md §15): a response replaced or cleared its cookie when the
- * request was not one that may (a login), the gateway no longer lists it under its principal (ended, expired, or
- * its principal changed), or an app-specific check (`ResponseCheck`) saw its data go wrong.
+ * request was not one that may (a login), the gateway has no live session under its sid (ended, expired, killed),
+ * the session is live but now belongs to another principal (or to none), or an app-specific check
+ * (`ResponseCheck`) saw its data go wrong.
  */
-export type BreakReason = 'cookie-replaced' | 'cookie-cleared' | 'unknown-to-gateway' | 'app-check';
+export type BreakReason = 'cookie-replaced' | 'cookie-cleared' | 'unknown-to-gateway' | 'principal-changed' | 'app-check';
 
 export interface BrokenSession {
   principal: string | null;
@@ -37,7 +38,18 @@ export interface SendResult {
   reply: Reply | null;
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set(['SG_LOADTEST_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+/**
+ * How `{user}` is escaped in a body of this content type: inside a JSON string (quotes, backslashes and controls
+ * escaped, so `"{user}"` stays one string), URL-encoded in a form, as is in any other text.
+ */
+export function bodyEscape(contentType: string | undefined): (principal: string) => string {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json' || type.endsWith('+json')) return (p) => JSON.stringify(p).slice(1, -1);
+  if (type === 'application/x-www-form-urlencoded') return encodeURIComponent;
+  return (p) => p;
+}
 
 /** `expect` of the request, or any 2xx (a login: 2xx or 3xx). */
 export function isExpected(req: ScenarioRequest, status: number, login = false): boolean {
@@ -76,21 +88,23 @@ export class VirtualUser {
     return true;
   }
 
-  #fill(text: string): string {
-    return this.principal === null || !text.includes('{user}') ? text : text.replaceAll('{user}', this.principal);
+  /** `{user}` in `text`, escaped by `escape` for where it goes. */
+  #fill(text: string, escape: (principal: string) => string): string {
+    return this.principal === null || !text.includes('{user}') ? text : text.replaceAll('{user}', escape(this.principal));
   }
 
   /** Send one request of the scenario to `target`; the cookie jar and expectations are applied to the answer. */
   async send(req: ScenarioRequest, target: URL, pools: Pools, timeoutMs: number, check: ResponseCheck | null, login = false): Promise<SendResult & { cookie: SessionCookieChange }> {
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) headers[name] = this.#fill(value);
+    // A header value takes the principal as is (it has no line breaks: the gateway refuses those in a principal).
+    for (const [name, value] of Object.entries(req.headers)) headers[name] = this.#fill(value, (p) => p);
     const cookie = this.jar.header();
     if (cookie) headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie;
-    const path = this.principal === null ? req.path : req.path.replaceAll('{user}', encodeURIComponent(this.principal));
+    const path = this.#fill(req.path, encodeURIComponent);
     const prefix = target.pathname === '/' ? '' : target.pathname.replace(/\/+$/, '');
     const started = performance.now();
     try {
-      const body = req.body === null ? null : this.#fill(req.body);
+      const body = req.body === null ? null : this.#fill(req.body, bodyEscape(req.headers['content-type']));
       const res = await exchange(pools.for(target.origin), { method: req.method, path: `${prefix}${path}`, headers, body, timeoutMs, readBody: check !== null });
       const latencyMs = performance.now() - started;
       const change = this.#fixed ? 'none' : this.jar.apply(res.headers['set-cookie']);
