@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { acceptableRequestId } from './headers.js';
 
@@ -14,9 +14,24 @@ export function freshRequestId(req: IncomingMessage): string {
   return id;
 }
 
+const ID_BYTES = 16;
+/**
+ * Entropy for 256 ids, refilled when used up: one randomFillSync per 256 requests instead of a randomBytes call (a
+ * buffer and a trip into OpenSSL) on each, which showed at ~1 % of the request path's CPU (docs/architecture.md §2).
+ * The same batching as Node's own randomUUID; the ids are exactly as random.
+ */
+const entropy = Buffer.alloc(ID_BYTES * 256);
+let offset = entropy.length;
+
 /** An id for something that is not a request yet (a head that could not be parsed). */
 export function newRequestId(): string {
-  return randomBytes(16).toString('hex');
+  if (offset === entropy.length) {
+    randomFillSync(entropy);
+    offset = 0;
+  }
+  const id = entropy.toString('hex', offset, offset + ID_BYTES);
+  offset += ID_BYTES;
+  return id;
 }
 
 /**
