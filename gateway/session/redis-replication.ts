@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import { defineSessionCommands, type SessionCommands } from './redis-commands.js';
 import { duplicateRedisClient, sentinelTargetOf, waitUntilReady, type RedisClient } from './redis-connection.js';
-import { connectedNode, sameNode, settledMaster, type MasterAddress } from './redis-sentinel-master.js';
+import { addressOf, connectedNode, sameNode, settledMaster, type MasterAddress } from './redis-sentinel-master.js';
 import type { Reply } from './redis-write.js';
 
 /**
@@ -88,7 +88,8 @@ export class ReplicatedWrites {
   async #vouch(client: RedisClient, wrote: MasterAddress | null, operation: string): Promise<void> {
     const target = sentinelTargetOf(this.#main);
     if (!target) return;
-    const master = await settledMaster(target, SETTLE_TIMEOUT_MS);
+    const named = await settledMaster(target, SETTLE_TIMEOUT_MS);
+    const master = named && (await addressOf(named));
     if (master && wrote && sameNode(master, wrote)) return;
     this.#log?.warn({ event: 'session.commit_on_demoted_master', operation, wrote, master },
       `a session ${operation} went to a Redis node the sentinels no longer name master; asking the new master whether it holds it`);

@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Redis } from 'ioredis';
 import type { RedisClient, RedisTarget } from './redis-connection.js';
@@ -63,9 +64,19 @@ export function connectedNode(client: RedisClient): MasterAddress | null {
   return { host: stream.remoteAddress.replace(/^::ffff:/, ''), port: stream.remotePort };
 }
 
-/** Same port, and the same host when both are addresses (a sentinel may name a host the socket knows as an IP). */
+const loopback = (h: string): string => (h === 'localhost' || h === '::1' ? '127.0.0.1' : h.replace(/^::ffff:/, ''));
+
+/** Same host and port (loopback however spelled). Compare addresses: see addressOf() for a name a sentinel announced. */
 export function sameNode(a: MasterAddress, b: MasterAddress): boolean {
-  const loopback = (h: string): string => (h === 'localhost' || h === '::1' ? '127.0.0.1' : h);
-  if (a.port !== b.port) return false;
-  return isIP(loopback(a.host)) === 0 || isIP(loopback(b.host)) === 0 || loopback(a.host) === loopback(b.host);
+  return a.port === b.port && loopback(a.host) === loopback(b.host);
+}
+
+/** The master with its host as an address (sentinels may announce host names; a socket knows the address). */
+export async function addressOf(master: MasterAddress): Promise<MasterAddress> {
+  if (isIP(master.host) !== 0 || master.host === 'localhost') return master;
+  try {
+    return { host: (await lookup(master.host)).address, port: master.port };
+  } catch {
+    return master;
+  }
 }
