@@ -1,7 +1,7 @@
 import { ACCESS_DIRECTIVES, AccessFiles, locationAccess, readAccessLevel, serverAccess, TOP_ACCESS_LEVEL, type AccessLevel } from './access-directives.js';
 import { buildUpstream } from './build-upstream.js';
 import { ConfigReport, sortByPosition } from './config-report.js';
-import { applyHealthVariable, applySessionVariable, readSet, SERVER_ONLY_SESSION, variableKind } from './gateway-variables.js';
+import { applyHealthVariable, applySessionVariable, readRequestIdHeader, readSet, SERVER_ONLY_SESSION, variableKind } from './gateway-variables.js';
 import { parseAddress } from './listen-address.js';
 import { readLocationName } from './location-directive.js';
 import type { Directive } from './parser.js';
@@ -22,7 +22,7 @@ import {
   type UpstreamSettings,
 } from './settings.js';
 import { parseSize, parseTimeMs } from './units.js';
-import { blockScope, httpScope } from './unsupported-directives.js';
+import { blockScope, httpScope, REQUEST_ID_HEADER } from './unsupported-directives.js';
 import { checkVariables, collectDefinedVariables } from './variables.js';
 import { defaultAccessLogs, LOG_DIRECTIVE_CONTEXTS, readAccessLogs, readLogFormats, type AccessLogTarget, type LogContext } from './log-directives.js';
 import { attributeBudget, MIN_ATTRIBUTE_BUDGET } from '../session/header-jwt.js';
@@ -194,6 +194,7 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
   const names: ServerName[] = [];
   const locationBlocks: Directive[] = [];
   let serverReturn: ReturnSettings | null = null;
+  let requestIdHeader: string | undefined;
   for (const c of block) {
     if (INHERITED_DIRECTIVES.has(c.name) || ANSWER_DIRECTIVES.has(c.name) || !allowedHere(c, 'server', report)) continue;
     if (c.name === 'location') locationBlocks.push(c);
@@ -218,6 +219,7 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
       const kind = variableKind(v.name);
       if (kind === 'session') applySessionVariable(c, v.name, v.value, session, report);
       else if (kind === 'health') applyHealthVariable(c, v.name, v.value, health, report);
+      else if (v.name === REQUEST_ID_HEADER) requestIdHeader = readRequestIdHeader(c, v.value, report) ?? requestIdHeader;
     }
   }
   if (listen.length === 0) listen.push({ ...defaults.listen });
@@ -235,6 +237,7 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
     listen, serverNames, names, serverName: primaryServerName(serverNames[0]!), locations, return: serverReturn, sets, redirect: inherited.answer.redirect, clientHeaderTimeoutMs: inherited.clientHeaderTimeoutMs,
     access: serverAccess(inherited.access, b.accessFiles), addHeaders: inherited.addHeaders, accessLog: inherited.accessLog, source: `${d.file}:${d.line}`,
   };
+  if (requestIdHeader !== undefined) server.requestIdHeader = requestIdHeader;
   assignHealth(server, health, b);
   restoreScope();
   return server;
@@ -278,6 +281,7 @@ function buildLocation(
       if (kind === 'session' && SERVER_ONLY_SESSION.has(v.name)) report.problem(c, `"$${v.name}" is allowed in "server" context only: it applies to every commit of the server's sessions`);
       else if (kind === 'session') applySessionVariable(c, v.name, v.value, session, report);
       else if (kind === 'health') report.problem(c, `"$${v.name}" is allowed in "server" context only: it applies to the upstreams the server proxies to`);
+      else if (v.name === REQUEST_ID_HEADER) report.problem(c, `"$${v.name}" is allowed in "server" context only: the id is fixed before a location is chosen`);
     }
   }
   const location: LocationSettings = {

@@ -139,3 +139,13 @@ export function applyHealthVariable(d: Directive, name: string, value: string, t
   const error = setter(target, value);
   if (error) report.problem(d, `"$${name}" ${error}, got "${value}"`);
 }
+
+/**
+ * `set $gateway_request_id_header NAME;` (server): the field a trusted load balancer or client puts its id in. A header
+ * name nginx accepts (letters, digits, `-`); returned lower-cased as Node names fields.
+ */
+export function readRequestIdHeader(d: Directive, value: string, report: ConfigReport): string | null {
+  if (/^[A-Za-z0-9-]+$/.test(value)) return value.toLowerCase();
+  report.problem(d, `"$gateway_request_id_header" must be a header name such as X-Request-Id, got "${value}"`);
+  return null;
+}

@@ -201,6 +201,8 @@ export interface ServerSettings {
   addHeaders: AddHeader[];
   /** Where a request that no location took is logged (the server level's access_log). */
   accessLog?: AccessLogTarget[];
+  /** `set $gateway_request_id_header NAME;` (lower case): a well-formed id in this field becomes `$request_id`. */
+  requestIdHeader?: string;
   source: string;
 }
 

@@ -67,6 +67,8 @@ export function restrictingEffect(d: Directive, scope: DirectiveScope): string |
 export const UNSUPPORTED_DIRECTIVES: readonly string[] = [...Object.keys(WHAT_IT_DOES), ...Object.keys(FILE_SERVING), 'dav_methods'];
 
 const FLAG = 'gateway_ignore_unsupported';
+/** Read by build-settings.ts (server context); only its name is known here. */
+export const REQUEST_ID_HEADER = 'gateway_request_id_header';
 
 /** The value of `set $gateway_ignore_unsupported` in a block (server or location), validated; null when not set. */
 export function ignoreFlagOf(block: Directive[], report?: ConfigReport): boolean | null {
@@ -74,7 +76,8 @@ export function ignoreFlagOf(block: Directive[], report?: ConfigReport): boolean
   for (const d of block) {
     if (d.name !== 'set' || d.args.length !== 2 || !d.args[0]!.startsWith('$gateway_')) continue;
     const [name, value] = [d.args[0]!.slice(1), d.args[1]!];
-    if (name !== FLAG) report?.problem(d, `unknown gateway variable "${d.args[0]}" (known: $${FLAG})`);
+    if (name === REQUEST_ID_HEADER) continue;
+    if (name !== FLAG) report?.problem(d, `unknown gateway variable "${d.args[0]}" (known: $${FLAG}, $${REQUEST_ID_HEADER})`);
     else if (value !== 'on' && value !== 'off') report?.problem(d, `"$${FLAG}" must be "on" or "off", got "${value}"`);
     else flag = value === 'on';
   }

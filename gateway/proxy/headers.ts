@@ -46,11 +46,6 @@ export function withoutCookie(header: string, name: string): string | null {
   return kept.length > 0 ? kept.join('; ') : null;
 }
 
-/** X-Request-Id a client sent is kept when it is short and printable; otherwise the gateway makes one. */
-export function acceptableRequestId(value: string | string[] | undefined): string | null {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) return null;
-  return /^[\x21-\x7e]+$/.test(value) ? value : null;
-}
 
 export interface ForwardContext {
   remoteAddress: string;

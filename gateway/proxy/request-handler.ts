@@ -194,7 +194,6 @@ export class RequestHandler {
 
   /** Everything up to the choice of backend: shared by plain requests and WebSocket upgrades. */
   async prepare(req: IncomingMessage, location: LocationSettings, id?: string): Promise<PreparedRequest> {
-    // The gateway's own X-Request-Id keeps a client's; $request_id is always a fresh one, as in nginx.
     const requestId = id ?? requestIdOf(req);
     const sessionSettings = location.session;
     const { ctx, vars, secure } = this.context(req, location, requestId);

@@ -1,17 +1,18 @@
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { acceptableRequestId } from './headers.js';
 
-const fresh = new WeakMap<IncomingMessage, string>();
+const ids = new WeakMap<IncomingMessage, string>();
 
-/** nginx's `$request_id`: 16 random bytes as hex, made once per request. */
-export function freshRequestId(req: IncomingMessage): string {
-  let id = fresh.get(req);
-  if (id === undefined) {
-    id = newRequestId();
-    fresh.set(req, id);
-  }
-  return id;
+/**
+ * The form a trusted id must have to be taken (docs/architecture.md §2): 1 to 128 of letters, digits and `-_.:=+/`.
+ * That covers UUIDs, hex ids, base64 and `Root=1-…` style trace ids, and keeps quotes, spaces, `,` (a header sent
+ * twice arrives joined with ", ") and control characters out of log lines and answers.
+ */
+const TRUSTED_FORM = /^[A-Za-z0-9._:=+/-]{1,128}$/;
+
+/** A client's or load balancer's id when it has the accepted form, else null. */
+export function trustedRequestId(value: string | string[] | undefined): string | null {
+  return typeof value === 'string' && TRUSTED_FORM.test(value) ? value : null;
 }
 
 const ID_BYTES = 16;
@@ -23,7 +24,7 @@ const ID_BYTES = 16;
 const entropy = Buffer.alloc(ID_BYTES * 256);
 let offset = entropy.length;
 
-/** An id for something that is not a request yet (a head that could not be parsed). */
+/** A fresh id, nginx's `$request_id`: 16 random bytes as hex (also for a head that could not be parsed). */
 export function newRequestId(): string {
   if (offset === entropy.length) {
     randomFillSync(entropy);
@@ -35,9 +36,22 @@ export function newRequestId(): string {
 }
 
 /**
- * The request's id: the client's X-Request-Id when acceptable, else `$request_id`. One per request, so the backend's
- * X-Request-Id, every log line and the gateway's own error answer name the same request.
+ * Fixes the request's id once its server is known: the `trustedHeader` field (`set $gateway_request_id_header NAME;`)
+ * when it has the accepted form, else a fresh `$request_id` as nginx makes. The first call wins.
+ */
+export function assignRequestId(req: IncomingMessage, trustedHeader: string | undefined): string {
+  let id = ids.get(req);
+  if (id === undefined) {
+    id = (trustedHeader === undefined ? null : trustedRequestId(req.headers[trustedHeader])) ?? newRequestId();
+    ids.set(req, id);
+  }
+  return id;
+}
+
+/**
+ * The request's one id: `$request_id`, the X-Request-Id the backend gets, the gateway's own answers' X-Request-Id and
+ * body, and every log line of the request name the same value.
  */
 export function requestIdOf(req: IncomingMessage): string {
-  return acceptableRequestId(req.headers['x-request-id']) ?? freshRequestId(req);
+  return ids.get(req) ?? assignRequestId(req, undefined);
 }

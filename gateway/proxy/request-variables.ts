@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import type { ServerSettings } from '../config/settings.js';
 import { compileTemplate, type Template } from '../config/variables.js';
 import type { RequestHead } from './request-head.js';
-import { freshRequestId } from './request-id.js';
+import { requestIdOf } from './request-id.js';
 
 /**
  * nginx's variables for one request, computed when first asked (docs/architecture.md §2). The names are checked at
@@ -57,7 +57,7 @@ export class RequestVariables {
 
   /** `$request_id`: 16 random bytes as hex, the same for the whole request (and in its error answer). */
   get requestId(): string {
-    return freshRequestId(this.#s.req);
+    return requestIdOf(this.#s.req);
   }
 
   /** The value with every `$name` replaced. */

@@ -5,7 +5,7 @@ import type { ServerSettings } from '../config/settings.js';
 import { ClientRequestError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sendGatewayError, writeSocketError } from './error-response.js';
-import { requestIdOf } from './request-id.js';
+import { assignRequestId, requestIdOf } from './request-id.js';
 import { readRequestHead, rememberRequestHead, type RequestHead } from './request-head.js';
 import { ServerIndex } from './server-select.js';
 
@@ -60,7 +60,9 @@ export class VirtualHosts<T extends VirtualHost> {
       req.resume();
       return;
     }
-    this.#select(head).handler.handle(req, res);
+    const host = this.#select(head);
+    assignRequestId(req, host.settings.requestIdHeader);
+    host.handler.handle(req, res);
   }
 
   upgrade(req: IncomingMessage, socket: Duplex, buffered: Buffer): void {
@@ -69,7 +71,9 @@ export class VirtualHosts<T extends VirtualHost> {
       writeSocketError(socket as Socket, head.status, head.code, requestIdOf(req));
       return;
     }
-    this.#select(head).upgrades.handle(req, socket, buffered);
+    const host = this.#select(head);
+    assignRequestId(req, host.settings.requestIdHeader);
+    host.upgrades.handle(req, socket, buffered);
   }
 
   #readHead(req: IncomingMessage): RequestHead | ClientRequestError {
@@ -79,6 +83,8 @@ export class VirtualHosts<T extends VirtualHost> {
       return head;
     } catch (err) {
       if (!(err instanceof ClientRequestError)) throw err;
+      // nginx answers a bad head from the default server: its trusted-id setting applies.
+      assignRequestId(req, this.defaultHost().settings.requestIdHeader);
       this.#log.warn({ event: 'proxy.client_refused', code: err.code, requestId: requestIdOf(req), remote: req.socket.remoteAddress, url: req.url }, err.message);
       return err;
     }

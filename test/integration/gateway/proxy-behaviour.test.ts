@@ -18,6 +18,8 @@ describe('proxying on the embedded store', () => {
     backends = await Promise.all([startDemoBackend(), startDemoBackend()]);
     gateway = await startGateway({
       backends: backends.map((b) => b.name),
+      // The client's X-Request-Id is the id only where the server trusts it (README "Request ids").
+      serverExtra: 'set $gateway_request_id_header X-Request-Id;',
       locations: `
         location / { proxy_pass http://app; proxy_set_header Host $host; }
         location /api/upload { client_max_body_size 0; proxy_pass http://app; }

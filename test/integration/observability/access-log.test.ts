@@ -30,6 +30,7 @@ describe('access log by default: one JSON line per request on stdout', () => {
     backend = await startDemoBackend();
     gateway = await startGateway({
       backends: [backend.name],
+      serverExtra: 'set $gateway_request_id_header X-Request-Id;',
       locations: 'location / { proxy_pass http://app; } location /quiet/ { access_log off; proxy_pass http://app/; }',
     });
   });

@@ -279,6 +279,16 @@ http {
   ]);
 });
 
+test('$gateway_request_id_header: a header name, in server context only', () => {
+  const settings = ok('http { upstream app { server 127.0.0.1:1; } server { set $gateway_request_id_header X-Amzn-Trace-Id; location / { proxy_pass http://app; } } server { listen 81; } }');
+  assert.equal(settings.servers[0]!.requestIdHeader, 'x-amzn-trace-id');
+  assert.equal(settings.servers[1]!.requestIdHeader, undefined, 'unset: every id is fresh');
+  assert.deepEqual(problems('http {\n server {\n set $gateway_request_id_header "X Request";\n location / { set $gateway_request_id_header X-Request-Id; }\n }\n}'), [
+    't.conf:3: "$gateway_request_id_header" must be a header name such as X-Request-Id, got "X Request"',
+    't.conf:4: "$gateway_request_id_header" is allowed in "server" context only: the id is fixed before a location is chosen',
+  ]);
+});
+
 test('missing http block, empty http, and duplicate default servers', () => {
   assert.deepEqual(problems('events {}\n'), ['t.conf:1: no "http" block: the gateway needs http { server { … } }']);
   assert.deepEqual(problems('\nhttp { }\n'), ['t.conf:2: no "server" block inside "http"']);

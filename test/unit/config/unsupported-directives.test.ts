@@ -80,7 +80,7 @@ describe('unsupported directives that restrict or reroute requests', () => {
 
   it('a misspelt or misvalued $gateway_* variable is a problem, not an ignored set', () => {
     assert.deepEqual(build(`http { ${UP} server { set $gateway_ignore_unsuported on; location / { proxy_pass http://app; set $gateway_ignore_unsupported yes; } } }`).problems, [
-      't.conf:1: unknown gateway variable "$gateway_ignore_unsuported" (known: $gateway_ignore_unsupported)',
+      't.conf:1: unknown gateway variable "$gateway_ignore_unsuported" (known: $gateway_ignore_unsupported, $gateway_request_id_header)',
       't.conf:1: "$gateway_ignore_unsupported" must be "on" or "off", got "yes"',
     ]);
   });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  acceptableRequestId,
   connectionTokensOf,
   isHopByHop,
   isSessionHeader,
@@ -95,29 +94,5 @@ describe('withoutCookie', () => {
   it('returns null when no cookie is left', () => {
     assert.equal(withoutCookie('gsid=abc.def', 'gsid'), null);
     assert.equal(withoutCookie('gsid=a; gsid=b;', 'gsid'), null);
-  });
-});
-
-describe('acceptableRequestId', () => {
-  it('keeps a short printable id', () => {
-    for (const id of ['abc-123', '0f8c2a5e-2b7d-4a8e-9d0e-0c1d2e3f4a5b', '~!@#$%^&*()', 'x'.repeat(200)]) {
-      assert.equal(acceptableRequestId(id), id);
-    }
-  });
-
-  it('refuses an empty, missing or repeated id', () => {
-    assert.equal(acceptableRequestId(''), null);
-    assert.equal(acceptableRequestId(undefined), null);
-    assert.equal(acceptableRequestId(['a', 'b']), null);
-  });
-
-  it('refuses an id longer than 200 characters', () => {
-    assert.equal(acceptableRequestId('x'.repeat(201)), null);
-  });
-
-  it('refuses spaces, control and non-ASCII characters', () => {
-    for (const id of ['a b', 'a\tb', 'a\u0000', 'line\nbreak', 'del\u007f', 'caf\u00e9']) {
-      assert.equal(acceptableRequestId(id), null, JSON.stringify(id));
-    }
   });
 });
