@@ -18,13 +18,19 @@ export interface BackendStateMessage {
 
 export type StoreOp = 'load' | 'commit' | 'destroyByHandle' | 'destroyByPrincipal' | 'listByPrincipal' | 'findByHandle' | 'sweepExpired' | 'stats' | 'ping';
 
+/** One store call of a worker: its id, the method and the arguments. */
+export type StoreCall = [id: number, op: StoreOp, args: unknown[]];
+
+/** The master's answer to one store call: the value, or the error's stable code and message. */
+export type StoreReply = [id: number, ok: true, value: unknown] | [id: number, ok: false, code: string, message: string];
+
 export type MasterMessage =
   /** The configuration the master validated (its parsed directives: a worker never reads a file edited since). */
   | { sg: 'config'; generation: number; file: string; directives: Directive[] }
   /** Every backend's state, sent on a change and when a worker asks; the worker applies it and answers `applied`. */
   | { sg: 'backends'; epoch: number; backends: BackendStateMessage[] }
-  | { sg: 'store-reply'; id: number; ok: true; value: unknown }
-  | { sg: 'store-reply'; id: number; ok: false; code: string; message: string }
+  /** The answers to store calls, in the order they settled (those of one event-loop turn together). */
+  | { sg: 'store-reply'; replies: StoreReply[] }
   /** Stop gracefully within graceMs (0: now): reload's old generation, QUIT/TERM, INT. */
   | { sg: 'shutdown'; graceMs: number }
   | { sg: 'reopen-logs' }
@@ -40,7 +46,8 @@ export type WorkerMessage =
   | { sg: 'start-failed'; code: string; message: string }
   /** This worker's in-flight and long-lived counts per `upstream/name`, and its open client requests. */
   | { sg: 'counts'; backends: Record<string, [number, number]>; open: number }
-  | { sg: 'store'; id: number; op: StoreOp; args: unknown[] }
+  /** Store calls, in the order they were made (those of one event-loop turn together). */
+  | { sg: 'store'; calls: StoreCall[] }
   | { sg: 'metrics'; id: number; json: unknown }
   | { sg: 'closed'; report: CloseReport };
 

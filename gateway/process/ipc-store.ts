@@ -2,7 +2,8 @@ import { StoreUnavailableError } from '../errors.js';
 import type {
   CommitRequest, CommitResult, LoadOptions, LoadResult, SessionStats, SessionStore, SessionSummary, SweepOptions, SweepResult,
 } from '../session/store.js';
-import { isMasterMessage, type MasterMessage, type StoreOp, type WorkerMessage } from './ipc-messages.js';
+import { isMasterMessage, type StoreCall, type StoreOp, type StoreReply, type WorkerMessage } from './ipc-messages.js';
+import { TickBatch } from './tick-batch.js';
 
 /** How a worker talks to its master: process.send and the 'message' / 'disconnect' events (a stand-in in tests). */
 export interface IpcChannel {
@@ -18,8 +19,8 @@ interface Pending {
 }
 
 /**
- * A worker's view of the embedded store, which lives in the master (docs/architecture.md §12): every call is one
- * message to the master and one answer, so all workers of a gateway see the same sessions and the sessions outlive
+ * A worker's view of the embedded store, which lives in the master (docs/architecture.md §12): every call goes to
+ * the master and is answered there — the calls of one event-loop turn in one message, their answers likewise — so all workers of a gateway see the same sessions and the sessions outlive
  * any worker (a reload, a crash). Each call runs to completion in the master's store, so it stays atomic; a master
  * that is gone is StoreUnavailableError (503), never a hang.
  */
@@ -27,13 +28,15 @@ export class IpcSessionStore implements SessionStore {
   readonly kind = 'memory' as const;
   readonly #channel: IpcChannel;
   readonly #pending = new Map<number, Pending>();
+  readonly #calls: TickBatch<StoreCall>;
   #next = 1;
   #closed = false;
 
   constructor(channel: IpcChannel) {
     this.#channel = channel;
+    this.#calls = new TickBatch((calls) => this.#send(calls));
     channel.on('message', (m) => {
-      if (isMasterMessage(m) && m.sg === 'store-reply') this.#settle(m);
+      if (isMasterMessage(m) && m.sg === 'store-reply') for (const reply of m.replies) this.#settle(reply);
     });
     channel.on('disconnect', () => this.#failAll('the master process is gone'));
   }
@@ -84,21 +87,29 @@ export class IpcSessionStore implements SessionStore {
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      try {
-        this.#channel.send({ sg: 'store', id, op, args });
-      } catch (err) {
-        this.#pending.delete(id);
-        reject(new StoreUnavailableError('embedded session store unreachable', { cause: err }));
-      }
+      this.#calls.push([id, op, args]);
     });
   }
 
-  #settle(m: Extract<MasterMessage, { sg: 'store-reply' }>): void {
-    const pending = this.#pending.get(m.id);
+  #send(calls: StoreCall[]): void {
+    try {
+      if (!this.#channel.connected) throw new Error('the IPC channel is closed');
+      this.#channel.send({ sg: 'store', calls });
+    } catch (err) {
+      for (const [id] of calls) {
+        const pending = this.#pending.get(id);
+        this.#pending.delete(id);
+        pending?.reject(new StoreUnavailableError('embedded session store unreachable', { cause: err }));
+      }
+    }
+  }
+
+  #settle(reply: StoreReply): void {
+    const pending = this.#pending.get(reply[0]);
     if (!pending) return;
-    this.#pending.delete(m.id);
-    if (m.ok) pending.resolve(m.value);
-    else pending.reject(new StoreUnavailableError(`embedded session store failed: ${m.code}: ${m.message}`));
+    this.#pending.delete(reply[0]);
+    if (reply[1]) pending.resolve(reply[2]);
+    else pending.reject(new StoreUnavailableError(`embedded session store failed: ${reply[2]}: ${reply[3]}`));
   }
 
   #failAll(reason: string): void {

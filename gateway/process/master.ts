@@ -9,7 +9,7 @@ import type { GatewayProcessReport, ReloadReport } from './process-report.js';
 import { Reloader } from './reload.js';
 import { installSignals } from './signals.js';
 import { failStartup, logStartupNotes, type StartupConfig } from './startup.js';
-import { answerStoreCall } from './store-server.js';
+import { StoreServer } from './store-server.js';
 import { metricsSnapshot } from '../observability/worker-metrics.js';
 import { WorkerMetrics } from './worker-metrics.js';
 import { WorkerPool, type WorkerEntry } from './worker-pool.js';
@@ -36,6 +36,8 @@ export class Master {
   readonly #startedAt = Date.now();
   readonly #reloader: Reloader;
   readonly #metrics: WorkerMetrics;
+  /** Each worker's store calls are answered in batches of their own (a worker gone takes its entry with it). */
+  readonly #storeServers = new WeakMap<WorkerEntry, StoreServer>();
   #stopping: Promise<void> | null = null;
 
   constructor(config: StartupConfig, log: Logger, reopenLogs: () => void) {
@@ -135,8 +137,17 @@ export class Master {
     return { sg: 'backends', epoch: plane?.coord.epoch ?? 0, backends };
   }
 
+  #storeServerOf(entry: WorkerEntry): StoreServer {
+    let server = this.#storeServers.get(entry);
+    if (!server) {
+      server = new StoreServer(this.control.store, (replies) => this.workers.send(entry, { sg: 'store-reply', replies }));
+      this.#storeServers.set(entry, server);
+    }
+    return server;
+  }
+
   #answer(entry: WorkerEntry, m: WorkerMessage): void {
-    if (m.sg === 'store') answerStoreCall(this.control.store, m, (reply) => this.workers.send(entry, reply));
+    if (m.sg === 'store') this.#storeServerOf(entry).answer(m.calls);
     else if (m.sg === 'metrics') this.#metrics.answered(m);
     else if (m.sg === 'want-backends') this.workers.send(entry, this.#backendsMessage());
     else if (m.sg === 'want-config') {
