@@ -74,6 +74,14 @@ export const DIFFERENCES = {
     readme: 'No Host for a backend',
     normalise: (v) => ({ ...v, backend: v.backend.map((r) => ({ ...r, headers: r.headers.filter(([n, value]) => n !== 'host' || value !== '') })) }),
   },
+  /**
+   * `proxy_set_header Host` written twice: nginx sends both Host lines, a request RFC 9112 §3.2 says a server must
+   * refuse; the gateway's HTTP client sends one, the first.
+   */
+  'host-twice': {
+    readme: 'One Host line',
+    normalise: (v) => ({ ...v, backend: v.backend.map((r) => ({ ...r, headers: r.headers.filter(([n], i) => n !== 'host' || r.headers.findIndex(([m]) => m === 'host') === i) })) }),
+  },
 } satisfies Record<string, Difference>;
 
 export type DifferenceKey = keyof typeof DIFFERENCES;
