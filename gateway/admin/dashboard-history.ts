@@ -28,6 +28,12 @@ export interface DashboardHistoryOptions {
   /** The store's numbers (store-wide on Redis). */
   sessionStats: (now: number) => Promise<SessionStats>;
   intervalMs?: number;
+  /**
+   * How often the store's numbers are read (default 30 s). On Redis a stats read is a script per bucket (256), so
+   * reading it with every 5-second point would cost an idle gateway more than its traffic does; the session series
+   * get a point every `storeEveryMs`, with rates over that longer interval.
+   */
+  storeEveryMs?: number;
   /** How many points to keep: 180 × 5 s = the last 15 minutes. */
   keep?: number;
   clock?: () => number;
@@ -44,10 +50,17 @@ interface Totals {
   serverErrors: number;
   requestBuckets: Map<number, number>;
   storeBuckets: Map<number, number>;
-  created: number | null;
-  ended: number | null;
-  active: number | null;
 }
+
+interface StoreTotals {
+  t: number;
+  created: number;
+  ended: number;
+  active: number;
+}
+
+type SessionSeries = Pick<DashboardPoint, 'activeSessions' | 'createdPerSecond' | 'endedPerSecond'>;
+const NO_SESSION_POINT: SessionSeries = { activeSessions: null, createdPerSecond: null, endedPerSecond: null };
 
 /** Cumulative bucket counts of a histogram, summed over its other labels (le → count; +Inf as Infinity). */
 export function bucketsOf(metrics: MetricJson[], name: string): Map<number, number> {
@@ -100,7 +113,10 @@ export class DashboardHistory {
   readonly #keep: number;
   readonly #clock: () => number;
   readonly #points: DashboardPoint[] = [];
+  readonly #storeEveryMs: number;
   #previous: Totals | null = null;
+  #previousStore: StoreTotals | null = null;
+  #storeReadAt = -Infinity;
   #timer: NodeJS.Timeout | null = null;
   #sampling: Promise<void> | null = null;
 
@@ -108,6 +124,7 @@ export class DashboardHistory {
     this.#options = options;
     this.intervalMs = options.intervalMs ?? 5_000;
     this.#keep = options.keep ?? 180;
+    this.#storeEveryMs = options.storeEveryMs ?? 30_000;
     this.#clock = options.clock ?? Date.now;
   }
 
@@ -135,6 +152,7 @@ export class DashboardHistory {
 
   async #take(): Promise<void> {
     const totals = await this.#read();
+    const sessions = await this.#sessionSeries(totals.t);
     const before = this.#previous;
     this.#previous = totals;
     if (!before) return;
@@ -149,9 +167,7 @@ export class DashboardHistory {
       serverErrorsPerSecond: rate(totals.serverErrors, before.serverErrors),
       p50Ms: ms(quantileBetween(before.requestBuckets, totals.requestBuckets, 0.5)),
       p99Ms: ms(quantileBetween(before.requestBuckets, totals.requestBuckets, 0.99)),
-      activeSessions: totals.active,
-      createdPerSecond: rate(totals.created, before.created),
-      endedPerSecond: rate(totals.ended, before.ended),
+      ...sessions,
       storeP50Ms: ms(quantileBetween(before.storeBuckets, totals.storeBuckets, 0.5)),
       storeP99Ms: ms(quantileBetween(before.storeBuckets, totals.storeBuckets, 0.99)),
     });
@@ -161,9 +177,6 @@ export class DashboardHistory {
   async #read(): Promise<Totals> {
     const t = this.#clock();
     const metrics = await this.#options.metrics().catch(() => [] as MetricJson[]);
-    // The store may be down: the chart shows a gap for the session series, the request series go on.
-    const stats = await this.#options.sessionStats(t).catch(() => null);
-    const c = stats?.counters;
     return {
       t,
       requests: counterSum(metrics, REQUESTS),
@@ -171,9 +184,22 @@ export class DashboardHistory {
       serverErrors: counterSum(metrics, REQUESTS, (l) => l.status_class === '5xx'),
       requestBuckets: bucketsOf(metrics, REQUEST_DURATION),
       storeBuckets: bucketsOf(metrics, STORE_DURATION),
-      created: c ? c.created : null,
-      ended: c ? c.destroyedLogout + c.destroyedKill + c.destroyedEvicted + c.expiredIdle + c.expiredAbsolute + c.expiredLapsed : null,
-      active: stats ? stats.active : null,
     };
+  }
+
+  /** The session series for a point at `t`: read from the store every `storeEveryMs`, empty in between. */
+  async #sessionSeries(t: number): Promise<SessionSeries> {
+    if (t - this.#storeReadAt < this.#storeEveryMs) return NO_SESSION_POINT;
+    this.#storeReadAt = t;
+    // The store may be down: the chart shows a gap for the session series, the request series go on.
+    const stats = await this.#options.sessionStats(t).catch(() => null);
+    if (!stats) return NO_SESSION_POINT;
+    const c = stats.counters;
+    const now: StoreTotals = { t, created: c.created, active: stats.active, ended: c.destroyedLogout + c.destroyedKill + c.destroyedEvicted + c.expiredIdle + c.expiredAbsolute + c.expiredLapsed };
+    const before = this.#previousStore;
+    this.#previousStore = now;
+    const seconds = before ? (t - before.t) / 1000 : 0;
+    const rate = (a: number, b: number | undefined) => (b === undefined || seconds <= 0 ? null : Math.max(0, a - b) / seconds);
+    return { activeSessions: now.active, createdPerSecond: rate(now.created, before?.created), endedPerSecond: rate(now.ended, before?.ended) };
   }
 }

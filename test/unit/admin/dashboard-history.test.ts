@@ -29,6 +29,7 @@ describe('dashboard history', () => {
       metrics: async () => (await registry.getMetricsAsJSON()) as unknown as MetricJson[],
       sessionStats: async () => stats,
       clock: () => now,
+      storeEveryMs: 5_000,
     });
     await history.sample();
     assert.deepEqual(history.points(), [], 'the first sample is the baseline');
@@ -63,6 +64,7 @@ describe('dashboard history', () => {
       },
       clock: () => now,
       keep: 3,
+      storeEveryMs: 0,
     });
     for (let i = 0; i < 6; i++) {
       failing = i === 5;
@@ -73,5 +75,30 @@ describe('dashboard history', () => {
     assert.equal(points.length, 3);
     assert.equal(points.at(-1)!.activeSessions, null);
     assert.equal(points.at(-2)!.activeSessions, 1);
+  });
+
+  it('reads the store every 30 s, not with every point: an idle gateway on Redis pays for no 256-script stats each 5 s', async () => {
+    let now = 0;
+    let reads = 0;
+    let created = 0;
+    const history = new DashboardHistory({
+      metrics: async () => [],
+      sessionStats: async () => {
+        reads++;
+        return { active: 2, pendingExpiry: 0, counters: counters(created, 0), sizeBuckets: [] };
+      },
+      clock: () => now,
+    });
+    for (let i = 0; i <= 12; i++) {
+      await history.sample();
+      now += 5_000;
+      created += 30;
+    }
+    assert.equal(reads, 3, 'at 0, 30 and 60 s');
+    const points = history.points();
+    assert.equal(points.length, 12);
+    const withSessions = points.filter((p) => p.activeSessions !== null);
+    assert.deepEqual(withSessions.map((p) => p.t), [30_000, 60_000]);
+    assert.deepEqual(withSessions.map((p) => p.createdPerSecond), [6, 6], '180 sessions over each 30 s');
   });
 });
