@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { UpstreamServerSettings, UpstreamSettings } from '../config/settings.js';
 import { HealthRecord } from './health-record.js';
+import { ConnectionSlots } from './connection-slots.js';
 import { BackendLoad, type Lease, type LongLived } from './lease.js';
 import { PassiveFailures } from './passive-failures.js';
 import { slowStartWeight } from './slow-start.js';
@@ -37,6 +38,11 @@ export class Backend {
   /** Smooth weighted round-robin state (nginx's algorithm). */
   currentWeight = 0;
   readonly #load = new BackendLoad();
+  /**
+   * nginx `max_conns`, counting open WebSocket tunnels too (connection-slots.ts); kept across a drain's new pool.
+   * None without a limit: requests then go straight to the pool, with nothing added to the hot path.
+   */
+  readonly slots: ConnectionSlots | undefined;
   /** Active check counts (health-checker.ts). */
   readonly checks = new HealthRecord();
   /** nginx max_fails / fail_timeout. */
@@ -56,9 +62,11 @@ export class Backend {
     this.adminState = server.down ? 'MAINT' : 'READY';
     this.passive = new PassiveFailures(server.maxFails, server.failTimeoutMs);
     this.slowStartMs = upstream.health.slowStartMs;
+    this.slots = server.maxConns > 0 ? new ConnectionSlots(server.maxConns) : undefined;
     this.#poolOptions = {
-      // nginx `max_conns`: over it, requests wait in the pool for a free connection instead of opening more (a burst
-      // of new connections can overflow a backend's listen queue and stall in SYN retries).
+      // nginx `max_conns`: over it, requests wait (in `slots`, which also counts tunnels the pool no longer sees)
+      // for a free connection instead of opening more (a burst of new connections can overflow a backend's listen
+      // queue and stall in SYN retries). The pool's own limit is the same, so it never opens more either.
       connections: server.maxConns > 0 ? server.maxConns : null,
       pipelining: 1,
       // Below the backend's own keep-alive timeout, so a pooled socket is never reused just as the backend closes it.

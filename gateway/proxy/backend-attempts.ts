@@ -75,6 +75,7 @@ export class BackendAttempts {
       try {
         exchange = request.start(backend);
         this.current = exchange;
+        if (exchange.queued) this.#log.debug({ event: 'proxy.max_conns_wait', backend: backend.name, inUse: backend.slots?.taken, requestId: request.requestId }, `every connection to ${backend.name} is in use (max_conns): waiting`);
         const head = await exchange.head;
         request.record?.attemptAnswered(head.statusCode);
         const next = this.#afterAnswer(head, backend, request, tried, startedAt);

@@ -2,6 +2,7 @@ import { validateHeaderName, validateHeaderValue, type ServerResponse } from 'no
 import type { Duplex } from 'node:stream';
 import { errors, type Dispatcher } from 'undici';
 import { BackendBadResponseError } from '../errors.js';
+import type { ConnectionSlots } from '../pool/connection-slots.js';
 import { bindConnection, type BackendConnection } from './backend-connection.js';
 import { responseHead, unforwardableHead, type BackendResponseHead } from './response-head.js';
 import { errorCodeOf } from './upstream-errors.js';
@@ -24,6 +25,11 @@ export interface ExchangeOptions {
   bodyTimeout: number;
   /** A protocol upgrade (`websocket`): undici sends Connection/Upgrade itself and hands over the socket on a 101. */
   upgrade?: string;
+  /**
+   * The backend's max_conns slots: the exchange waits for one before it is dispatched and holds it until the backend
+   * is done with it — for an upgrade, until the tunnel's connection closes.
+   */
+  slots?: ConnectionSlots;
 }
 
 /**
@@ -65,6 +71,9 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
   #readTimer: NodeJS.Timeout | null = null;
   #upgraded: Duplex | null = null;
   #connectTimer: NodeJS.Timeout | null = null;
+  /** Cancels the wait for a max_conns slot (null once dispatched). */
+  #cancelWait: (() => boolean) | null = null;
+  #releaseSlot: (() => void) | null = null;
 
   constructor(dispatcher: Dispatcher, options: ExchangeOptions) {
     this.#options = options;
@@ -76,18 +85,29 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
       this.#connectTimer = setTimeout(() => this.#connectTimedOut(options.connectTimeout!), options.connectTimeout);
       this.#connectTimer.unref();
     }
-    dispatcher.dispatch(
-      {
-        path: options.path,
-        method: options.method as Dispatcher.HttpMethod,
-        headers: options.headers,
-        body: options.body,
-        headersTimeout: options.headersTimeout,
-        bodyTimeout: 0,
-        ...(options.upgrade ? { upgrade: options.upgrade } : {}),
-      },
-      this,
-    );
+    const dispatch = (): void => {
+      dispatcher.dispatch(
+        {
+          path: options.path,
+          method: options.method as Dispatcher.HttpMethod,
+          headers: options.headers,
+          body: options.body,
+          headersTimeout: options.headersTimeout,
+          bodyTimeout: 0,
+          ...(options.upgrade ? { upgrade: options.upgrade } : {}),
+        },
+        this,
+      );
+    };
+    if (!options.slots) {
+      dispatch();
+      return;
+    }
+    this.#cancelWait = options.slots.take((release) => {
+      this.#cancelWait = null;
+      this.#releaseSlot = release;
+      dispatch();
+    });
   }
 
   /** The body failed after the head arrived and before streamTo: nothing was sent, the client can get a 502. */
@@ -98,6 +118,11 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
   /** The backend's connection after it answered an upgrade with 101: the caller's from then on. */
   get upgraded(): Duplex | null {
     return this.#upgraded;
+  }
+
+  /** Waiting for one of the backend's max_conns slots (every one is in use by a request or a tunnel). */
+  get queued(): boolean {
+    return this.#cancelWait !== null;
   }
 
   /** undici wrote the request on a connection (before that, it never left the gateway). */
@@ -113,6 +138,8 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
   /** Stop the exchange (the client went away, or the gateway refuses the response). */
   abort(reason: Error = new Error('aborted by the gateway')): void {
     if (this.#finished) return;
+    // Still waiting for a max_conns slot: it never goes out.
+    if (this.#cancelWait?.()) return this.#failBeforeDispatch(reason);
     if (this.#abort) this.#abort(reason);
     else this.#abortReason = reason;
   }
@@ -181,6 +208,15 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
     this.#connection?.release();
     this.#connection = null;
     this.#stopReadTimer();
+    this.#releaseSlot?.();
+  }
+
+  #failBeforeDispatch(err: Error): void {
+    this.#cancelWait = null;
+    if (this.#connectTimer) clearTimeout(this.#connectTimer);
+    this.#connectTimer = null;
+    this.#finished = true;
+    this.#rejectHead(err);
   }
 
   /**
@@ -211,6 +247,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
     this.#connectTimer = null;
     if (this.#abort || this.#finished) return;
     const err = new errors.ConnectTimeoutError(`connect timed out after ${ms} ms (proxy_connect_timeout)`);
+    if (this.#cancelWait?.()) return this.#failBeforeDispatch(err);
     this.#abortReason = err;
     this.#finished = true;
     this.#rejectHead(err);
@@ -253,6 +290,13 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
     this.#headSeen = true;
     this.#complete = true;
     this.#finished = true;
+    // The connection stays in use as the tunnel: its max_conns slot is free only when it closes.
+    const release = this.#releaseSlot;
+    this.#releaseSlot = null;
+    if (release) {
+      if (socket.destroyed) release();
+      else socket.once('close', release);
+    }
     this.#detach();
     this.#upgraded = socket;
     this.#resolveHead(responseHead(statusCode, 'Switching Protocols', (rawHeaders ?? []).map((h) => (Buffer.isBuffer(h) ? h : Buffer.from(h, 'latin1')))));

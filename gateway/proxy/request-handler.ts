@@ -360,6 +360,7 @@ export class RequestHandler {
           headersTimeout: proxy.readTimeoutMs,
           connectTimeout: proxy.connectTimeoutMs,
           bodyTimeout: proxy.readTimeoutMs,
+          slots: backend.slots,
         }),
       abandoned: () => clientGone || streamed?.failure instanceof ClientRequestError,
       record: prepared.record,

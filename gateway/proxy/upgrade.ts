@@ -87,7 +87,7 @@ export class UpgradeHandler {
       requestId: prepared.requestId,
       replayable: true,
       start: (backend) =>
-        new BackendExchange(backend.dispatcher, { path: prepared.path, method: 'GET', headers, body: null, headersTimeout: proxy.readTimeoutMs, connectTimeout: proxy.connectTimeoutMs, bodyTimeout: proxy.readTimeoutMs, upgrade: req.headers.upgrade ?? 'websocket' }),
+        new BackendExchange(backend.dispatcher, { path: prepared.path, method: 'GET', headers, body: null, headersTimeout: proxy.readTimeoutMs, connectTimeout: proxy.connectTimeoutMs, bodyTimeout: proxy.readTimeoutMs, upgrade: req.headers.upgrade ?? 'websocket', slots: backend.slots }),
       abandoned: () => clientGone,
       record: prepared.record,
     });

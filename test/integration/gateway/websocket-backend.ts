@@ -31,6 +31,8 @@ export class WebSocketBackend {
   maxOpen = 0;
   upgrades = 0;
   readonly closeCodes: number[] = [];
+  /** What it saw, in order: `request /path`, `upgrade /path` (a WebSocket opened), `close /path` (one closed). */
+  readonly events: string[] = [];
   readonly held: ServerResponse[] = [];
   readonly #rawWaiters: Array<(socket: Duplex) => void> = [];
   readonly #raw = new Set<Duplex>();
@@ -76,6 +78,7 @@ export class WebSocketBackend {
 
   #request(req: IncomingMessage, res: ServerResponse): void {
     const path = pathOf(req);
+    if (path !== '/healthz') this.events.push(`request ${path}`);
     if (path === '/hold') {
       this.held.push(res);
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -105,7 +108,11 @@ export class WebSocketBackend {
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      ws.once('close', (code) => this.closeCodes.push(code));
+      this.events.push(`upgrade ${path}`);
+      ws.once('close', (code) => {
+        this.closeCodes.push(code);
+        this.events.push(`close ${path}`);
+      });
       ws.on('message', (data, binary) => ws.send(data, { binary }));
       ws.send(JSON.stringify({ principal: this.#principal(req) }));
     });

@@ -184,6 +184,27 @@ describe('WebSocket upgrades on the same footing as requests', () => {
     assert.equal(queued.maxOpen, 1, 'never more than max_conns connections to the backend');
   });
 
+  it('counts an open WebSocket in max_conns: a request and an upgrade wait until the tunnel closes, as in nginx', async () => {
+    const { ws: tunnel } = await handshake(`${ws}/queued/ws`);
+    assert.ok(tunnel);
+    const waits = () => gateway.process.records().filter((r) => r.event === 'proxy.max_conns_wait' && r.backend === queued.name).length;
+    const before = waits();
+    const answered = request(`${gateway.url}/queued/whoami`).then(async (r) => r.body.json());
+    await waitFor(async () => waits() === before + 1, { what: 'the request waiting for the connection the tunnel holds' });
+    const second = handshake(`${ws}/queued/ws`);
+    await waitFor(async () => waits() === before + 2, { what: 'the second upgrade waiting too' });
+    const seen = queued.events.length;
+    tunnel.close();
+    assert.deepEqual(await answered, { principal: null });
+    const { ws: next } = await second;
+    assert.ok(next, 'the second WebSocket opens once the request is done');
+    next.close();
+    await waitFor(async () => queued.events.length >= seen + 3, { what: 'the backend saw the close, the request and the upgrade' });
+    // Not maxOpen: the gateway frees the slot when its side of the tunnel has closed, a moment before the backend's
+    // side sees the FIN (nginx frees its peer the same way), so the backend may briefly count two.
+    assert.deepEqual(queued.events.slice(seen, seen + 3), ['close /ws', 'request /whoami', 'upgrade /ws'], 'nothing reached the backend while the tunnel held its one connection');
+  });
+
   it('ends a tunnel on drain with a real 1012 close frame after the frame in flight, and a masked 1001 to the backend', { timeout: 30_000 }, async () => {
     const backendSide = Promise.race(app.map((b) => b.nextRaw().then((socket) => ({ backend: b, socket }))));
     const client = connect(gateway.port, '127.0.0.1');
