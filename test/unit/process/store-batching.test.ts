@@ -71,9 +71,14 @@ describe('IPC store batching', () => {
   it('an unknown call is answered with SG_STORE_UNAVAILABLE, and the others of its batch still succeed', async () => {
     const store = new MemorySessionStore({ sweepIntervalMs: 0 });
     const replies: StoreReply[] = [];
-    const server = new StoreServer(store, (r) => replies.push(...r));
+    let bothAnswered!: () => void;
+    const answered = new Promise<void>((resolve) => (bothAnswered = resolve));
+    const server = new StoreServer(store, (r) => {
+      replies.push(...r);
+      if (replies.length >= 2) bothAnswered();
+    });
     server.answer([[1, 'ping', []], [2, 'flushall' as never, []]]);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await answered;
     assert.deepEqual(replies.sort((a, b) => a[0] - b[0]), [[1, true, undefined], [2, false, 'SG_STORE_UNAVAILABLE', 'unknown store call "flushall"']]);
     await store.close();
   });
