@@ -100,8 +100,8 @@ export class WebSocketBackend {
     if (path === '/ws-raw') {
       const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}${WS_GUID}`).digest('base64');
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-      // The server's sockets are half-open capable: end this side when the gateway ends its own.
-      socket.once('end', () => socket.end());
+      // Not ended when the gateway ends its side: the test decides (a drain must find the rest of a frame still
+      // coming, which an automatic end could cut off before the test has written it).
       this.#raw.add(socket);
       socket.once('close', () => this.#raw.delete(socket));
       this.#rawWaiters.shift()?.(socket);

@@ -219,7 +219,8 @@ describe('WebSocket upgrades on the same footing as requests', () => {
     socket.write(Buffer.concat([Buffer.from([0x81, 10]), Buffer.from('01234')]));
     await fromGateway.until((b) => b.length >= headEnd + 7);
     assert.equal(await post(`${gateway.adminUrl}/api/backends/${encodeURIComponent(backend.name)}/drain`), 200);
-    socket.write('56789');
+    // The rest of the frame, then this side's end: the gateway must still deliver the frame before its 1012.
+    socket.end('56789');
     const all = await fromGateway.until((_b, ended) => ended);
     const reason = Buffer.from('service restart');
     const expected = Buffer.concat([Buffer.from([0x81, 10]), Buffer.from('0123456789'), Buffer.from([0x88, 2 + reason.length, 0x03, 0xf4]), reason]);
