@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { WebSocket } from 'ws';
 import { startDemoBackend, type DemoBackend } from '../../helpers/backend-process.js';
 import { Browser } from '../../helpers/browser.js';
+import { connectDemoSocket } from '../../helpers/demo-socket.js';
 import { startGateway, type GatewayUnderTest } from '../../helpers/gateway-process.js';
 
 interface Hello {
@@ -12,13 +12,7 @@ interface Hello {
   principal: string | null;
 }
 
-function connect(url: string, cookie: string): Promise<{ ws: WebSocket; hello: Hello }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: { cookie } });
-    ws.once('message', (data) => resolve({ ws, hello: JSON.parse(String(data)) as Hello }));
-    ws.once('error', reject);
-  });
-}
+const connect = (url: string, cookie: string) => connectDemoSocket<Hello>(url, cookie);
 
 describe('a WebSocket through the gateway to a backend being drained', () => {
   let backends: DemoBackend[];
