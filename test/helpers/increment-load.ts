@@ -22,19 +22,22 @@ export interface UserTally {
 
 export class IncrementLoad {
   readonly #url: string;
+  readonly #userPrefix: string;
   readonly #agent = new Agent({ connections: 32, pipelining: 1 });
   readonly users: UserTally[] = [];
   readonly statuses: Record<string, number> = {};
   #running = false;
   #loops: Array<Promise<void>> = [];
 
-  constructor(url: string) {
+  /** `userPrefix` names the users (`<prefix>-0`, …): two loads on one gateway log in users of their own. */
+  constructor(url: string, userPrefix = 'inc-user') {
     this.#url = url;
+    this.#userPrefix = userPrefix;
   }
 
   async start(users: number): Promise<void> {
     for (let i = 0; i < users; i++) {
-      const user = `inc-user-${i}`;
+      const user = `${this.#userPrefix}-${i}`;
       const res = await request(`${this.#url}/api/login`, {
         method: 'POST', dispatcher: this.#agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user }),
       });

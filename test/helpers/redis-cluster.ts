@@ -146,6 +146,27 @@ export class TestCluster {
     }));
   }
 
+  /**
+   * A planned switch: `CLUSTER FAILOVER` on the replica of `port`, which pauses its master's clients, catches up with
+   * it and takes over; resolves once the replica serves as master (the old master then replicates it).
+   */
+  async failover(masterPort: number): Promise<ClusterNode> {
+    const master = this.#nodes.find((n) => n.port === masterPort);
+    if (!master) throw new Error(`no cluster node on ${masterPort}`);
+    let replica: ClusterNode | undefined;
+    for (const node of this.#nodes.filter((n) => n !== master && n.child.exitCode === null && n.child.signalCode === null)) {
+      const me = String(await this.client(node.port).call('CLUSTER', 'NODES')).split('\n').find((l) => l.includes('myself'));
+      const fields = me?.split(' ') ?? [];
+      if (fields[2]?.includes('slave') && fields[3] === master.id) replica = node;
+    }
+    if (!replica) throw new Error(`the node on ${masterPort} has no replica to fail over to`);
+    await this.client(replica.port).call('CLUSTER', 'FAILOVER');
+    const promoted = replica;
+    await waitFor(async () => /role:master/.test(String(await this.client(promoted.port).call('INFO', 'replication'))),
+      { what: `the replica on ${promoted.port} to take over`, timeoutMs: 30_000 });
+    return promoted;
+  }
+
   /** SIGKILL one node (a crash; for failover tests). */
   async kill(port: number): Promise<void> {
     const node = this.#nodes.find((n) => n.port === port);
