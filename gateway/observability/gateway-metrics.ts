@@ -1,6 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
 import { registerBackendGauges } from './backend-metrics.js';
+import { HotCounter, HotHistogram } from './hot-metrics.js';
 import { gatewayVersion } from '../version.js';
 import { registerClusterSessionMetrics, SessionEventMetrics, type ClusterStoreSource } from './session-metrics.js';
 
@@ -31,17 +32,17 @@ const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly requests: Counter<'status_class'>;
-  readonly requestDuration: Histogram<'upstream' | 'status_class'>;
-  readonly upstreamResponseDuration: Histogram<'upstream' | 'backend'>;
-  readonly backendResponses: Counter<'upstream' | 'backend' | 'code'>;
+  readonly requests: HotCounter<'status_class'>;
+  readonly requestDuration: HotHistogram<'upstream' | 'status_class'>;
+  readonly upstreamResponseDuration: HotHistogram<'upstream' | 'backend'>;
+  readonly backendResponses: HotCounter<'upstream' | 'backend' | 'code'>;
   readonly upstreamFailures: Counter<'backend'>;
   readonly retries: Counter;
   readonly clientConnectionsAccepted: Counter;
-  readonly clientReceivedBytes: Counter;
-  readonly clientSentBytes: Counter;
+  readonly clientReceivedBytes: HotCounter;
+  readonly clientSentBytes: HotCounter;
   readonly healthChecks: Counter<'upstream' | 'backend' | 'result'>;
-  readonly storeDuration: Histogram<'store' | 'operation'>;
+  readonly storeDuration: HotHistogram<'store' | 'operation'>;
   readonly storeErrors: Counter<'store' | 'operation'>;
   readonly sessions: SessionEventMetrics;
   readonly accessLogDropped: Counter<'path'>;
@@ -52,23 +53,23 @@ export class GatewayMetrics {
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters (promtool refuses them); their per-type twins (nodejs_active_handles{type}) stay.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
-    this.requests = new Counter({ name: 'session_gateway_requests_total', help: 'Responses sent to clients, by status class (2xx, 3xx, 4xx, 5xx; 499: the client left first).', labelNames: ['status_class'], registers });
-    this.requestDuration = new Histogram({
+    this.requests = new HotCounter({ name: 'session_gateway_requests_total', help: 'Responses sent to clients, by status class (2xx, 3xx, 4xx, 5xx; 499: the client left first).', labelNames: ['status_class'], registers });
+    this.requestDuration = new HotHistogram({
       name: 'session_gateway_request_duration_seconds', help: 'Time from a request\'s head to the last byte of its response (nginx $request_time), by upstream ("none" when no proxy_pass answered) and status class.',
       labelNames: ['upstream', 'status_class'], buckets: REQUEST_BUCKETS, registers,
     });
-    this.upstreamResponseDuration = new Histogram({
+    this.upstreamResponseDuration = new HotHistogram({
       name: 'session_gateway_upstream_response_duration_seconds', help: 'Time from sending a request to a backend to the end of its response (nginx $upstream_response_time), every attempt.',
       labelNames: ['upstream', 'backend'], buckets: REQUEST_BUCKETS, registers,
     });
-    this.backendResponses = new Counter({ name: 'session_gateway_backend_responses_total', help: 'Responses received from each backend, by status code.', labelNames: ['upstream', 'backend', 'code'], registers });
+    this.backendResponses = new HotCounter({ name: 'session_gateway_backend_responses_total', help: 'Responses received from each backend, by status code.', labelNames: ['upstream', 'backend', 'code'], registers });
     this.upstreamFailures = new Counter({ name: 'session_gateway_upstream_failures_total', help: 'Failed attempts to a backend (refused, reset, timeout, unforwardable response), by backend.', labelNames: ['backend'], registers });
     this.retries = new Counter({ name: 'session_gateway_retries_total', help: 'Requests tried again on another backend (only when safe, docs/architecture.md §6).', registers });
     this.clientConnectionsAccepted = new Counter({ name: 'session_gateway_client_connections_accepted_total', help: 'Client connections accepted by the proxy listeners.', registers });
-    this.clientReceivedBytes = new Counter({ name: 'session_gateway_client_received_bytes_total', help: 'Bytes read from clients (request heads and bodies, WebSocket traffic).', registers });
-    this.clientSentBytes = new Counter({ name: 'session_gateway_client_sent_bytes_total', help: 'Bytes written to clients (response heads and bodies, WebSocket traffic).', registers });
+    this.clientReceivedBytes = new HotCounter({ name: 'session_gateway_client_received_bytes_total', help: 'Bytes read from clients (request heads and bodies, WebSocket traffic).', registers });
+    this.clientSentBytes = new HotCounter({ name: 'session_gateway_client_sent_bytes_total', help: 'Bytes written to clients (response heads and bodies, WebSocket traffic).', registers });
     this.healthChecks = new Counter({ name: 'session_gateway_health_checks_total', help: 'Active health checks run by this gateway, by backend and result (success: a 2xx in time).', labelNames: ['upstream', 'backend', 'result'], registers });
-    this.storeDuration = new Histogram({
+    this.storeDuration = new HotHistogram({
       name: 'session_gateway_store_operation_duration_seconds', help: 'Latency of session store operations as the gateway sees them (one Redis round trip or script each), by operation.',
       labelNames: ['store', 'operation'], buckets: STORE_BUCKETS, registers,
     });

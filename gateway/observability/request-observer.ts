@@ -6,6 +6,9 @@ import type { RequestVariables } from '../proxy/request-variables.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { RequestRecord } from './request-record.js';
 
+/** The label of each status class, made once. */
+const STATUS_CLASSES: readonly string[] = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
 /** Byte counts of a client connection already accounted to a request (or to the metrics). */
 export interface ConnectionCounts {
   read: number;
@@ -85,14 +88,14 @@ export class RequestObserver {
     counts.requests++;
     const bytes = this.#settle(socket);
     const m = this.metrics;
-    const statusClass = `${Math.floor(record.status / 100)}xx`;
-    m.requests.inc({ status_class: statusClass });
+    const statusClass = STATUS_CLASSES[Math.floor(record.status / 100)] ?? `${Math.floor(record.status / 100)}xx`;
+    m.requests.add([statusClass]);
     // A tunnel's lifetime (minutes) is no request latency: it is counted, its duration is not observed.
-    if (!record.tunnelled) m.requestDuration.observe({ upstream: record.location?.proxy?.upstream ?? 'none', status_class: statusClass }, record.durationSeconds);
+    if (!record.tunnelled) m.requestDuration.record([record.location?.proxy?.upstream ?? 'none', statusClass], record.durationSeconds);
     for (const a of record.attempts) {
-      const labels = { upstream: a.backend.upstream, backend: a.backend.name };
-      if (a.headerAt !== null && a.status !== null) m.backendResponses.inc({ ...labels, code: String(a.status) });
-      if (!(record.tunnelled && a.status === 101)) m.upstreamResponseDuration.observe(labels, ((a.endedAt ?? record.endedAt) - a.startedAt) / 1000);
+      const upstream = a.backend.upstream;
+      if (a.headerAt !== null && a.status !== null) m.backendResponses.add([upstream, a.backend.name, String(a.status)]);
+      if (!(record.tunnelled && a.status === 101)) m.upstreamResponseDuration.record([upstream, a.backend.name], ((a.endedAt ?? record.endedAt) - a.startedAt) / 1000);
     }
     this.#logger?.log(record, bytes, counts);
   }

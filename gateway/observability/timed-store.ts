@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Histogram, Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
+import type { HotHistogram } from './hot-metrics.js';
 import type {
   CommitRequest, CommitResult, LoadOptions, LoadResult, SessionStats, SessionStore, SessionSummary, SweepOptions, SweepResult,
 } from '../session/store.js';
@@ -15,7 +16,7 @@ export class TimedStore implements SessionStore {
   readonly kind: SessionStore['kind'];
   readonly placementOf?: (principal: string) => number | null;
   readonly #inner: SessionStore;
-  readonly #duration: Histogram<'store' | 'operation'>;
+  readonly #duration: HotHistogram<'store' | 'operation'>;
   readonly #errors: Counter<'store' | 'operation'>;
   readonly #events: SessionEventMetrics;
 
@@ -101,7 +102,7 @@ export class TimedStore implements SessionStore {
       this.#errors.inc(labels);
       throw err;
     } finally {
-      this.#duration.observe(labels, (performance.now() - started) / 1000);
+      this.#duration.record([this.kind, operation], (performance.now() - started) / 1000);
     }
   }
 }

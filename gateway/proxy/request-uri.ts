@@ -39,6 +39,37 @@ function hexValue(ch: number): number {
  * the arguments; `#` ends both (a fragment never belongs to the request).
  */
 export function normalizePath(target: string): { uri: string; args: string; quoted: boolean } | null {
+  return alreadyNormal(target) ?? normalizePathFully(target);
+}
+
+/**
+ * Most request paths need no work: no %-escape, no `//`, no segment starting with `.`. Those are their own `$uri`
+ * (the path up to `?` or `#`); anything else, or a doubt, goes through the full state machine.
+ */
+function alreadyNormal(target: string): { uri: string; args: string; quoted: boolean } | null {
+  const n = target.length;
+  let end = n;
+  for (let i = 0; i < n; i++) {
+    const ch = target.charCodeAt(i);
+    if (ch === 0x25) return null;
+    if (ch === 0x2f) {
+      const next = target.charCodeAt(i + 1);
+      if (next === 0x2f || next === 0x2e) return null;
+    } else if (ch === 0x3f || ch === 0x23) {
+      end = i;
+      break;
+    }
+  }
+  let args = '';
+  if (end < n && target.charCodeAt(end) === 0x3f) {
+    const hash = target.indexOf('#', end + 1);
+    args = hash === -1 ? target.slice(end + 1) : target.slice(end + 1, hash);
+  }
+  return { uri: end === n ? target : target.slice(0, end), args, quoted: false };
+}
+
+/** The full state machine alone (normalizePath without its shortcut; tests hold the two to the same answers). */
+export function normalizePathFully(target: string): { uri: string; args: string; quoted: boolean } | null {
   const out: number[] = [];
   let state = State.Usual;
   let quoted = false;

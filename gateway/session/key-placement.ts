@@ -9,12 +9,24 @@ import { createHash, randomBytes } from 'node:crypto';
 
 export const BUCKETS = 256;
 
-const BASE64URL = /^[A-Za-z0-9_-]{4}/;
+/** Each base64url character's 6-bit value by char code (-1: not base64url). */
+const SEXTET = new Int8Array(128).fill(-1);
+[...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].forEach((c, i) => { SEXTET[c.charCodeAt(0)] = i; });
 
-/** The bucket of a storage key: its first byte (keys are base64url SHA-256); any other string by its own hash. */
+function sextet(key: string, i: number): number {
+  const code = key.charCodeAt(i);
+  return code < 128 ? SEXTET[code]! : -1;
+}
+
+/**
+ * The bucket of a storage key: its first byte (keys are base64url SHA-256), read off the first two characters (it is
+ * on every session read); any other string by its own hash.
+ */
 export function bucketOfKey(key: string): number {
-  const head = BASE64URL.test(key) ? Buffer.from(key.slice(0, 4), 'base64url') : createHash('sha256').update(key).digest();
-  return head[0]! % BUCKETS;
+  const a = sextet(key, 0);
+  const b = sextet(key, 1);
+  if (key.length >= 4 && a >= 0 && b >= 0 && sextet(key, 2) >= 0 && sextet(key, 3) >= 0) return ((a << 2) | (b >> 4)) % BUCKETS;
+  return createHash('sha256').update(key).digest()[0]! % BUCKETS;
 }
 
 /** The bucket of a principal, by its index id: every session of the principal is minted into it at login. */

@@ -6,6 +6,7 @@ import { CookieSigner, newHandle, storageKeyOf } from './cookie.js';
 import { SessionCreationLimiter } from './creation-limiter.js';
 import { mintIdInBucket } from './key-placement.js';
 import { attributeBudget, signSessionHeader } from './header-jwt.js';
+import { HeaderTokenCache } from './header-token-cache.js';
 import { attributesOf, type CommitResult, type SessionStore, type StoredSession } from './store.js';
 import { hasAttributeOps, type WriteBack } from './write-back.js';
 
@@ -59,6 +60,7 @@ export class SessionService {
   readonly #clock: () => number;
   readonly #verified = new Map<string, string>();
   readonly #creations = new SessionCreationLimiter();
+  readonly #tokens = new HeaderTokenCache();
 
   constructor(options: SessionServiceOptions) {
     this.store = options.store;
@@ -128,22 +130,28 @@ export class SessionService {
     return { cookieValid: true, cookieForged: false, key, session: null, stale: true, expired: result.expired, evicted, client: null };
   }
 
-  /** The X-Session header value for a loaded session (null without one). */
+  /** The X-Session header value for a loaded session (null without one); reused within a second while unchanged. */
   hydrate(rs: RequestSession, settings: SessionSettings): string | null {
     const session = rs.session;
     if (!session) return null;
-    return signSessionHeader(
-      {
-        sid: session.handle,
-        ...(session.principal !== null ? { sub: session.principal } : {}),
-        data: attributesOf(session, settings.scope),
-        ct: session.createdAt,
-        la: session.lastAccessAt,
-        idle: Math.floor(settings.idleTimeoutMs / 1000),
-        end: session.createdAt + settings.absoluteTimeoutMs,
-      },
-      this.#headerKey,
-      this.#clock(),
+    const now = this.#clock();
+    const idle = Math.floor(settings.idleTimeoutMs / 1000);
+    const end = session.createdAt + settings.absoluteTimeoutMs;
+    const lifetime = `${session.createdAt},${session.lastAccessAt},${idle},${end}`;
+    return this.#tokens.tokenFor(session, settings.scope, lifetime, Math.floor(now / 1000), () =>
+      signSessionHeader(
+        {
+          sid: session.handle,
+          ...(session.principal !== null ? { sub: session.principal } : {}),
+          data: attributesOf(session, settings.scope),
+          ct: session.createdAt,
+          la: session.lastAccessAt,
+          idle,
+          end,
+        },
+        this.#headerKey,
+        now,
+      ),
     );
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { escapeUriPath, forwardedTarget, normalizePath, parseRequestUri } from '../../../gateway/proxy/request-uri.js';
+import fc from 'fast-check';
+import { escapeUriPath, forwardedTarget, normalizePath, normalizePathFully, parseRequestUri } from '../../../gateway/proxy/request-uri.js';
 
 /** `$uri` and `$args` for a request-target; every expectation here is what nginx 1.22 answered for the same target. */
 function uriOf(target: string): string | null {
@@ -73,5 +74,15 @@ describe('escapeUriPath', () => {
   it('escapes what nginx NGX_ESCAPE_URI escapes and nothing else', () => {
     assert.equal(escapeUriPath('/a b"#%<>?\\^`{|}\x7f\x01'), '/a%20b%22%23%25%3C%3E%3F%5C%5E%60%7B%7C%7D%7F%01');
     assert.equal(escapeUriPath("/AZaz09-._~!$&'()*+,;=:@[]"), "/AZaz09-._~!$&'()*+,;=:@[]");
+  });
+});
+
+describe('normalizePath: the shortcut for paths that need no work', () => {
+  it('gives the full state machine\'s answer for every path (slashes, dots, escapes, ? and #)', () => {
+    const alphabet = ['/', '/', '.', '.', '%', '2', 'e', 'E', 'f', 'F', '0', 'a', '?', '#', '=', '&'];
+    fc.assert(fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 24 }), (chars) => {
+      const path = `/${chars.join('')}`;
+      assert.deepEqual(normalizePath(path), normalizePathFully(path), path);
+    }), { seed: 0x5e55_1008, numRuns: 5_000 });
   });
 });

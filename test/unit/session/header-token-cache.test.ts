@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { SessionSettings } from '../../../gateway/config/settings.js';
+import { MemorySessionStore } from '../../../gateway/session/memory-store.js';
+import { NO_SESSION, SessionService, type RequestSession } from '../../../gateway/session/session-service.js';
+import { attributeField, type StoredSession } from '../../../gateway/session/store.js';
+import { verifySessionHeader } from '../../../gateway/session/header-jwt.js';
+
+const KEY = Buffer.from('0123456789abcdef0123456789abcdef');
+const SETTINGS = { scope: '', idleTimeoutMs: 1_800_000, absoluteTimeoutMs: 28_800_000 } as SessionSettings;
+
+function stored(fields: Record<string, string>, principal: string | null = 'alice', lastAccessAt = 1_000): StoredSession {
+  return {
+    key: 'k', handle: 'AAAAAAAAAAAAAAAAAAAAAA', principal, createdAt: 500, lastAccessAt, status: null,
+    fields: new Map(Object.entries(fields).map(([name, json]) => [attributeField('', name), json])), size: 0,
+  };
+}
+
+function requestOf(session: StoredSession): RequestSession {
+  return { ...NO_SESSION, cookieValid: true, key: session.key, session };
+}
+
+/** A service whose clock the test sets, and a second one that never saw a request (every token freshly signed). */
+function services(): { now: { ms: number }; cached: SessionService; fresh: () => SessionService } {
+  const now = { ms: 1_700_000_000_250 };
+  const make = () => new SessionService({ store: new MemorySessionStore(), secrets: ['s'.repeat(32)], headerKey: KEY, clock: () => now.ms });
+  return { now, cached: make(), fresh: make };
+}
+
+describe('X-Session tokens reused while nothing they carry changed', () => {
+  it('within one second the same session gets the very token signing would give', () => {
+    const { now, cached, fresh } = services();
+    const first = cached.hydrate(requestOf(stored({ cart: '[1,2]' })), SETTINGS);
+    now.ms += 500;
+    const again = cached.hydrate(requestOf(stored({ cart: '[1,2]' })), SETTINGS);
+    assert.equal(again, first);
+    assert.equal(again, fresh().hydrate(requestOf(stored({ cart: '[1,2]' })), SETTINGS));
+  });
+
+  it('a changed attribute, principal, last access or second gives a new, correct token', () => {
+    const { now, cached, fresh } = services();
+    const base = cached.hydrate(requestOf(stored({ cart: '[1,2]' })), SETTINGS)!;
+    const variants: Array<[string, StoredSession]> = [
+      ['attribute value', stored({ cart: '[1,2,3]' })],
+      ['attribute added', stored({ cart: '[1,2]', n: '1' })],
+      ['principal', stored({ cart: '[1,2]' }, 'bob')],
+      ['logged out', stored({ cart: '[1,2]' }, null)],
+      ['last access', stored({ cart: '[1,2]' }, 'alice', 2_000)],
+    ];
+    for (const [what, session] of variants) {
+      const token = cached.hydrate(requestOf(session), SETTINGS)!;
+      assert.notEqual(token, base, what);
+      assert.equal(token, fresh().hydrate(requestOf(session), SETTINGS), what);
+    }
+    now.ms += 1_000;
+    const nextSecond = cached.hydrate(requestOf(stored({ cart: '[1,2]' })), SETTINGS)!;
+    assert.notEqual(nextSecond, base);
+    const claims = verifySessionHeader(nextSecond, KEY, now.ms);
+    assert.equal(claims.iat, Math.floor(now.ms / 1000));
+  });
+});
