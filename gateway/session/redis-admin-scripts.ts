@@ -3,7 +3,7 @@ import { PRELUDE } from './redis-lua-prelude.js';
 /**
  * Session management scripts: force logout, listings, the expiry sweep and the stats. A principal's sessions all live
  * in its bucket, so its listing and force logout are one script; the sweep and the stats go bucket by bucket
- * (redis-store.ts sends one script per bucket, pipelined, and sums).
+ * (redis-bucket-scans.ts: one read-only script per node group of buckets, then a sweep script per bucket with work due).
  */
 
 /** KEYS: k (the bucket's handle index) · ARGV: b, handle → 1 | 0 */
@@ -98,15 +98,47 @@ return reply
 `;
 
 /**
- * KEYS: c, x, z (the bucket's counters, deadlines, sizes) · ARGV: now, bucket bounds…
- * → {counters flat {field, value…}, live, pending sweep, count of sizes ≤ each bound…}
+ * KEYS: x of the group's first bucket (it routes the script to the group's node) · ARGV: now, prefix… (the group's
+ * buckets, all on that node: redis-bucket-groups.ts) → positions (1-based, among the prefixes) of the buckets that
+ * have a deadline due. What an idle sweep costs: one read per bucket inside one script, not a script per bucket.
  */
-export const BUCKET_STATS = `
+export const DUE_BUCKETS = `
 local now = ARGV[1]
-local counters = redis.call('HGETALL', KEYS[1])
-local live = redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf')
-local pending = redis.call('ZCARD', KEYS[2]) - live
-local buckets = {}
-for i = 2, #ARGV do buckets[#buckets + 1] = redis.call('ZCOUNT', KEYS[3], '-inf', ARGV[i]) end
-return { counters, live, pending, buckets }
+local due = {}
+for i = 2, #ARGV do
+  if #redis.call('ZRANGEBYSCORE', ARGV[i] .. 'x', '-inf', now, 'LIMIT', 0, 1) > 0 then due[#due + 1] = i - 1 end
+end
+return due
+`;
+
+/**
+ * KEYS: c of the group's first bucket (routing, as above) · ARGV: now, nBounds, size bound…, prefix…
+ * → {counters flat {field, value…} summed over the group, live, pending sweep, count of sizes ≤ each bound…}
+ */
+export const GROUP_STATS = `
+local now, n_bounds = ARGV[1], tonumber(ARGV[2])
+local totals, order, live, pending, sizes = {}, {}, 0, 0, {}
+for j = 1, n_bounds do sizes[j] = 0 end
+for i = 3 + n_bounds, #ARGV do
+  local b = ARGV[i]
+  local flat = redis.call('HGETALL', b .. 'c')
+  for k = 1, #flat, 2 do
+    local field = flat[k]
+    if not totals[field] then
+      order[#order + 1] = field
+      totals[field] = 0
+    end
+    totals[field] = totals[field] + tonumber(flat[k + 1])
+  end
+  local bucket_live = redis.call('ZCOUNT', b .. 'x', '(' .. now, '+inf')
+  live = live + bucket_live
+  pending = pending + redis.call('ZCARD', b .. 'x') - bucket_live
+  for j = 1, n_bounds do sizes[j] = sizes[j] + redis.call('ZCOUNT', b .. 'z', '-inf', ARGV[2 + j]) end
+end
+local counters = {}
+for _, field in ipairs(order) do
+  counters[#counters + 1] = field
+  counters[#counters + 1] = string.format('%.0f', totals[field])
+end
+return { counters, live, pending, sizes }
 `;

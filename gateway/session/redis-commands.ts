@@ -1,4 +1,4 @@
-import { BUCKET_STATS, DESTROY_BY_HANDLE, DESTROY_BY_PRINCIPAL, FIND_BY_HANDLE, LIST_BY_PRINCIPAL, SWEEP_BUCKET, TAKE_SWEEP_LOCK } from './redis-admin-scripts.js';
+import { DESTROY_BY_HANDLE, DESTROY_BY_PRINCIPAL, DUE_BUCKETS, FIND_BY_HANDLE, GROUP_STATS, LIST_BY_PRINCIPAL, SWEEP_BUCKET, TAKE_SWEEP_LOCK } from './redis-admin-scripts.js';
 import type { RedisClient } from './redis-connection.js';
 import { MOVE_ABORT, MOVE_BEGIN, MOVE_FINISH, MOVE_LAND } from './redis-login-scripts.js';
 import { COMMIT_SESSION, LOAD_SESSION, RESOLVE_COMMIT } from './redis-session-scripts.js';
@@ -23,7 +23,8 @@ export interface SessionCommands {
   sgFindByHandle(handleIndexKey: string, prefix: string, handle: string, now: string): Promise<string[]>;
   sgTakeSweepLock(lockKey: string, owner: string, lockMs: string): Promise<number>;
   sgSweepBucket(deadlinesKey: string, prefix: string, now: string, batch: string): Promise<Reply>;
-  sgBucketStats(countersKey: string, deadlinesKey: string, sizesKey: string, ...args: string[]): Promise<[Reply, number, number, number[]]>;
+  sgDueBuckets(deadlinesKey: string, now: string, ...prefixes: string[]): Promise<number[]>;
+  sgGroupStats(countersKey: string, now: string, nBounds: string, ...boundsThenPrefixes: string[]): Promise<[Reply, number, number, number[]]>;
 }
 
 const SCRIPTS: Record<keyof SessionCommands, { lua: string; keys: number }> = {
@@ -40,7 +41,8 @@ const SCRIPTS: Record<keyof SessionCommands, { lua: string; keys: number }> = {
   sgFindByHandle: { lua: FIND_BY_HANDLE, keys: 1 },
   sgTakeSweepLock: { lua: TAKE_SWEEP_LOCK, keys: 1 },
   sgSweepBucket: { lua: SWEEP_BUCKET, keys: 1 },
-  sgBucketStats: { lua: BUCKET_STATS, keys: 3 },
+  sgDueBuckets: { lua: DUE_BUCKETS, keys: 1 },
+  sgGroupStats: { lua: GROUP_STATS, keys: 1 },
 };
 
 export function defineSessionCommands(client: RedisClient): SessionCommands {

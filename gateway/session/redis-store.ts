@@ -3,9 +3,10 @@ import type { Logger } from '../log.js';
 import { bucketOfKey, bucketOfPrincipal } from './key-placement.js';
 import { defineSessionCommands, type SessionCommands } from './redis-commands.js';
 import { closeRedisClient, toStoreUnavailable, type RedisClient } from './redis-connection.js';
-import { allBuckets, bucketPrefix, SWEEP_LOCK_KEY } from './redis-keys.js';
+import { bucketStats, sweepBuckets, type ScanContext } from './redis-bucket-scans.js';
+import { allBuckets, bucketPrefix } from './redis-keys.js';
 import { moveLogin, settleMove, type MoveContext } from './redis-login-move.js';
-import { addCounters, commitResultOf, noCounters, servableAsRead, splitHash, splitRecord, storedSessionOf } from './redis-replies.js';
+import { commitResultOf, servableAsRead, splitHash, splitRecord, storedSessionOf } from './redis-replies.js';
 import { ReplicatedWrites } from './redis-replication.js';
 import { writeExactlyOnce, type Reply } from './redis-write.js';
 import { PRINCIPAL_FIELD, type StoreCipher } from './store-cipher.js';
@@ -20,7 +21,7 @@ import {
  * Sessions in Redis (standalone, Sentinel or Cluster), in the bucketed layout of redis-keys.ts. Each operation on one
  * session is one Lua script in its bucket: one round trip, atomic, with the gateway's `now` passed in. Commits are
  * exactly-once (redis-write.ts); a login that moves a session to its principal's bucket is three of them
- * (redis-login-move.ts). Sweep and stats go bucket by bucket. Failures surface as StoreUnavailableError (503),
+ * (redis-login-move.ts). Sweep and stats read many buckets per script (redis-bucket-scans.ts). Failures surface as StoreUnavailableError (503),
  * StoreTimeoutError (504, outcome not known) or StoreFullError (503, maxmemory).
  */
 
@@ -54,6 +55,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #codec: ValueCodec;
   readonly #stale = new StaleValues();
   readonly #replicated: ReplicatedWrites;
+  readonly #scans: ScanContext;
 
   constructor(client: RedisClient, options: RedisSessionStoreOptions = {}) {
     this.#client = client;
@@ -64,6 +66,7 @@ export class RedisSessionStore implements SessionStore {
     this.#cipher = options.cipher ?? null;
     this.#codec = this.#cipher ? sealingCodec(this.#cipher) : CLEAR;
     this.#replicated = new ReplicatedWrites(client, this.#log);
+    this.#scans = { client, commands: this.#commands, peekPrincipal: (stored) => this.#codec.peekPrincipal(stored) };
     this.#moves = {
       commands: this.#commands,
       client,
@@ -307,48 +310,13 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  /** Under the one sweep lock, every bucket at once (pipelined); `batch` bounds each bucket's script. */
-  async sweepExpired(now: number, options: SweepOptions): Promise<SweepResult> {
-    let replies: Reply[];
-    try {
-      if ((await this.#commands.sgTakeSweepLock(SWEEP_LOCK_KEY, options.owner, String(options.lockMs))) !== 1) return { swept: false };
-      replies = await Promise.all(allBuckets().map((b) => this.#commands.sgSweepBucket(`${bucketPrefix(b)}x`, bucketPrefix(b), String(now), String(options.batch))));
-    } catch (err) {
-      throw toStoreUnavailable(err, 'sweep');
-    }
-    const expired: ExpiredSession[] = [];
-    let more = false;
-    for (const reply of replies) {
-      more ||= reply[0] === '1';
-      for (let i = 1; i + 2 < reply.length; i += 3) {
-        expired.push({ handle: reply[i] as string, principal: reply[i + 1] === '' ? null : this.#codec.peekPrincipal(reply[i + 1] as string), reason: reply[i + 2] === 'absolute' ? 'absolute' : 'idle' });
-      }
-    }
-    return { swept: true, expired, more };
+  /** Every bucket's work due, under the one sweep lock (redis-bucket-scans.ts). */
+  sweepExpired(now: number, options: SweepOptions): Promise<SweepResult> {
+    return sweepBuckets(this.#scans, now, options);
   }
 
-  async stats(now: number): Promise<SessionStats> {
-    const bounds = [...SIZE_BUCKETS.map(String), '+inf'];
-    let replies: Array<[Reply, number, number, number[]]>;
-    try {
-      replies = await Promise.all(allBuckets().map((b) => {
-        const p = bucketPrefix(b);
-        return this.#commands.sgBucketStats(`${p}c`, `${p}x`, `${p}z`, String(now), ...bounds);
-      }));
-    } catch (err) {
-      throw toStoreUnavailable(err, 'stats');
-    }
-    const counters = noCounters();
-    let active = 0;
-    let pendingExpiry = 0;
-    const sizes = bounds.map(() => 0);
-    for (const [flat, live, pending, bucketSizes] of replies) {
-      addCounters(counters, flat);
-      active += Number(live);
-      pendingExpiry += Number(pending);
-      bucketSizes.forEach((n, i) => (sizes[i]! += Number(n)));
-    }
-    return { active, pendingExpiry, counters, sizeBuckets: sizes.map((count, i) => ({ le: SIZE_BUCKETS[i] ?? null, count })) };
+  stats(now: number): Promise<SessionStats> {
+    return bucketStats(this.#scans, now);
   }
 
   async ping(): Promise<void> {

@@ -176,6 +176,29 @@ describe('RedisSessionStore', () => {
       });
     }
 
+    it('sweeps with one script for every bucket\'s earliest deadline, then a sweep script only in the buckets with work due', async () => {
+      const t = Date.now();
+      const sweep = { owner: 'gw-a', lockMs: 60_000, batch: 10 };
+      const scripts = (sent: string[]) => sent.filter((c) => /^eval(sha)?$/.test(c)).length;
+      const keys = [keyIn(3), keyIn(3), keyIn(200)];
+      for (const key of keys) ok(await store.commit(request(t, { newKey: key, ops: ops({ set: { a: 1 } }) })));
+      let result: Awaited<ReturnType<SessionStore['sweepExpired']>> | undefined;
+      const idle = await sentBy(async () => (result = await store.sweepExpired(t + 1_000, sweep)));
+      assert.deepEqual(result, { swept: true, expired: [], more: false });
+      assert.equal(scripts(idle), 2, `nothing due: the lock and one check of all 256 buckets (${idle.join(' ')})`);
+
+      const late = t + TIMEOUTS.idleTimeoutMs;
+      const due = await sentBy(async () => (result = await store.sweepExpired(late, sweep)));
+      assert.equal(scripts(due), 4, `the lock, the check, and a sweep of buckets 3 and 200 only (${due.join(' ')})`);
+      assert.ok(result?.swept);
+      assert.equal(result.expired.length, 3);
+      for (const key of keys) assert.deepEqual(await store.load(key, loadOptions(late)), { found: false, expired: null }, 'ended and gone');
+      const stats = await store.stats(late);
+      assert.equal(stats.counters.expiredIdle, 3);
+      assert.equal(stats.active + stats.pendingExpiry, 0);
+      await close();
+    });
+
     it('lets one gateway sweep per lock period: another owner is refused until the lock lapses', async () => {
       const now = Date.now();
       const first = await store.sweepExpired(now, { owner: 'gw-a', lockMs: 60_000, batch: 10 });
