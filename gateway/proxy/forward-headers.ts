@@ -13,12 +13,20 @@ export function buildForwardHeaders(req: IncomingMessage, proxy: ProxySettings, 
   const headers: Record<string, string | string[]> = {};
   const connectionTokens = connectionTokensOf(req.headers.connection);
   const invalidName = proxy.ignoreInvalidHeaders ? (proxy.underscoresInHeaders ? INVALID_NAME_UNDERSCORES : INVALID_NAME) : null;
-  for (const [name, lines] of clientFields(req)) {
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    // Each line of the raw head, by lower-cased name in the order first sent: a name sent on several lines keeps them
+    // as separate lines, as nginx passes each line on (req.headers would join them with ", ", or keep only the first
+    // of Node's single-valued names such as User-Agent).
+    const name = raw[i]!.toLowerCase();
     if (isHopByHop(name, connectionTokens) || isSessionHeader(name)) continue;
     // Host is set below; Expect is answered by the gateway's own server (100-continue), not passed on.
     if (name === 'host' || name === 'expect' || invalidName?.test(name)) continue;
-    const kept = name === 'cookie' && sessionCookie !== null ? withoutSessionCookie(lines, sessionCookie) : lines;
-    if (kept.length > 0) headers[name] = kept.length === 1 ? kept[0]! : kept;
+    let line: string | null = raw[i + 1]!;
+    if (name === 'cookie' && sessionCookie !== null) line = withoutCookie(line, sessionCookie);
+    if (line === null) continue;
+    const prior = headers[name];
+    headers[name] = prior === undefined ? line : Array.isArray(prior) ? [...prior, line] : [prior, line];
   }
   // nginx's default is Host: $proxy_host; `proxy_set_header Host $host;` (as in the shipped config) passes the client's.
   headers.host = ctx.proxyHost;
@@ -29,28 +37,6 @@ export function buildForwardHeaders(req: IncomingMessage, proxy: ProxySettings, 
   headers['x-request-id'] = ctx.requestId;
   applySetHeaders(headers, proxy.setHeaders, connectionTokens, ctx, req);
   return headers;
-}
-
-/**
- * The client's fields from the raw head, by lower-cased name in the order first sent. A name sent on several lines keeps
- * them as separate lines, as nginx passes each line on (req.headers would join them with ", ", or keep only the first
- * of Node's single-valued names such as User-Agent).
- */
-function clientFields(req: IncomingMessage): Map<string, string[]> {
-  const fields = new Map<string, string[]>();
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    const lines = fields.get(name);
-    if (lines) lines.push(raw[i + 1]!);
-    else fields.set(name, [raw[i + 1]!]);
-  }
-  return fields;
-}
-
-/** Each Cookie line without the session cookie; a line left with none is not sent. */
-function withoutSessionCookie(lines: string[], sessionCookie: string): string[] {
-  return lines.map((line) => withoutCookie(line, sessionCookie)).filter((line): line is string => line !== null);
 }
 
 /**

@@ -12,9 +12,23 @@ export function isHopByHop(name: string, connectionTokens: ReadonlySet<string>):
   return HOP_BY_HOP.has(name) || connectionTokens.has(name);
 }
 
-export function connectionTokensOf(value: string | string[] | undefined): Set<string> {
+const NO_TOKENS: ReadonlySet<string> = new Set();
+/** The token sets of one-token values (`keep-alive`, `close`, `upgrade`): on nearly every request, made once each. */
+const SINGLE_TOKENS = new Map<string, ReadonlySet<string>>();
+const SINGLE_TOKENS_MAX = 64;
+
+export function connectionTokensOf(value: string | string[] | undefined): ReadonlySet<string> {
+  if (value === undefined) return NO_TOKENS;
+  if (typeof value === 'string' && !value.includes(',')) {
+    let tokens = SINGLE_TOKENS.get(value);
+    if (tokens === undefined) {
+      const t = value.trim().toLowerCase();
+      tokens = t ? new Set([t]) : NO_TOKENS;
+      if (SINGLE_TOKENS.size < SINGLE_TOKENS_MAX) SINGLE_TOKENS.set(value, tokens);
+    }
+    return tokens;
+  }
   const tokens = new Set<string>();
-  if (value === undefined) return tokens;
   for (const part of Array.isArray(value) ? value : [value]) {
     for (const token of part.split(',')) {
       const t = token.trim().toLowerCase();

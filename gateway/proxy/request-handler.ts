@@ -184,10 +184,16 @@ export class RequestHandler {
       requestUri: req.url ?? '/',
       variables,
     };
+    const serverName = this.settings.serverName;
+    let origin: string | undefined;
     const vars: RedirectContext = {
       expand: (template) => expandVariables(template, ctx, req.headers),
-      // absolute_redirect, port_in_redirect and server_name_in_redirect of the location, as for `return`.
-      origin: locationBase({ req, head: requestHeadOf(req), serverName: this.settings.serverName, redirect: location.redirect }, ctx.scheme),
+      // absolute_redirect, port_in_redirect and server_name_in_redirect of the location, as for `return`; worked out
+      // only for a response that has a Location or Refresh to rewrite (it asks the socket for its local address).
+      get origin() {
+        origin ??= locationBase({ req, head: requestHeadOf(req), serverName, redirect: location.redirect }, ctx.scheme);
+        return origin;
+      },
     };
     return { ctx, vars, secure };
   }

@@ -20,6 +20,7 @@ const UNIQUE = new Set([
   'host', 'content-length', 'content-range', 'transfer-encoding', 'expect', 'authorization',
   'if-modified-since', 'if-unmodified-since', 'if-match', 'if-none-match', 'if-range',
 ]);
+const UNIQUE_LENGTHS = new Set([...UNIQUE].map((name) => name.length));
 
 /**
  * ngx_http_validate_host: null when nginx answers 400. No empty labels (`a..b`), no `/`, `\`, controls, spaces or
@@ -55,13 +56,15 @@ export function validateHost(value: string): string | null {
 
 /** Parse and check a request head; throws ClientRequestError (400) for what nginx refuses. */
 export function readRequestHead(req: IncomingMessage): RequestHead {
-  const seen = new Set<string>();
+  const seen: string[] = [];
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
+    // Most names cannot be one of these by their length alone: no lower-casing for them.
+    if (!UNIQUE_LENGTHS.has(raw[i]!.length)) continue;
     const lower = raw[i]!.toLowerCase();
     if (!UNIQUE.has(lower)) continue;
-    if (seen.has(lower)) throw new ClientRequestError('SG_BAD_REQUEST', `client sent a duplicate "${raw[i]}" header`, 400);
-    seen.add(lower);
+    if (seen.includes(lower)) throw new ClientRequestError('SG_BAD_REQUEST', `client sent a duplicate "${raw[i]}" header`, 400);
+    seen.push(lower);
   }
   const uri = parseRequestUri(req.url ?? '/');
   if (!uri) throw new ClientRequestError('SG_BAD_REQUEST', 'invalid request-target (bad escape, NUL, or a path above "/")', 400);

@@ -101,15 +101,14 @@ export class SessionService {
 
   /** The request's session, after one store round trip; `client` is who a session it creates counts against. */
   async loadSession(cookieHeader: string | undefined, settings: SessionSettings, client: string | null = null): Promise<RequestSession> {
-    const loaded = await this.#load(cookieHeader, settings);
-    return client === null ? loaded : { ...loaded, client };
+    const value = this.cookieValueOf(cookieHeader, settings.cookieName);
+    if (value === undefined) return client === null ? NO_SESSION : { ...NO_SESSION, client };
+    const key = this.#storageKeyOfCookie(value);
+    if (key === null) return { ...NO_SESSION, cookieForged: true, client };
+    return this.#load(key, settings, client);
   }
 
-  async #load(cookieHeader: string | undefined, settings: SessionSettings): Promise<RequestSession> {
-    const value = this.cookieValueOf(cookieHeader, settings.cookieName);
-    if (value === undefined) return NO_SESSION;
-    const key = this.#storageKeyOfCookie(value);
-    if (key === null) return { ...NO_SESSION, cookieForged: true };
+  async #load(key: string, settings: SessionSettings, client: string | null): Promise<RequestSession> {
     const now = this.#clock();
     let result;
     try {
@@ -124,10 +123,10 @@ export class SessionService {
       throw err instanceof GatewayError ? err : new StoreUnavailableError('session store read failed', { cause: err });
     }
     if (result.found) {
-      return { cookieValid: true, cookieForged: false, key, session: result.session, stale: false, expired: null, evicted: false, client: null };
+      return { cookieValid: true, cookieForged: false, key, session: result.session, stale: false, expired: null, evicted: false, client };
     }
     const evicted = (result as { evicted?: boolean }).evicted === true;
-    return { cookieValid: true, cookieForged: false, key, session: null, stale: true, expired: result.expired, evicted, client: null };
+    return { cookieValid: true, cookieForged: false, key, session: null, stale: true, expired: result.expired, evicted, client };
   }
 
   /** The X-Session header value for a loaded session (null without one); reused within a second while unchanged. */
