@@ -98,7 +98,7 @@ class BenchRun {
     const connections = scenario.fixedRate ? this.#options.rateConnections : (scenario.connections ?? this.#options.connections);
     const rate = scenario.fixedRate ? this.#options.fixedRate : null;
     const cookies = await this.cookiesFor(scenario.target, scenario.session);
-    const redis = ['gateway-redis', 'gateway-redis-w1', 'gateway-redis-w2', 'express'].includes(scenario.target) ? this.#stack.redis : null;
+    const redis = ['gateway-redis', 'gateway-redis-wait', 'gateway-redis-w1', 'gateway-redis-w2', 'express'].includes(scenario.target) ? this.#stack.redis : null;
     const sampler = new ProcessSampler(target.child.pid);
     const statsBefore = redis ? await redis.commandStats() : null;
     sampler.start();
@@ -172,6 +172,10 @@ async function main(argv: string[]): Promise<number> {
     const redis = await stack.startRedis();
     progress.step('starting the gateway (Redis store)');
     await stack.startGateway('gateway-redis', backend.port, redis.url);
+    if (wanted.has('gateway-redis-write-wait')) {
+      progress.step('starting a replica of the redis-server and the gateway whose commits wait for it');
+      if (await stack.startReplica()) await stack.startGateway('gateway-redis-wait', backend.port, redis.url);
+    }
     progress.step('starting the gateway (embedded store)');
     await stack.startGateway('gateway-embedded', backend.port, null);
     progress.step('starting the gateway (embedded store, access log to a file)');
@@ -201,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     progress.step('Redis round trips per request (MONITOR probe)');
-    for (const scenario of SCENARIOS.filter((s) => ['gateway-pass', 'gateway-redis', 'gateway-redis-write', 'express'].includes(s.id) && wanted.has(s.id))) {
+    for (const scenario of SCENARIOS.filter((s) => ['gateway-pass', 'gateway-redis', 'gateway-redis-write', 'gateway-redis-write-wait', 'express'].includes(s.id) && wanted.has(s.id))) {
       const target = stack.targets.get(scenario.target);
       if (!target || !target.child.alive || !stack.redis) continue;
       const cookie = (await run.cookiesFor(scenario.target, scenario.session))[0] ?? null;

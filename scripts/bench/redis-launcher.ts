@@ -36,16 +36,26 @@ export class BenchRedis {
     this.#client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
   }
 
-  static async start(fdLimit: number): Promise<BenchRedis> {
+  /** `replicaOf`: a replica of the bench Redis on that port. */
+  static async start(fdLimit: number, replicaOf: number | null = null): Promise<BenchRedis> {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'sg-bench-redis-'));
-    const child = spawnWithFdLimit('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxclients', '10000'], { fdLimit });
+    const child = spawnWithFdLimit('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxclients', '10000', ...(replicaOf === null ? [] : ['--replicaof', '127.0.0.1', String(replicaOf)])], { fdLimit });
     const redis = new BenchRedis(port, child, dir);
     await waitForRedis(port, () => {
       if (!child.alive) throw new Error(`redis-server exited: ${child.stderrTail()}`);
     });
     await redis.#client.connect();
     return redis;
+  }
+
+  /** Until this replica's link to its master is up (the initial sync done). */
+  async synced(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!/master_link_status:up/.test(await this.#client.info('replication'))) {
+      if (Date.now() > deadline) throw new Error(`the replica on ${this.port} did not sync within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   async commandStats(): Promise<CommandCounts> {

@@ -106,9 +106,13 @@ const HOW_TO_READ = `## How to read this report
   backend for *direct*), sampled from /proc while the run lasted; CPU is in % of one core.
 - *Redis RT/req* is what the Redis targets are judged on: the commands the proxy sent to Redis per request, counted
   with \`MONITOR\` on a probe of 200 sequential requests (a command a Lua script runs inside Redis is not a round trip
-  and is not counted, nor is what the gateway's timers send meanwhile: the expiry sweep's per-bucket scripts, the
+  and is not counted, nor is what the gateway's timers send meanwhile: the expiry sweep's scripts, the
   stats, heartbeats — the target's note lists them as background). *Redis cmd/req* is the \`INFO commandstats\` delta over the load run divided by the requests:
   it includes the commands inside scripts, so it shows how much work Redis does per request.
+- *write, wait_replicas 1* is the write row with \`$session_wait_replicas 1\`: each commit and a \`WAIT 1 500\` go
+  in one pipeline (one round trip, though the probe counts the WAIT as a command). Whenever it runs the bench Redis
+  has a replica, for every row, so the write row next to it pays the same replication stream and the two differ by
+  the wait alone: the replica's acknowledgement and the commit connections it holds meanwhile.
 - Latencies are recorded by the load engine at microsecond resolution (an HDR histogram with 1 ms steps would hide
   the differences). The fixed-rate rows start request k at k/rate over few connections (2 by default): at most that
   many requests in flight, so the p99 difference is the latency the proxy adds, not queueing inside a burst.

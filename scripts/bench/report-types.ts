@@ -17,6 +17,7 @@ export type ScenarioId =
   | 'gateway-embedded-log'
   | 'express'
   | 'gateway-redis-write'
+  | 'gateway-redis-write-wait'
   | 'gateway-redis-1k'
   | 'gateway-redis-4k'
   | 'gateway-redis-8k'

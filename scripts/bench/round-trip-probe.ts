@@ -20,9 +20,9 @@ function firstKey(args: readonly string[]): string {
 
 /**
  * Work the gateway does on a timer, whatever the requests: the expiry sweep (its lock, then one script per bucket's
- * deadline index `…:x`), the stats (per bucket `…:c`) and the shared admin state and heartbeats (`…coord:…`). It
- * falls into a probe by chance (one sweep is 257 scripts every SESSION_SWEEP_INTERVAL_MS), so it is not charged to
- * the requests; the note lists it.
+ * deadline index `…:x`: the check of every bucket, then a sweep where one is due), the stats (by a bucket's `…:c`) and
+ * the shared admin state and heartbeats (`…coord:…`). It falls into a probe by chance (every
+ * SESSION_SWEEP_INTERVAL_MS), so it is not charged to the requests; the note lists it.
  */
 export function isBackgroundCommand(args: readonly string[]): boolean {
   return /(?:^sg:v\d+:|\}:v\d+:|\}:)(?:coord:|l:sweep$|[xcz]$)/.test(firstKey(args));

@@ -2,6 +2,8 @@ import type { ScenarioId } from './report-types.js';
 
 /** Which listening process a scenario sends its load to. */
 export type TargetName = 'backend' | 'nginx' | 'gateway-redis' | 'gateway-embedded' | 'gateway-embedded-log' | 'express'
+  /** The gateway on Redis whose commits wait for a replica (`$session_wait_replicas 1`): the bench Redis then has one. */
+  | 'gateway-redis-wait'
   /** The process model (docs/architecture.md §12): master + 1 and + 2 workers (the rows above run `master_process off`). */
   | 'gateway-embedded-w1' | 'gateway-redis-w1' | 'gateway-embedded-w2' | 'gateway-redis-w2' | 'nginx-w2';
 
@@ -35,6 +37,8 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   { id: 'gateway-embedded-log', label: 'gateway + session, embedded, access log', target: 'gateway-embedded-log', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
   { id: 'express', label: 'express-session stack', target: 'express', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
   { id: 'gateway-redis-write', label: 'gateway + session write, Redis', target: 'gateway-redis', path: '/write', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
+  // The write row again with every commit followed by WAIT 1 (same Redis, same replica): what waiting costs.
+  { id: 'gateway-redis-write-wait', label: 'gateway + session write, Redis, wait_replicas 1', target: 'gateway-redis-wait', path: '/write', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'compare' },
   { id: 'gateway-redis-1k', label: 'main path, 1 KiB session', target: 'gateway-redis', path: '/', session: { kind: 'filled', bytes: 1024 }, connections: null, fixedRate: false, group: 'size' },
   { id: 'gateway-redis-4k', label: 'main path, 4 KiB session', target: 'gateway-redis', path: '/', session: { kind: 'filled', bytes: 4096 }, connections: null, fixedRate: false, group: 'size' },
   { id: 'gateway-redis-8k', label: 'main path, 8 KiB session', target: 'gateway-redis', path: '/', session: { kind: 'filled', bytes: 8192 }, connections: null, fixedRate: false, group: 'size' },

@@ -16,14 +16,14 @@ const BACKEND_MAIN = here('../bench-backend.js');
 const EXPRESS_MAIN = here('../express-baseline.js');
 export const NGINX_BIN = '/usr/sbin/nginx';
 
-export type GatewayTarget = 'gateway-redis' | 'gateway-embedded' | 'gateway-embedded-log' | 'gateway-embedded-w1' | 'gateway-redis-w1' | 'gateway-embedded-w2' | 'gateway-redis-w2';
+export type GatewayTarget = 'gateway-redis' | 'gateway-redis-wait' | 'gateway-embedded' | 'gateway-embedded-log' | 'gateway-embedded-w1' | 'gateway-redis-w1' | 'gateway-embedded-w2' | 'gateway-redis-w2';
 
 /**
  * Each gateway target's `worker_processes`; 0 is `master_process off`: the store comparison rows run in one process
  * (embedded store in it) so their ratios compare the stores and nothing else; the -wN rows are the process model.
  */
 const GATEWAY_WORKERS: Record<GatewayTarget, number> = {
-  'gateway-redis': 0, 'gateway-embedded': 0, 'gateway-embedded-log': 0, 'gateway-embedded-w1': 1, 'gateway-redis-w1': 1, 'gateway-embedded-w2': 2, 'gateway-redis-w2': 2,
+  'gateway-redis': 0, 'gateway-redis-wait': 0, 'gateway-embedded': 0, 'gateway-embedded-log': 0, 'gateway-embedded-w1': 1, 'gateway-redis-w1': 1, 'gateway-embedded-w2': 2, 'gateway-redis-w2': 2,
 };
 
 export interface Target {
@@ -45,6 +45,8 @@ export class BenchStack {
   readonly targets = new Map<TargetName, Target>();
   readonly notes: string[] = [];
   redis: BenchRedis | null = null;
+  /** A replica of `redis`, started only for the wait_replicas row. */
+  replica: BenchRedis | null = null;
   readonly #dir = mkdtempSync(join(tmpdir(), 'sg-bench-'));
   readonly #children: BenchChild[] = [];
   readonly #fdLimit: number;
@@ -76,6 +78,23 @@ export class BenchStack {
     return this.redis;
   }
 
+  /**
+   * A replica of the bench Redis, synced before it returns: the wait_replicas row needs one to acknowledge. Every row
+   * that writes then pays the replication stream, so the write row next to it differs by the WAIT alone.
+   */
+  async startReplica(): Promise<BenchRedis | null> {
+    if (!this.redis) return null;
+    try {
+      this.replica = await BenchRedis.start(this.#fdLimit, this.redis.port);
+      await this.replica.synced();
+    } catch (err) {
+      this.notes.push(`Redis replica: skipped — ${(err as Error).message}`);
+      await this.replica?.close();
+      this.replica = null;
+    }
+    return this.replica;
+  }
+
   async startExpress(backendPort: number, redisUrl: string): Promise<Target> {
     return this.#startNodeScript('express', EXPRESS_MAIN, ['--backend', String(backendPort), '--redis', redisUrl]);
   }
@@ -92,7 +111,8 @@ export class BenchStack {
     const port = await freePort();
     const file = join(this.#dir, `${name}-${port}.conf`);
     const accessLog = name === 'gateway-embedded-log' ? join(this.#dir, `${name}-${port}.access.log`) : undefined;
-    writeFileSync(file, gatewayConfig({ listenPort: port, backendPort, sessionMaxBytes: '16k', workers: GATEWAY_WORKERS[name], accessLog }));
+    const waitReplicas = name === 'gateway-redis-wait' ? 1 : 0;
+    writeFileSync(file, gatewayConfig({ listenPort: port, backendPort, sessionMaxBytes: '16k', workers: GATEWAY_WORKERS[name], accessLog, waitReplicas }));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SESSION_SECRET: this.#secret,
@@ -155,6 +175,7 @@ export class BenchStack {
 
   async close(): Promise<void> {
     for (const child of [...this.#children].reverse()) await child.stop();
+    await this.replica?.close();
     await this.redis?.close();
     rmSync(this.#dir, { recursive: true, force: true });
   }

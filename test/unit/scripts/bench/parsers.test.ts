@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { loadGatewayConfig } from '../../../../gateway/config/load-config.js';
 import { BenchUsageError, parseBenchArgs } from '../../../../scripts/bench/args.js';
 import { gatewayConfig, nginxConfig } from '../../../../scripts/bench/configs.js';
 import { cpuPercent, parseStatCpuTicks, parseStatusRss } from '../../../../scripts/bench/proc-stats.js';
@@ -61,6 +65,21 @@ test('generated configs point both proxies at the backend, the gateway with the 
   assert.match(ngx, /pid \/tmp\/x\/nginx\.pid;/);
   assert.match(ngx, /worker_processes 1;/);
   assert.doesNotMatch(ngx, /session_max_bytes/);
+});
+
+test('the wait_replicas row\'s gateway config is one the gateway loads, with its commits waiting for one replica', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-bench-config-'));
+  try {
+    const file = join(dir, 'gateway.conf');
+    writeFileSync(file, gatewayConfig({ listenPort: 1111, backendPort: 2222, waitReplicas: 1 }));
+    const { settings, problems } = loadGatewayConfig(file);
+    assert.deepEqual(problems, []);
+    assert.equal(settings?.servers[0]?.locations[0]?.session.waitReplicas, 1);
+    writeFileSync(file, gatewayConfig({ listenPort: 1111, backendPort: 2222 }));
+    assert.equal(loadGatewayConfig(file).settings?.servers[0]?.locations[0]?.session.waitReplicas, 0, 'the other rows do not wait');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('roundOrder rotates the comparison group and keeps the sweeps after it', () => {
