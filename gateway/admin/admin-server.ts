@@ -13,6 +13,7 @@ import { registerDashboardRoutes } from './dashboard-routes.js';
 import { adminRouteRegistrars } from './route-registrars.js';
 import { RouteTable, type AdminReply, type AdminRequest } from './route-table.js';
 import { registerStaticRoutes } from './static-routes.js';
+import { metricsSnapshot } from '../observability/worker-metrics.js';
 
 /** What admin route handlers may use. */
 export interface AdminContext {
@@ -75,7 +76,8 @@ export class AdminServer {
     this.#guard = new AdminBrowserGuard({ listenHost: options.host, allowedHosts: options.allowedHosts ?? [] });
     for (const register of adminRouteRegistrars) register(this.routes, ctx);
     this.#history = new DashboardHistory({
-      metrics: async () => (ctx.gateway.metricsJson ? ctx.gateway.metricsJson() : ((await ctx.metrics.registry.getMetricsAsJSON()) as unknown as MetricJson[])),
+      // Without the store-wide numbers: reading those asks the store for its stats, which sessionStats does every 30 s.
+      metrics: async () => (ctx.gateway.metricsJson ? ctx.gateway.metricsJson() : ((await metricsSnapshot(ctx.metrics, { storeWide: false })) as unknown as MetricJson[])),
       sessionStats: (now) => ctx.gateway.store.stats(now),
     });
     registerStaticRoutes(this.routes);

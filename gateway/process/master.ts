@@ -46,7 +46,7 @@ export class Master {
     this.generations.set(1, this.serving);
     this.workers = new WorkerPool(log, { onMessage: (entry, m) => this.#answer(entry, m), env: (generation) => this.#workerEnv(generation) });
     this.#reloader = new Reloader(this);
-    this.#metrics = new WorkerMetrics(this.workers, () => metricsSnapshot(this.control.metrics));
+    this.#metrics = new WorkerMetrics(this.workers, (storeWide) => metricsSnapshot(this.control.metrics, { storeWide }));
     this.reopenLogs = () => {
       reopenLogs();
       this.workers.broadcast({ sg: 'reopen-logs' });

@@ -19,26 +19,26 @@ const SCRAPE_TIMEOUT_MS = 1_000;
  */
 export class WorkerMetrics {
   readonly #pool: WorkerPool;
-  readonly #own: () => Promise<MetricsJson>;
+  readonly #own: (storeWide: boolean) => Promise<MetricsJson>;
   readonly #pending = new Map<number, (json: MetricsJson) => void>();
   #next = 1;
 
   /** `own`: the master's registry (observability/gateway-metrics.ts), read at each scrape. */
-  constructor(pool: WorkerPool, own: () => Promise<MetricsJson>) {
+  constructor(pool: WorkerPool, own: (storeWide: boolean) => Promise<MetricsJson>) {
     this.#pool = pool;
     this.#own = own;
   }
 
   async text(): Promise<string> {
-    return (await this.#merged()).metrics();
+    return (await this.#merged(true)).metrics();
   }
 
-  /** The same, as prom-client's JSON (what the dashboard's history samples). */
+  /** The same as prom-client's JSON, without the store-wide numbers (what the dashboard's history samples). */
   async json(): Promise<MetricsJson> {
-    return (await this.#merged()).getMetricsAsJSON();
+    return (await this.#merged(false)).getMetricsAsJSON();
   }
 
-  async #merged(): Promise<Registry> {
+  async #merged(storeWide: boolean): Promise<Registry> {
     const asked = this.#pool.workers((w) => w.state === 'serving' || w.state === 'stopping').map((entry) => new Promise<MetricsJson | null>((resolve) => {
       const id = this.#next++;
       const timer = setTimeout(() => {
@@ -52,7 +52,7 @@ export class WorkerMetrics {
       this.#pool.send(entry, { sg: 'metrics-req', id });
     }));
     const fromWorkers = (await Promise.all(asked)).filter((j): j is MetricsJson => j !== null);
-    const own = await this.#own();
+    const own = await this.#own(storeWide);
     return AggregatorRegistry.aggregate([own, ...fromWorkers.map((list) => list.filter((m) => !MASTER_ONLY.has(m.name)))]);
   }
 
