@@ -60,9 +60,12 @@ describe('admin API against cross-site browsers', () => {
     // Processes first: a browser that fails to close must not leave them running (they would keep this file alive).
     await gateway?.process.stop();
     await Promise.all((backends ?? []).map((b) => b.process.stop()));
-    await new Promise<void>((resolve) => (evil ? evil.close(() => resolve()) : resolve()));
     page?.close();
     await chromium?.close();
+    // Chromium preconnects sockets that never carry a request: close() alone would wait for Node's 60 s
+    // headersTimeout to end them.
+    evil?.closeAllConnections();
+    await new Promise<void>((resolve) => (evil ? evil.close(() => resolve()) : resolve()));
   });
 
   it('a page on another origin cannot drain a backend: forms and no-cors fetches are refused, JSON needs a preflight it never gets', async () => {
