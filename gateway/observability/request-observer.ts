@@ -2,9 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ServerSettings } from '../config/settings.js';
-import type { RequestVariables } from '../proxy/request-variables.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
-import { RequestRecord } from './request-record.js';
+import { RequestRecord, type LogVariableSource } from './request-record.js';
 
 /** The label of each status class, made once. */
 const STATUS_CLASSES: readonly string[] = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
@@ -61,10 +60,10 @@ export class RequestObserver {
   }
 
   /** A server block took the request: its record (begun by the listener, or now) is that server's. */
-  adopt(req: IncomingMessage, res: ServerResponse, server: ServerSettings, variables: () => RequestVariables | null): RequestRecord {
+  adopt(req: IncomingMessage, res: ServerResponse, server: ServerSettings, variables: LogVariableSource): RequestRecord {
     const record = this.#records.get(req) ?? this.begin(req, res, server);
     record.server = server;
-    record.variables = variables;
+    record.variableSource = variables;
     return record;
   }
 

@@ -15,6 +15,11 @@ export interface UpstreamAttempt {
   status: number | null;
 }
 
+/** The request path's side of $remote_addr, $uri, $http_NAME …: one object per server, not a closure per request. */
+export interface LogVariableSource {
+  logVariables(req: IncomingMessage): RequestVariables | null;
+}
+
 /**
  * What the request path learned about one request, for the metrics and the access log (docs/architecture.md §8).
  * The request handler fills it in as it goes; the observer reads it once, when the client's response closes.
@@ -24,9 +29,8 @@ export class RequestRecord {
   readonly res: ServerResponse;
   /** The server block that answers (the listener's default until one is chosen by Host). */
   server: ServerSettings;
-  /** performance.now() and the wall clock at the request's head. */
+  /** performance.now() at the request's head. */
   readonly startedAt = performance.now();
-  readonly startedAtMs = Date.now();
   location: LocationSettings | null = null;
   requestId: string | null = null;
   /** The session's non-secret handle (the JWT `sid`) and principal, once known: loaded, or created by the write-back. */
@@ -35,8 +39,8 @@ export class RequestRecord {
   readonly attempts: UpstreamAttempt[] = [];
   /** Set when the response closes. */
   endedAt = 0;
-  /** The request's nginx variables for the access log; null when its head is too broken to have any. */
-  variables: () => RequestVariables | null = () => null;
+  /** Who computes the request's nginx variables (its server's handler), asked only when a log format needs them. */
+  variableSource: LogVariableSource | null = null;
 
   constructor(req: IncomingMessage, res: ServerResponse, server: ServerSettings) {
     this.req = req;
@@ -73,6 +77,11 @@ export class RequestRecord {
   sessionKnown(handle: string | null, principal: string | null): void {
     this.sessionHandle = handle;
     this.principal = principal;
+  }
+
+  /** The request's nginx variables for the access log; null when its head is too broken to have any. */
+  variables(): RequestVariables | null {
+    return this.variableSource?.logVariables(this.req) ?? null;
   }
 
   /** A WebSocket tunnel's 101, which goes out on the raw socket rather than through `res`. */

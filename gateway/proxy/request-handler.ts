@@ -97,7 +97,7 @@ export class RequestHandler {
 
   /** An upgrade request's record (upgrade.ts): metrics and the access log see it as they see any request. */
   observeUpgrade(req: IncomingMessage, res: ServerResponse): RequestRecord {
-    return this.#observer.adopt(req, res, this.settings, () => this.#variablesOrNull(req));
+    return this.#observer.adopt(req, res, this.settings, this);
   }
 
   /** The upgrade became a tunnel: its record is settled when the tunnel ends. */
@@ -106,7 +106,7 @@ export class RequestHandler {
   }
 
   /** For the access log, once the response is over: a request refused for its head may have no variables. */
-  #variablesOrNull(req: IncomingMessage): RequestVariables | null {
+  logVariables(req: IncomingMessage): RequestVariables | null {
     try {
       return this.variables(req);
     } catch {
@@ -221,7 +221,7 @@ export class RequestHandler {
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const record = this.#observer.adopt(req, res, this.settings, () => this.#variablesOrNull(req));
+    const record = this.#observer.adopt(req, res, this.settings, this);
     this.#handle(req, res, record).catch((err: unknown) => {
       this.#log.error({ err, event: 'proxy.internal_error', requestId: requestIdOf(req), url: req.url }, 'unexpected error on the request path');
       sendGatewayError(res, 500, 'SG_INTERNAL');
