@@ -105,9 +105,12 @@ describe('WebSocket upgrades on the same footing as requests', () => {
   });
 
   after(async () => {
-    await gateway?.process.stop();
+    // The hole first: the gateway's shutdown waits for its connect still retrying SYNs there, which a closed port
+    // refuses at once.
     hole?.filler.destroy();
     hole?.process.kill();
+    await new Promise((resolve) => (hole && hole.process.exitCode === null ? hole.process.once('exit', resolve) : resolve(null)));
+    await gateway?.process.stop();
     await Promise.all([...(app ?? []), queued, flaky].filter(Boolean).map((b) => b.close()));
   });
 
