@@ -178,8 +178,8 @@ function readLimitExcept(d: Directive, location: AccessLevel, files: AccessFiles
   }
   const block = d.block ?? [];
   for (const c of block) {
-    if (LIMIT_EXCEPT_NAMES.has(c.name)) continue;
-    if (c.name === 'access_log') report.ignore(c);
+    // access_log there is read with the location's logs (build-settings.ts: LocationSettings.limitExceptAccessLog).
+    if (LIMIT_EXCEPT_NAMES.has(c.name) || c.name === 'access_log') continue;
     else if (c.name === 'proxy_pass' || c.name === 'perl') report.problem(c, `"${c.name}" inside "limit_except" is not supported by the gateway`);
     else report.problem(c, `"${c.name}" directive is not allowed here`);
   }

@@ -243,6 +243,13 @@ function buildServer(d: Directive, parent: Inherited, b: Builder): ServerSetting
   return server;
 }
 
+/** access_log inside the location's (first) limit_except block, over the location's own (nginx's merge). */
+function limitExceptAccessLog(block: readonly Directive[], inherited: Inherited, report: ConfigReport): AccessLogTarget[] | null {
+  const inner = block.find((c) => c.name === 'limit_except')?.block ?? [];
+  if (!inner.some((c) => c.name === 'access_log')) return null;
+  return readAccessLogs(inner, inherited.accessLog, inherited.logs, report);
+}
+
 function buildLocation(
   d: Directive, outer: LocationSettings | null, parent: Inherited, parentSession: SessionSettings,
   serverSets: Array<[string, string]>, out: LocationSettings[], paths: Set<string>, b: Builder,
@@ -290,6 +297,8 @@ function buildLocation(
     session, access: locationAccess(block, inherited.access, b.accessFiles, report), addHeaders: inherited.addHeaders, accessLog: inherited.accessLog,
     source: `${d.file}:${d.line}`,
   };
+  const limitExceptLogs = limitExceptAccessLog(block, inherited, report);
+  if (limitExceptLogs) location.limitExceptAccessLog = limitExceptLogs;
   if (proxyPass) {
     const target = parseProxyPass(proxyPass.args[0]!, b.explicit);
     if (typeof target === 'string') report.problem(proxyPass, target);

@@ -165,6 +165,11 @@ export interface LocationSettings {
   access: AccessSettings;
   /** Where its requests are logged (access_log); absent or [] = nowhere. */
   accessLog?: AccessLogTarget[];
+  /**
+   * The access logs of its `limit_except` block, for the methods the block restricts (nginx runs such a request with
+   * the block's configuration); absent when the block has no access_log (then `accessLog` applies to every method).
+   */
+  limitExceptAccessLog?: AccessLogTarget[];
   /** `add_header` of this location (inherited whole from the nearest level that has any). */
   addHeaders: AddHeader[];
   source: string;

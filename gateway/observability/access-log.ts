@@ -155,7 +155,11 @@ export class AccessLog implements RequestLogger {
   }
 
   log(record: RequestRecord, bytes: { sent: number; received: number }, connection: ConnectionCounts): void {
-    const targets = record.location?.accessLog ?? record.server.accessLog;
+    const location = record.location;
+    // nginx runs a method that limit_except restricts with the block's configuration, its access_log included.
+    const targets = location?.limitExceptAccessLog && !location.access.limitExcept?.methods.includes(record.req.method ?? '')
+      ? location.limitExceptAccessLog
+      : location?.accessLog ?? record.server.accessLog;
     if (!targets || targets.length === 0) return;
     let ready = this.#ready.get(targets);
     // Settings this logger was not made from (none today): their files are the ones it has open, or none.
@@ -195,9 +199,9 @@ interface ReadyTargets {
   needsRequestVariables: boolean;
 }
 
-/** Every level's list of access logs: each server's, each location's. */
+/** Every level's list of access logs: each server's, each location's and its limit_except block's. */
 function levelsOf(settings: GatewaySettings): Array<readonly AccessLogTarget[]> {
-  return settings.servers.flatMap((s) => [s.accessLog ?? [], ...s.locations.flatMap((l) => [l.accessLog ?? []])]);
+  return settings.servers.flatMap((s) => [s.accessLog ?? [], ...s.locations.flatMap((l) => [l.accessLog ?? [], l.limitExceptAccessLog ?? []])]);
 }
 
 /** How many lines a dropped batch held. */

@@ -107,6 +107,8 @@ describe('log_format and access_log to a file', () => {
         log_format quoted escape=json '{"note":"$http_x_note","ua":"$http_user_agent"}';
         access_log ${file} custom;
         access_log ${join(dir, 'json.log')} quoted;`,
+      locations: `location / { proxy_pass http://app; }
+        location /api/counter { limit_except GET { access_log ${join(dir, 'writes.log')} custom; } proxy_pass http://app; }`,
     });
   });
 
@@ -131,6 +133,17 @@ describe('log_format and access_log to a file', () => {
     assert.match(loginLine ?? '', / sid=[A-Za-z0-9_-]{8,} who=ann$/, 'a session created by the response is logged with it');
     const json = await waitFor(() => lines(join(dir, 'json.log')).find((l) => l.includes('hi')), { what: 'the json line' });
     assert.deepEqual(JSON.parse(json), { note: 'say "hi"\\there', ua: '' });
+  });
+
+  it('access_log inside limit_except: the methods it restricts are logged there, the others where the location logs', async () => {
+    const post = await request(`${gateway.url}/api/counter?m=post`, { method: 'POST' });
+    await post.body.dump();
+    await get(`${gateway.url}/api/counter?m=get`);
+    const written = await waitFor(() => lines(join(dir, 'writes.log')).find((l) => l.includes('m=post')), { what: 'the POST in writes.log' });
+    assert.match(written, /"POST \/api\/counter\?m=post HTTP\/1\.1" \d{3} /);
+    await waitFor(() => lines().find((l) => l.includes('m=get')), { what: 'the GET in the location\'s log' });
+    assert.ok(!lines().some((l) => l.includes('m=post')), 'the POST is not in the location\'s log');
+    assert.ok(!lines(join(dir, 'writes.log')).some((l) => l.includes('m=get')), 'the GET is not in the block\'s log');
   });
 
   it('reopens the file on USR1 after a rename (logrotate)', async () => {

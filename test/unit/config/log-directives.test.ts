@@ -38,6 +38,22 @@ describe('log_format and access_log as nginx reads them', () => {
     assert.deepEqual(off!.accessLog, []);
   });
 
+  it('access_log inside limit_except: the block\'s own list over the location\'s, none when it has no access_log', () => {
+    const s = ok(`http { ${UP}
+      access_log /var/log/all.log;
+      server {
+        location /w/ { limit_except GET { deny all; access_log /var/log/w.log; access_log /var/log/w2.log; } proxy_pass http://app; }
+        location /q/ { access_log /var/log/q.log; limit_except GET { access_log off; } proxy_pass http://app; }
+        location /plain/ { limit_except GET { deny all; } proxy_pass http://app; }
+      } }`);
+    const [w, q, plain] = s.servers[0]!.locations;
+    assert.deepEqual(paths(w!.accessLog), ['/var/log/all.log combined']);
+    assert.deepEqual(paths(w!.limitExceptAccessLog), ['/var/log/w.log combined', '/var/log/w2.log combined']);
+    assert.deepEqual(paths(q!.accessLog), ['/var/log/q.log combined']);
+    assert.deepEqual(q!.limitExceptAccessLog, []);
+    assert.equal(plain!.limitExceptAccessLog, undefined);
+  });
+
   it('reads escape=, joins the strings, and buffer=, flush=, if=', () => {
     const s = ok(`http { ${UP}
       log_format j escape=json '{"s":$status,' '"u":"$uri"}';
