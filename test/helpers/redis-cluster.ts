@@ -84,6 +84,8 @@ export class TestCluster {
       '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.#dir,
       '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-port', String(busPort),
       '--cluster-announce-ip', '127.0.0.1', '--cluster-node-timeout', String(nodeTimeoutMs),
+      // A replica's full sync starts at once: by default a diskless sync waits 5 s for more replicas to join it.
+      '--repl-diskless-sync-delay', '0',
     ], { stdio: 'ignore' });
     const node: Running = { port, busPort, id: '', startedAsMaster, child };
     await waitForRedis(port, () => {

@@ -39,7 +39,9 @@ export class TestRedis {
   async #spawn(): Promise<void> {
     const persistence = this.#persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
     const replica = this.#replicaOf !== null ? ['--replicaof', '127.0.0.1', String(this.#replicaOf)] : [];
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...replica, '--dir', this.#dir], { stdio: 'ignore' });
+    // A replica's full sync starts at once: by default a diskless sync waits 5 s for more replicas to join it.
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--repl-diskless-sync-delay', '0', ...persistence, ...replica, '--dir', this.#dir];
+    const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.#process = child;
     await waitForRedis(this.port, () => {
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
