@@ -41,7 +41,8 @@ export const LOG_DIRECTIVE_CONTEXTS: Record<string, ReadonlyArray<'http' | 'serv
 /** Variables only the access log has: they are known once the response is over (observability/log-variables.ts). */
 export const LOG_VARIABLES: ReadonlySet<string> = new Set([
   'status', 'body_bytes_sent', 'bytes_sent', 'request_time', 'request_length', 'connection', 'connection_requests',
-  'upstream_addr', 'upstream_status', 'upstream_response_time', 'upstream_header_time', 'pipe',
+  'upstream_addr', 'upstream_status', 'upstream_response_time', 'upstream_header_time', 'upstream_connect_time',
+  'upstream_bytes_sent', 'upstream_bytes_received', 'pipe',
   'session_sid', 'session_principal',
 ]);
 

@@ -53,6 +53,9 @@ const OWN: Record<string, LogVariable> = {
   upstream_status: log((c) => tries(c.record, upstreamStatus)),
   upstream_response_time: log((c) => tries(c.record, responseTime)),
   upstream_header_time: log((c) => tries(c.record, headerTime)),
+  upstream_connect_time: log((c) => tries(c.record, connectTime)),
+  upstream_bytes_sent: log((c) => tries(c.record, (a) => String(a.exchange?.bytesSent ?? 0))),
+  upstream_bytes_received: log((c) => tries(c.record, (a) => String(a.exchange?.bytesReceived ?? 0))),
   session_sid: log((c) => c.record.sessionHandle, false),
   session_principal: log((c) => (c.record.principal === null ? null : utf8Bytes(c.record.principal)), false),
 };
@@ -95,6 +98,8 @@ const backendName = (a: UpstreamAttempt): string => a.backend.name;
 const upstreamStatus = (a: UpstreamAttempt, _r: RequestRecord): string => (a.status === null ? '-' : String(a.status));
 const responseTime = (a: UpstreamAttempt, r: RequestRecord): string => seconds((a.endedAt ?? r.endedAt) - a.startedAt);
 const headerTime = (a: UpstreamAttempt): string => (a.headerAt === null ? '-' : seconds(a.headerAt - a.startedAt));
+/** From the try's start until its request went out on a connection (a kept-alive one: about 0); `-` when it never did. */
+const connectTime = (a: UpstreamAttempt): string => (a.exchange && a.exchange.boundAt > 0 ? seconds(a.exchange.boundAt - a.startedAt) : '-');
 
 /** One entry per try, as nginx lists them (`10.0.0.1:80, 10.0.0.2:80`); not found when nothing was proxied. */
 function tries(record: RequestRecord, value: (a: UpstreamAttempt, r: RequestRecord) => string): string | null {

@@ -13,6 +13,16 @@ export interface UpstreamAttempt {
   endedAt: number | null;
   /** The backend's status, or the one the gateway made of a failed try (502, 504); null while waiting. */
   status: number | null;
+  /** The try's exchange with the backend, read only by the access log; null until it started. */
+  exchange: UpstreamTraffic | null;
+}
+
+/** What a try's exchange (proxy/backend-exchange.ts) tells of its connection. */
+export interface UpstreamTraffic {
+  /** performance.now() when the request went out on a connection; 0 when it never did. */
+  readonly boundAt: number;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
 }
 
 /** The request path's side of $remote_addr, $uri, $http_NAME …: one object per server, not a closure per request. */
@@ -49,7 +59,13 @@ export class RequestRecord {
   }
 
   attemptStarted(backend: Backend): void {
-    this.attempts.push({ backend, startedAt: performance.now(), headerAt: null, endedAt: null, status: null });
+    this.attempts.push({ backend, startedAt: performance.now(), headerAt: null, endedAt: null, status: null, exchange: null });
+  }
+
+  /** The try's exchange began (its connection, and the bytes on it, are read when the line is written). */
+  attemptExchange(exchange: UpstreamTraffic): void {
+    const a = this.attempts.at(-1);
+    if (a) a.exchange = exchange;
   }
 
   /** The backend's response head arrived. */

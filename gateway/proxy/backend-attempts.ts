@@ -74,6 +74,7 @@ export class BackendAttempts {
       let exchange: BackendExchange | null = null;
       try {
         exchange = request.start(backend);
+        request.record?.attemptExchange(exchange);
         this.current = exchange;
         if (exchange.queued) this.#log.debug({ event: 'proxy.max_conns_wait', backend: backend.name, inUse: backend.slots?.taken, requestId: request.requestId }, `every connection to ${backend.name} is in use (max_conns): waiting`);
         const head = await exchange.head;

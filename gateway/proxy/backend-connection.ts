@@ -20,6 +20,9 @@ export class BackendConnection {
   readonly socket: Socket;
   /** Exchanges this connection carried, the current one included: more than one means a reused keep-alive socket. */
   exchanges = 0;
+  /** The socket's byte counts as the current exchange's request was about to be written ($upstream_bytes_*). */
+  sentBefore = 0;
+  readBefore = 0;
   #held = false;
   /** The next bytes start a response head (a request was just written): a 100 Continue there is dropped. */
   #atResponseStart = false;
@@ -50,6 +53,8 @@ export class BackendConnection {
   /** A request was just written on this connection. */
   startExchange(): void {
     this.exchanges++;
+    this.sentBefore = this.socket.bytesWritten;
+    this.readBefore = this.socket.bytesRead;
     this.#atResponseStart = true;
     this.#prefix = null;
   }

@@ -1,4 +1,5 @@
 import { validateHeaderName, validateHeaderValue, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { errors, type Dispatcher } from 'undici';
 import { BackendBadResponseError } from '../errors.js';
@@ -74,6 +75,10 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
   /** Cancels the wait for a max_conns slot (null once dispatched). */
   #cancelWait: (() => boolean) | null = null;
   #releaseSlot: (() => void) | null = null;
+  /** For the access log: performance.now() when the request went out on a connection, and the bytes it carried. */
+  #boundAt = 0;
+  #bytesSent = 0;
+  #bytesReceived = 0;
 
   constructor(dispatcher: Dispatcher, options: ExchangeOptions) {
     this.#options = options;
@@ -133,6 +138,22 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
   /** The request went out on a kept-alive connection that had carried earlier exchanges. */
   get reusedConnection(): boolean {
     return this.#reused;
+  }
+
+  /** performance.now() when the request went out on a connection; 0 when it never did ($upstream_connect_time). */
+  get boundAt(): number {
+    return this.#boundAt;
+  }
+
+  /** Bytes this exchange wrote to and read from its connection so far ($upstream_bytes_sent, _received). */
+  get bytesSent(): number {
+    const c = this.#connection;
+    return c ? this.#bytesSent + c.socket.bytesWritten - c.sentBefore : this.#bytesSent;
+  }
+
+  get bytesReceived(): number {
+    const c = this.#connection;
+    return c ? this.#bytesReceived + c.socket.bytesRead - c.readBefore : this.#bytesReceived;
   }
 
   /** Stop the exchange (the client went away, or the gateway refuses the response). */
@@ -205,6 +226,9 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
 
   /** This response is over for the connection: release it, whatever the client still has to read. */
   #detach(): void {
+    // What the connection carried for this exchange is fixed now: its next request is another's.
+    this.#bytesSent = this.bytesSent;
+    this.#bytesReceived = this.bytesReceived;
     this.#connection?.release();
     this.#connection = null;
     this.#stopReadTimer();
@@ -265,6 +289,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
     }
     bindConnection((connection) => {
       this.#connection = connection;
+      this.#boundAt = performance.now();
       this.#reused = connection.exchanges > 1;
     });
   }

@@ -94,6 +94,7 @@ describe('access log by default: one JSON line per request on stdout', () => {
 
 describe('log_format and access_log to a file', () => {
   let backend: DemoBackend;
+  let other: DemoBackend;
   let gateway: GatewayUnderTest;
   const dir = mkdtempSync(join(tmpdir(), 'sg-access-'));
   const file = join(dir, 'access.log');
@@ -101,20 +102,26 @@ describe('log_format and access_log to a file', () => {
 
   before(async () => {
     backend = await startDemoBackend();
+    other = await startDemoBackend();
     gateway = await startGateway({
       backends: [backend.name],
       httpExtra: `log_format custom '$remote_addr [$time_local] "$request" $status $body_bytes_sent up=$upstream_addr/$upstream_status t=$request_time "$http_x_note" sid=$session_sid who=$session_principal';
         log_format quoted escape=json '{"note":"$http_x_note","ua":"$http_user_agent"}';
         access_log ${file} custom;
-        access_log ${join(dir, 'json.log')} quoted;`,
+        access_log ${join(dir, 'json.log')} quoted;
+        log_format tries '$request_uri addr=$upstream_addr status=$upstream_status connect=$upstream_connect_time sent=$upstream_bytes_sent received=$upstream_bytes_received';
+        upstream twice { server ${backend.name}; server ${other.name}; }`,
       locations: `location / { proxy_pass http://app; }
-        location /api/counter { limit_except GET { access_log ${join(dir, 'writes.log')} custom; } proxy_pass http://app; }`,
+        location /api/counter { limit_except GET { access_log ${join(dir, 'writes.log')} custom; } proxy_pass http://app; }
+        location /twice/ { access_log ${join(dir, 'tries.log')} tries; proxy_next_upstream http_404; proxy_pass http://twice/; }
+        location /own/ { access_log ${join(dir, 'tries.log')} tries; return 204; }`,
     });
   });
 
   after(async () => {
     await gateway?.process.stop();
     await backend?.process.stop();
+    await other?.process.stop();
   });
 
   it('writes the custom format, with the session handle and the principal it asks for', async () => {
@@ -144,6 +151,21 @@ describe('log_format and access_log to a file', () => {
     await waitFor(() => lines().find((l) => l.includes('m=get')), { what: 'the GET in the location\'s log' });
     assert.ok(!lines().some((l) => l.includes('m=post')), 'the POST is not in the location\'s log');
     assert.ok(!lines(join(dir, 'writes.log')).some((l) => l.includes('m=get')), 'the GET is not in the block\'s log');
+  });
+
+  it('$upstream_connect_time, $upstream_bytes_sent, $upstream_bytes_received: one entry per try, "-" without upstream', async () => {
+    const tries = () => lines(join(dir, 'tries.log'));
+    // proxy_next_upstream http_404 over two entries: a path the backend does not have is tried on both.
+    await get(`${gateway.url}/twice/no-such-page`);
+    await get(`${gateway.url}/own/x`);
+    const two = await waitFor(() => tries().find((l) => l.startsWith('/twice/no-such-page ')), { what: 'a line with two tries' });
+    const m = /^\S+ addr=(\S+), (\S+) status=404, 404 connect=(\d+\.\d{3}), (\d+\.\d{3}) sent=(\d+), (\d+) received=(\d+), (\d+)$/.exec(two);
+    assert.ok(m, two);
+    assert.deepEqual([m[1], m[2]].sort(), [backend.name, other.name].sort());
+    for (const sent of [m[5], m[6]]) assert.ok(Number(sent) > 'GET /no-such-page HTTP/1.1\r\n'.length, `the request head went out: ${two}`);
+    for (const received of [m[7], m[8]]) assert.ok(Number(received) > 'HTTP/1.1 404 Not Found\r\n\r\n'.length, `a response came back: ${two}`);
+    const own = await waitFor(() => tries().find((l) => l.startsWith('/own/x ')), { what: 'the line of the gateway\'s own answer' });
+    assert.equal(own, '/own/x addr=- status=- connect=- sent=- received=-');
   });
 
   it('reopens the file on USR1 after a rename (logrotate)', async () => {
