@@ -7,6 +7,7 @@
  *   #c created · #a last access · #x deadline · #k which deadline binds ('idle' | 'absolute') · #h handle
  *   #p principal as stored (encrypted when SESSION_STORE_KEY is set) · #q principal index id · #b last backend
  *   #z encoded size · #m "newKey token since" while a login moves the session to its principal's bucket
+ *   #y until when its principal index is known to live (ms): commits before then need not read the index's TTL
  * A session's keys live EXPIRED_KEY_GRACE_MS past its deadline so the sweep (or a load) still finds the hash — and with
  * it the principal and the reason — when it ends it: whoever deletes the hash counts the expiry, exactly once.
  * Time is always the caller's `now` (ARGV), never Redis TIME: the gateway's clock is the one tests inject.
@@ -21,6 +22,12 @@ export const EXPIRED_KEY_GRACE_MS = 3_600_000;
  */
 export const RESULT_TTL_MS = 60_000;
 
+/**
+ * How much longer than the session needing it a principal index is kept alive when its TTL is extended: the session
+ * notes the time (#y), and its next commits within the margin skip reading and extending the index's TTL.
+ */
+export const INDEX_MARGIN_MS = 60_000;
+
 /** Event counters kept in each bucket's `c` hash. */
 export const COUNTER_FIELDS = [
   'created', 'logins', 'duplicate_logins', 'login_rejected', 'destroyed_logout', 'destroyed_kill', 'destroyed_evicted',
@@ -31,8 +38,14 @@ export const PRELUDE = `
 local MAX_INT = 9007199254740991
 local GRACE = ${EXPIRED_KEY_GRACE_MS}
 local RESULT_TTL = ${RESULT_TTL_MS}
+local INDEX_MARGIN = ${INDEX_MARGIN_MS}
 
 local function int(n) return string.format('%.0f', n) end
+
+-- One HSET (or HDEL) for many fields; cut into parts so that unpack stays far below Lua's stack limit.
+local function each_part(command, key, args)
+  for i = 1, #args, 1000 do redis.call(command, key, unpack(args, i, math.min(i + 999, #args))) end
+end
 
 -- Integer value of stored JSON text (nil field = 0); nil when it is not plain integer text in the safe range.
 local function integer_of(v)
@@ -110,21 +123,34 @@ local function expire(b, key, meta, reason)
   count(b, 'expired_' .. reason)
 end
 
--- Refresh last access and every TTL: the session lives until min(now + idle, created + absolute).
-local function touch(b, key, meta, now, idle, absolute)
+-- Refresh last access and every TTL: the session lives until min(now + idle, created + absolute). \`fields\`: more
+-- field/value pairs of the session to write in the same HSET (a commit's writes), or nil.
+-- The principal index must outlive each of its sessions. Its TTL only ever grows, so a session whose #y (when the
+-- index is known to live until) covers its new TTL skips PTTL and PEXPIRE; otherwise the index is extended with a
+-- margin and #y noted. A caller whose session just entered an index (a login) clears meta['#y'] first.
+local function touch(b, key, meta, now, idle, absolute, fields)
   local idle_at, absolute_at = now + idle, tonumber(meta['#c']) + absolute
   local deadline, kind = idle_at, 'idle'
   if absolute_at < idle_at then deadline, kind = absolute_at, 'absolute' end
   local ttl = math.max(1, deadline - now) + GRACE
   local sk = b .. 's:' .. key
-  redis.call('HSET', sk, '#a', int(now), '#x', int(deadline), '#k', kind)
+  fields = fields or {}
+  for _, v in ipairs({ '#a', int(now), '#x', int(deadline), '#k', kind }) do fields[#fields + 1] = v end
+  if meta['#q'] and now + ttl > tonumber(meta['#y'] or '0') then
+    local pk = b .. 'p:' .. meta['#q']
+    local current, wanted = redis.call('PTTL', pk), ttl + INDEX_MARGIN
+    if current == -1 or (current >= 0 and current < ttl) then
+      redis.call('PEXPIRE', pk, int(wanted))
+      current = wanted
+    end
+    if current >= 0 then
+      fields[#fields + 1] = '#y'
+      fields[#fields + 1] = int(now + current)
+    end
+  end
+  each_part('HSET', sk, fields)
   redis.call('PEXPIRE', sk, int(ttl))
   redis.call('ZADD', b .. 'x', int(deadline), member(key, meta['#h']))
-  if meta['#q'] then
-    local pk = b .. 'p:' .. meta['#q']
-    local current = redis.call('PTTL', pk)
-    if current == -1 or (current >= 0 and current < ttl) then redis.call('PEXPIRE', pk, int(ttl)) end
-  end
 end
 
 -- A principal's live sessions in this bucket, oldest login first, as {handle, key}; drops index entries of ended ones.

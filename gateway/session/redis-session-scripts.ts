@@ -150,20 +150,32 @@ if login then
   if refused then return refused end
 end
 
+-- Every field this commit writes goes in one HSET, with touch()'s, at the end (after a login's RENAME).
+local fields = {}
+local function put(field, value)
+  fields[#fields + 1] = field
+  fields[#fields + 1] = value
+end
 local created = not exists
 if created then
   if key ~= '' then redis.call('DEL', b .. 'e:' .. key) end
   key = new_key
   meta = { ['#c'] = int(now), ['#h'] = handle }
-  redis.call('HSET', b .. 's:' .. key, '#c', meta['#c'], '#h', handle)
+  put('#c', meta['#c'])
+  put('#h', handle)
   redis.call('HSET', b .. 'k', handle, key)
   count(b, 'created')
 end
 local sk = b .. 's:' .. key
-for _, field in ipairs(unsets) do
-  if writes[field] == nil then redis.call('HDEL', sk, field) end
+if not created then
+  local gone = {}
+  for _, field in ipairs(unsets) do
+    if writes[field] == nil then gone[#gone + 1] = field end
+  end
+  if #gone > 0 then each_part('HDEL', sk, gone) end
 end
-for field, value in pairs(writes) do redis.call('HSET', sk, field, value) end
+for field, value in pairs(writes) do put(field, value) end
+local moved = created
 
 local evicted = {}
 if login then
@@ -180,19 +192,25 @@ if login then
     key = new_key
     sk = b .. 's:' .. key
     redis.call('HSET', b .. 'k', handle, key)
+    moved = true
   end
   if meta['#q'] and meta['#q'] ~= q then redis.call('ZREM', b .. 'p:' .. meta['#q'], key) end
-  meta['#p'], meta['#q'] = principal, q
-  redis.call('HSET', sk, '#p', principal, '#q', q)
+  -- The index may be new (no TTL yet), or another principal's: touch() must check its TTL.
+  meta['#p'], meta['#q'], meta['#y'] = principal, q, nil
+  put('#p', principal)
+  put('#q', q)
   redis.call('ZADD', b .. 'p:' .. q, int(now), key)
   count(b, 'logins')
   if duplicate then count(b, 'duplicate_logins') end
   evicted = evict(b, victims, q, now)
 end
-if backend ~= '' then redis.call('HSET', sk, '#b', backend) end
-redis.call('HSET', sk, '#z', int(size))
-redis.call('ZADD', b .. 'z', int(size), member(key, handle))
-touch(b, key, meta, now, idle, absolute)
+if backend ~= '' and backend ~= meta['#b'] then put('#b', backend) end
+-- The size index changes only when the size does, or the member (key|handle) is new.
+if moved or meta['#z'] ~= int(size) then
+  put('#z', int(size))
+  redis.call('ZADD', b .. 'z', int(size), member(key, handle))
+end
+touch(b, key, meta, now, idle, absolute, fields)
 local reply = { 'ok', key, handle, meta['#p'] and '1' or '0', meta['#p'] or '', created and '1' or '0', '0', int(size), duplicate and '1' or '0' }
 for _, h in ipairs(evicted) do reply[#reply + 1] = h end
 return record(b, token, reply)

@@ -6,7 +6,7 @@ import { bucketOfKey, bucketOfPrincipal, mintIdInBucket } from '../../../gateway
 import type { SessionCommands } from '../../../gateway/session/redis-commands.js';
 import { createRedisClient, duplicateRedisClient, waitUntilReady } from '../../../gateway/session/redis-connection.js';
 import { bucketPrefix } from '../../../gateway/session/redis-keys.js';
-import { EXPIRED_KEY_GRACE_MS } from '../../../gateway/session/redis-lua-prelude.js';
+import { EXPIRED_KEY_GRACE_MS, INDEX_MARGIN_MS } from '../../../gateway/session/redis-lua-prelude.js';
 import { MOVE_STALE_MS } from '../../../gateway/session/redis-login-move.js';
 import { RedisSessionStore } from '../../../gateway/session/redis-store.js';
 import { createSessionStore } from '../../../gateway/session/store-factory.js';
@@ -62,12 +62,33 @@ describe('RedisSessionStore', () => {
       const timeouts = { idleTimeoutMs: 60_000, absoluteTimeoutMs: 3_600_000 };
       ok(await store.commit(request(now, { newKey: key, ...timeouts, ops: ops({ set: { a: 1 } }), login: { principal, maxPerPrincipal: 0, onLimit: 'evict-oldest' } })));
       const b = bucketPrefix(bucket);
-      for (const name of [`${b}s:${key}`, `${b}p:${principal}`]) {
+      // The keys outlive the deadline by a grace period so the sweep still finds (and counts) the session; the principal
+      // index by a margin more, so that the session's next commits need not extend it.
+      for (const [name, margin] of [[`${b}s:${key}`, 0], [`${b}p:${principal}`, INDEX_MARGIN_MS]] as const) {
         const ttl = await redis.client().pttl(name);
-        // The keys outlive the deadline by a grace period so the sweep still finds (and counts) the session.
-        assert.ok(ttl > EXPIRED_KEY_GRACE_MS && ttl <= 60_000 + EXPIRED_KEY_GRACE_MS, `${name} ttl ${ttl}`);
+        assert.ok(ttl > EXPIRED_KEY_GRACE_MS + margin && ttl <= 60_000 + EXPIRED_KEY_GRACE_MS + margin, `${name} ttl ${ttl}`);
       }
       assert.ok(await redis.client().hget(`${b}k`, (await store.listByPrincipal(principal, now))[0]!.handle));
+      await close();
+    });
+
+    it('keeps a principal index alive past each of its sessions, reading its TTL only once the noted margin runs out', async () => {
+      const t = Date.now();
+      const principal = 'p-margin';
+      const bucket = (store as RedisSessionStore).placementOf(principal);
+      const timeouts = { idleTimeoutMs: 60_000, absoluteTimeoutMs: 3_600_000 };
+      const login = { principal, maxPerPrincipal: 0, onLimit: 'evict-oldest' as const };
+      const r = ok(await store.commit(request(t, { newKey: keyIn(bucket), ...timeouts, ops: ops({ set: { n: 0 } }), login })));
+      const b = bucketPrefix(bucket);
+      const pttlCalls = async () => Number(/cmdstat_pttl:calls=(\d+)/.exec(await redis.client().info('commandstats'))?.[1] ?? 0);
+      for (const [at, reads] of [[t + 1_000, 0], [t + 30_000, 0], [t + INDEX_MARGIN_MS + 1_000, 1], [t + INDEX_MARGIN_MS + 2_000, 0]] as const) {
+        const before = await pttlCalls();
+        ok(await store.commit(request(at, { key: r.key, ...timeouts, ops: ops({ incr: { n: 1 } }) })));
+        assert.equal(await pttlCalls() - before, reads, `a commit at +${at - t} ms reads the index's TTL ${reads} time(s)`);
+        const [session, index] = [await redis.client().pttl(`${b}s:${r.key}`), await redis.client().pttl(`${b}p:${principal}`)];
+        assert.ok(index >= session && session > 0, `index ttl ${index} ≥ session ttl ${session}`);
+      }
+      assert.equal((await store.listByPrincipal(principal, t + INDEX_MARGIN_MS + 2_000)).length, 1);
       await close();
     });
 
