@@ -13,7 +13,8 @@ import { waitFor } from '../../helpers/wait-for.js';
 
 /**
  * nginx as the oracle for the access log: the same log_format and access_log text in nginx 1.22 and in the gateway,
- * the same raw requests to both, and the same lines in both files — variables, escaping and `access_log off` alike.
+ * the same raw requests to both, and the same lines in both files — variables, escaping, `access_log off` and
+ * `access_log` inside `limit_except` alike.
  * (Times, ports and ids differ by nature and are not in the format.)
  */
 
@@ -32,7 +33,11 @@ const REQUESTS = [
   get('/off/not-logged'),
   get('/./c/../d//e'),
   get('/last', { version: '1.0', host: 'other.example' }),
+  get('/le/get'),
+  request('POST /le/post', { body: 'x' }),
 ];
+/** Requests that are not in access.log and json.log: the `access_log off` one, and the POST limit_except logs apart. */
+const ELSEWHERE = 2;
 
 describe('nginx differential: access log lines', { skip: findNginx() ? false : 'no nginx binary (CI installs it: see .ci/run)' }, () => {
   const backend = new RecordingBackend(0);
@@ -60,6 +65,7 @@ http {
     access_log ${dirs[side]}/json.log diffjson;
     location / { proxy_pass http://${upstream}; }
     location /off/ { access_log off; proxy_pass http://${upstream}; }
+    location /le/ { limit_except GET { access_log ${dirs[side]}/le.log diff; } proxy_pass http://${upstream}; }
   }
 }
 `;
@@ -80,8 +86,9 @@ http {
     };
     for (const side of ['nginx', 'gateway'] as const) {
       for (const raw of REQUESTS) await rawExchange(ports[side], raw, { timeoutMs: 10_000 });
-      // nginx writes each line as its request ends; the gateway's are on their way: wait for all six.
-      await waitFor(() => lines(side, 'access.log').length >= REQUESTS.length - 1 && lines(side, 'json.log').length >= REQUESTS.length - 1, { what: `${side}'s lines` });
+      // nginx writes each line as its request ends; the gateway's are on their way: wait for all of them.
+      const want = REQUESTS.length - ELSEWHERE;
+      await waitFor(() => lines(side, 'access.log').length >= want && lines(side, 'json.log').length >= want && lines(side, 'le.log').length >= 1, { what: `${side}'s lines` });
     }
     // NginxProcess.start polls with `GET / HTTP/1.0` until nginx answers: those lines are its, not the cases'.
     const probe = (line: string) => line.includes('|GET / HTTP/1.0|');
@@ -89,6 +96,10 @@ http {
     const nginxLines = lines('nginx', 'access.log').filter((l) => !probe(l));
     assert.deepEqual(lines('gateway', 'access.log').map((l) => unport(l, 'gateway')), nginxLines.map((l) => unport(l, 'nginx')));
     assert.deepEqual(lines('gateway', 'json.log'), lines('nginx', 'json.log').filter((l) => !l.includes('"u":"/"')));
-    assert.equal(nginxLines.length, REQUESTS.length - 1, 'access_log off wrote nothing, on both');
+    assert.equal(nginxLines.length, REQUESTS.length - ELSEWHERE, 'access_log off wrote nothing, on both');
+    // access_log inside limit_except GET: the POST it restricts is logged there only, the GET where the location logs.
+    assert.deepEqual(lines('gateway', 'le.log').map((l) => unport(l, 'gateway')), lines('nginx', 'le.log').map((l) => unport(l, 'nginx')));
+    assert.equal(lines('nginx', 'le.log').length, 1);
+    assert.match(lines('nginx', 'le.log')[0]!, /\|POST \/le\/post HTTP\/1\.1\|/);
   });
 });
