@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { parseHostPort } from '../config/env.js';
 import { GatewayError } from '../errors.js';
 
@@ -61,6 +60,8 @@ export class AdminClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res;
     try {
+      // undici is imported at the first request: a command's `--help` or usage error never loads it.
+      const { request } = await import('undici');
       res = await request(`${this.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs });
     } catch (err) {
       const e = err as { code?: string; message?: string };

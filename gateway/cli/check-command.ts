@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { checkConfigCommand } from '../config/load-config.js';
 import type { CliCommand } from './commands.js';
 import { UsageError } from './usage-error.js';
 
@@ -15,6 +14,7 @@ export const checkCommand: CliCommand = {
   async run(args) {
     const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
     if (!values.config) throw new UsageError('-c FILE is required');
+    const { checkConfigCommand } = await import('../config/load-config.js');
     return checkConfigCommand(values.config, process.stdout);
   },
 };

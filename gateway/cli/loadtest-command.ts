@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { LoadtestSetupError, LoadtestUsageError } from '../loadtest/loadtest-errors.js';
-import { LoadProgress } from '../loadtest/progress.js';
 import type { LoadtestReport } from '../loadtest/report-types.js';
-import { writeLoadtestReport } from '../loadtest/report-writer.js';
-import { summaryLines } from '../loadtest/summary.js';
-import { runLoadtest, type LoadtestOptions } from '../loadtest/run-loadtest.js';
+import type { LoadtestOptions } from '../loadtest/run-loadtest.js';
 import { DEFAULT_SCENARIO, parseLoginFlag, parseScenario, type Scenario } from '../loadtest/scenario.js';
 import { runId, type LoginMode } from '../loadtest/sessions-setup.js';
 import { ADMIN_OPTIONS, adminClientFrom, parseArgs } from './admin-args.js';
@@ -174,6 +171,10 @@ export const loadtestCommand: CliCommand = {
       if (!(err instanceof LoadtestUsageError)) throw err;
       throw new UsageError(err.problems.length === 1 ? err.problems[0]! : `${err.problems.length} problems:\n  ${err.problems.join('\n  ')}`);
     }
+    // The load engine is imported when a load runs: `--help` and a usage error stay quick.
+    const [{ LoadProgress }, { runLoadtest }, { writeLoadtestReport }, { summaryLines }] = await Promise.all([
+      import('../loadtest/progress.js'), import('../loadtest/run-loadtest.js'), import('../loadtest/report-writer.js'), import('../loadtest/summary.js'),
+    ]);
     const progress = new LoadProgress(process.stderr);
     // Ctrl-C ends the load but still checks, removes the minted sessions and writes the report; twice quits at once.
     const interrupt = new AbortController();

@@ -1,5 +1,3 @@
-import { RolloutOrchestrator } from '../rollout/orchestrator.js';
-import { createProgress } from '../rollout/progress.js';
 import { ADMIN_OPTIONS, adminClientFrom, exitCodeFor, parseArgs } from './admin-args.js';
 import type { CliCommand } from './commands.js';
 
@@ -41,6 +39,7 @@ export const rollingRestartCommand: CliCommand = {
     const settleMs = seconds('settle', values.settle, 2);
     if (drainTimeoutMs === null || readyTimeoutMs === null || settleMs === null) return 2;
     const out = values.json ? process.stderr : process.stdout;
+    const [{ RolloutOrchestrator }, { createProgress }] = await Promise.all([import('../rollout/orchestrator.js'), import('../rollout/progress.js')]);
     const progress = createProgress(out, !values.json && process.stdout.isTTY === true);
     const orchestrator = new RolloutOrchestrator(adminClientFrom(values), { exec: values.exec, drainTimeoutMs, readyTimeoutMs, settleMs }, progress);
     const result = await orchestrator.run();

@@ -1,10 +1,5 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { processLog } from '../process/log-target.js';
-import { runMaster } from '../process/master.js';
-import { runSingleProcess } from '../process/single-process.js';
-import { readStartupConfig } from '../process/startup.js';
-import { runWorkerProcess } from '../process/worker.js';
 import type { CliCommand } from './commands.js';
 import { UsageError } from './usage-error.js';
 
@@ -25,20 +20,24 @@ export const startCommand: CliCommand = {
   usage: USAGE,
   async run(args) {
     // node:cluster runs this same command in each worker: it takes its configuration from the master.
+    // The gateway itself is imported when it is started: `--help`, `--version` and the other commands stay quick.
     if (cluster.isWorker) {
+      const { runWorkerProcess } = await import('../process/worker.js');
       await runWorkerProcess();
       return -1;
     }
     const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
     if (!values.config) throw new UsageError('-c FILE is required');
+    const { readStartupConfig } = await import('../process/startup.js');
     const { config, problems } = readStartupConfig(values.config, process.env);
     if (!config) {
       process.stderr.write(`${problems.join('\n')}\nsession-gateway: ${problems.length} problem(s) in the configuration; not started\n`);
       return 1;
     }
+    const { processLog } = await import('../process/log-target.js');
     const { log, reopen } = processLog(config);
-    if (config.settings.process.masterProcess) await runMaster(config, log, reopen);
-    else await runSingleProcess(config, log, reopen);
+    if (config.settings.process.masterProcess) await (await import('../process/master.js')).runMaster(config, log, reopen);
+    else await (await import('../process/single-process.js')).runSingleProcess(config, log, reopen);
     return -1;
   },
 };
