@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ServerSettings } from '../config/settings.js';
+import { RequestSlot } from '../request-slot.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { RequestRecord, type LogVariableSource } from './request-record.js';
 
@@ -32,7 +33,7 @@ export class RequestObserver {
   readonly metrics: GatewayMetrics;
   readonly #logger: RequestLogger | null;
   readonly #connections = new WeakMap<Socket, ConnectionCounts>();
-  readonly #records = new WeakMap<IncomingMessage, RequestRecord>();
+  readonly #records = new RequestSlot<RequestRecord, IncomingMessage>('session-gateway.record');
   #serial = 0;
 
   constructor(metrics: GatewayMetrics, logger: RequestLogger | null = null) {

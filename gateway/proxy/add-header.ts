@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { AddHeader } from '../config/settings.js';
+import { RequestSlot } from '../request-slot.js';
 
 /**
  * `add_header` with nginx's meaning (ngx_http_headers_module; docs/architecture.md §17): added to 200, 201, 204, 206,
@@ -51,7 +52,7 @@ export function alwaysFields(headers: readonly AddHeader[], expand: (template: s
  * not set on the response: Node's writeHead merges fields set earlier with setHeader, which folds a backend's repeated
  * fields into one.
  */
-const ownAnswerFields = new WeakMap<ServerResponse, Array<[string, string[]]>>();
+const ownAnswerFields = new RequestSlot<Array<[string, string[]]>, ServerResponse>('session-gateway.own-answer-fields');
 
 export function keepForOwnAnswer(res: ServerResponse, fields: Array<[string, string[]]>): void {
   if (fields.length > 0) ownAnswerFields.set(res, fields);

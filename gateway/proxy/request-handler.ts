@@ -29,9 +29,10 @@ import { RequestVariables } from './request-variables.js';
 import { ResponseRelay } from './response-relay.js';
 import { locationBase, sendReturn, sendTrailingSlashRedirect } from './return-response.js';
 import { LocationRouter, type RouteMatch } from './router.js';
+import { RequestSlot } from '../request-slot.js';
 
-const routes = new WeakMap<IncomingMessage, RouteMatch | null>();
-const variables = new WeakMap<IncomingMessage, RequestVariables>();
+const routes = new RequestSlot<RouteMatch | null, IncomingMessage>('session-gateway.route');
+const variables = new RequestSlot<RequestVariables, IncomingMessage>('session-gateway.variables');
 
 /**
  * A request body up to this size (declared by Content-Length) is read before forwarding, so the request can be

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ClientRequestError } from '../errors.js';
 import { parseRequestUri, type RequestUri } from './request-uri.js';
+import { RequestSlot } from '../request-slot.js';
 
 /**
  * The checks nginx 1.22 makes on a request head before it picks a server block (ngx_http_process_request_headers,
@@ -84,7 +85,7 @@ export function readRequestHead(req: IncomingMessage): RequestHead {
   return { uri, host, serverCaptures: null };
 }
 
-const heads = new WeakMap<IncomingMessage, RequestHead>();
+const heads = new RequestSlot<RequestHead, IncomingMessage>('session-gateway.head');
 
 /** Keep the checked head with its request, so every later step reads the same normalised URI. */
 export function rememberRequestHead(req: IncomingMessage, head: RequestHead): void {

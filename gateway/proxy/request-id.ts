@@ -1,7 +1,8 @@
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { RequestSlot } from '../request-slot.js';
 
-const ids = new WeakMap<IncomingMessage, string>();
+const ids = new RequestSlot<string, IncomingMessage>('session-gateway.request-id');
 
 /**
  * The form a trusted id must have to be taken (docs/architecture.md §2): 1 to 128 of letters, digits and `-_.:=+/`.
