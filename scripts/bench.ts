@@ -209,7 +209,13 @@ async function main(argv: string[]): Promise<number> {
       const target = stack.targets.get(scenario.target);
       if (!target || !target.child.alive || !stack.redis) continue;
       const cookie = (await run.cookiesFor(scenario.target, scenario.session))[0] ?? null;
-      const probe = await probeRoundTrips(stack.redis.port, target.port, scenario.path, cookie);
+      let probe: RoundTripProbe;
+      try {
+        probe = await probeRoundTrips(stack.redis.port, target.port, scenario.path, cookie);
+      } catch (err) {
+        run.notes.push(`${scenario.label}: Redis round trips not measured (${(err as Error).message})`);
+        continue;
+      }
       roundTrips.set(scenario.id, probe);
       progress.info(`${scenario.label}: ${probe.perRequest.toFixed(2)} Redis round trips per request ${JSON.stringify(probe.byCommand)}`);
     }

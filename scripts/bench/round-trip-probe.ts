@@ -39,8 +39,16 @@ const OWN = new Set(['info', 'ping', 'monitor', 'client']);
  */
 export async function probeRoundTrips(redisPort: number, targetPort: number, path: string, cookie: string | null, requests = 200): Promise<RoundTripProbe> {
   const client = new Redis(redisPort, '127.0.0.1', { lazyConnect: true });
+  // A connection error (seen once on a heavily loaded machine: "Command queue state error") fails this probe, not the
+  // bench: an 'error' event without a listener would end the process before it stops what it started.
+  let failure: Error | null = null;
+  const failed = (err: Error): void => {
+    failure ??= err;
+  };
+  client.on('error', failed);
   await client.connect();
   const monitor = await client.monitor();
+  monitor.on('error', failed);
   const counts: Record<string, number> = {};
   let total = 0;
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
@@ -59,6 +67,7 @@ export async function probeRoundTrips(redisPort: number, targetPort: number, pat
     }
     // MONITOR lines trail the replies by a moment; a short settle so the last request's commands are counted.
     await new Promise((resolve) => setTimeout(resolve, 200));
+    if (failure) throw new Error(`round-trip probe: the MONITOR connection failed: ${(failure as Error).message}`);
   } finally {
     monitor.disconnect();
     client.disconnect();
