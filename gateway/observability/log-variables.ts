@@ -48,7 +48,8 @@ const OWN: Record<string, LogVariable> = {
   msec: log(() => (Date.now() / 1000).toFixed(3)),
   time_iso8601: log(() => timeIso8601()),
   time_local: log(() => timeLocal(), false),
-  request_id: log((c) => (c.record.requestId ??= c.variables?.requestId ?? randomBytes(16).toString('hex'))),
+  // Escaped like any text: with $gateway_request_id_header the id comes from the client (checked there, but not here).
+  request_id: log((c) => (c.record.requestId ??= c.variables?.requestId ?? randomBytes(16).toString('hex')), false),
   upstream_addr: log((c) => tries(c.record, backendName), false),
   upstream_status: log((c) => tries(c.record, upstreamStatus)),
   upstream_response_time: log((c) => tries(c.record, responseTime)),

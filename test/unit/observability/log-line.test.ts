@@ -57,6 +57,12 @@ describe('a log_format compiled into one function', () => {
     assert.equal(compileLogFormat(format('n')).line(c), 'a"b\\c\n\xc3\xa9|-\n');
   });
 
+  it('escapes $request_id too: it may be a client\'s header', () => {
+    const { server, format } = formatsOf(`log_format j escape=json '{"id":"$request_id"}';`);
+    const c = contextFor(server, (r) => { r.requestId = 'a"b'; });
+    assert.equal(compileLogFormat(format('j')).line(c), '{"id":"a\\"b"}\n');
+  });
+
   it('writes a literal of the config file as its UTF-8 bytes, and quotes in literals as they are', () => {
     const { server, format } = formatsOf(`log_format f 'état "$status" \\'q\\' \${status}s';`);
     assert.equal(compileLogFormat(format('f')).line(contextFor(server)), '\xc3\xa9tat "499" \'q\' 499s\n');
