@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestProcess } from './child-process.js';
+import { releaseClientConnections } from './client-pools.js';
 import { gatewayCli } from './paths.js';
 import { freePort } from './ports.js';
 
@@ -38,6 +39,21 @@ ${options.backends.map((b) => `    server ${b};`).join('\n')}
   return file;
 }
 
+/** A gateway process whose stop first lets go of this test's idle keep-alive connections to it (client-pools.ts). */
+export class GatewayProcess extends TestProcess {
+  readonly #origins: string[];
+
+  constructor(command: string, args: string[], env: NodeJS.ProcessEnv, origins: string[]) {
+    super(command, args, env);
+    this.#origins = origins;
+  }
+
+  override stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    releaseClientConnections(...this.#origins);
+    return super.stop(signal);
+  }
+}
+
 /** Start the real gateway (the built CLI) on a config; resolves once it logs that it listens. */
 export async function startGateway(options: { backends: string[]; redisUrl?: string; env?: NodeJS.ProcessEnv; serverExtra?: string; locations?: string; httpExtra?: string; configFile?: string; port?: number }): Promise<GatewayUnderTest> {
   const port = options.port ?? (await freePort());
@@ -50,7 +66,7 @@ export async function startGateway(options: { backends: string[]; redisUrl?: str
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : { REDIS_URL: '' }),
     ...options.env,
   };
-  const proc = new TestProcess(process.execPath, [gatewayCli, 'start', '-c', configFile], env);
+  const proc = new GatewayProcess(process.execPath, [gatewayCli, 'start', '-c', configFile], env, [`http://127.0.0.1:${port}`, `http://127.0.0.1:${adminPort}`]);
   try {
     // A master forks its worker first: on a busy machine that alone can take many seconds (no timing is asserted).
     await proc.waitForRecord((r) => r.event === 'gateway.listening', 'gateway listening', 60_000);
