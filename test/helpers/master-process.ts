@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import type { GatewayProcessReport } from '../../gateway/process/process-report.js';
 import { TestProcess } from './child-process.js';
-import { TEST_SECRET } from './gateway-process.js';
+import { GatewayProcess, TEST_SECRET } from './gateway-process.js';
 import { gatewayCli } from './paths.js';
 import { freePort } from './ports.js';
 
@@ -64,7 +64,7 @@ export async function startMaster(options: { backends: string[]; workers: number
     SESSION_SECRET: TEST_SECRET, ADMIN_LISTEN: `127.0.0.1:${adminPort}`, LOG_LEVEL: 'info', REDIS_URL: options.redisUrl ?? '', ...options.env,
   };
   const cli = options.cli ?? gatewayCli;
-  const proc = new TestProcess(process.execPath, [cli, 'start', '-c', configFile], env);
+  const proc = new GatewayProcess(process.execPath, [cli, 'start', '-c', configFile], env, [`http://127.0.0.1:${port}`, `http://127.0.0.1:${adminPort}`]);
   await proc.waitForRecord((r) => r.event === 'gateway.listening', 'the master listening', 30_000);
   return { process: proc, port, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, configFile, pidFile, env, cli };
 }
