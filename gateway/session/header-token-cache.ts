@@ -23,6 +23,8 @@ export class HeaderTokenCache {
 
   /** The token for these inputs, from the cache or from `sign` (then remembered). */
   tokenFor(session: StoredSession, scope: string, lifetime: string, second: number, sign: () => string): string {
+    // Attributes this large make a token too long to keep (base64url: 4 chars per 3 bytes): no key text to build.
+    if (session.size * 4 > MAX_CACHED_TOKEN_CHARS * 3) return sign();
     const source = sourceText(session, scope, lifetime, second);
     const cacheKey = `${scope}${SCOPE_SEPARATOR}${session.handle}`;
     const hit = this.#entries.get(cacheKey);

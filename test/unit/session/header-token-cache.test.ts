@@ -58,4 +58,12 @@ describe('X-Session tokens reused while nothing they carry changed', () => {
     const claims = verifySessionHeader(nextSecond, KEY, now.ms);
     assert.equal(claims.iat, Math.floor(now.ms / 1000));
   });
+
+  it('a session too large to cache is signed afresh each time, to the same token', () => {
+    const { cached, fresh } = services();
+    const big = (): StoredSession => ({ ...stored({ pad: JSON.stringify('x'.repeat(3000)) }), size: 3010 });
+    const token = cached.hydrate(requestOf(big()), SETTINGS);
+    assert.equal(token, cached.hydrate(requestOf(big()), SETTINGS));
+    assert.equal(token, fresh().hydrate(requestOf(big()), SETTINGS));
+  });
 });
