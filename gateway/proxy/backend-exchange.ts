@@ -70,6 +70,8 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
   #failure: Error | null = null;
   #waitingForDrain = false;
   #readTimer: NodeJS.Timeout | null = null;
+  /** The read timer is to start on the next tick, after the head (see onHeaders). */
+  #readTimerDue = false;
   #upgraded: Duplex | null = null;
   #connectTimer: NodeJS.Timeout | null = null;
   /** Cancels the wait for a max_conns slot (null once dispatched). */
@@ -86,10 +88,6 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
       this.#resolveHead = resolve;
       this.#rejectHead = reject;
     });
-    if (options.connectTimeout) {
-      this.#connectTimer = setTimeout(() => this.#connectTimedOut(options.connectTimeout!), options.connectTimeout);
-      this.#connectTimer.unref();
-    }
     const dispatch = (): void => {
       dispatcher.dispatch(
         {
@@ -104,15 +102,21 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
         this,
       );
     };
-    if (!options.slots) {
-      dispatch();
-      return;
+    if (!options.slots) dispatch();
+    else {
+      this.#cancelWait = options.slots.take((release) => {
+        this.#cancelWait = null;
+        this.#releaseSlot = release;
+        dispatch();
+      });
     }
-    this.#cancelWait = options.slots.take((release) => {
-      this.#cancelWait = null;
-      this.#releaseSlot = release;
-      dispatch();
-    });
+    // Armed only now: undici writes a request on an idle kept-alive connection inside dispatch() (onConnect has run
+    // by here), which is most requests; a timer for them would be set and cleared in the same turn.
+    const ms = options.connectTimeout;
+    if (ms && this.#abort === null && !this.#finished) {
+      this.#connectTimer = setTimeout(() => this.#connectTimedOut(ms), ms);
+      this.#connectTimer.unref();
+    }
   }
 
   /** The body failed after the head arrived and before streamTo: nothing was sent, the client can get a 502. */
@@ -169,6 +173,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
   streamTo(res: ServerResponse, done: (err: Error | null) => void): void {
     this.#res = res;
     this.#done = done;
+    if (this.#complete && this.#failure === null && this.#pending.length <= 1 && this.#trailers.length === 0) return this.#endWhole(res);
     let full = false;
     for (const chunk of this.#pending) full = !res.write(chunk) || full;
     this.#pending = [];
@@ -177,6 +182,21 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
     if (this.#complete) return this.#finish(null);
     if (full) this.#waitForDrain(res);
     else this.#release();
+  }
+
+  /**
+   * The whole body arrived before the head went out (most small answers): head and body leave in one res.end(body),
+   * which Node writes synchronously in one writev, without write()'s cork and uncork on the next tick.
+   */
+  #endWhole(res: ServerResponse): void {
+    const body = this.#pending[0];
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#finished = true;
+    this.#stopReadTimer();
+    this.#done!(null);
+    if (body === undefined) res.end();
+    else res.end(body);
   }
 
   /** Drop the body: the gateway answers the client itself. */
@@ -249,6 +269,7 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
    * gateway is actually waiting for the backend, as nginx's read timer does.
    */
   #armReadTimer(): void {
+    this.#readTimerDue = false;
     if (this.#complete || this.#finished || this.#options.bodyTimeout <= 0) return;
     if (this.#readTimer) {
       this.#readTimer.refresh();
@@ -259,8 +280,13 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
   }
 
   #stopReadTimer(): void {
+    this.#readTimerDue = false;
     if (this.#readTimer) clearTimeout(this.#readTimer);
     this.#readTimer = null;
+  }
+
+  static #armAfterHead(exchange: BackendExchange): void {
+    if (exchange.#readTimerDue) exchange.#armReadTimer();
   }
 
   /**
@@ -306,7 +332,12 @@ export class BackendExchange implements Dispatcher.DispatchHandler {
     this.#headSeen = true;
     this.#bodyless = statusCode === 204 || statusCode === 304;
     this.#resolveHead(head);
-    this.#armReadTimer();
+    // On the next tick, not now: a small answer's body and end come in the same parse as its head, and a timer for
+    // it would be set and cleared in one turn. A hold or the end meanwhile cancels it (#stopReadTimer).
+    if (!this.#readTimerDue && this.#readTimer === null && this.#options.bodyTimeout > 0) {
+      this.#readTimerDue = true;
+      process.nextTick(BackendExchange.#armAfterHead, this);
+    }
     return true;
   }
 
