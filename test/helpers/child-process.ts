@@ -9,6 +9,8 @@ export class TestProcess {
   readonly child: ChildProcess;
   readonly lines: string[] = [];
   readonly #exited: Promise<number | null>;
+  /** Set on 'close': the process exited and its stdout and stderr are read to the end. */
+  #closed = false;
   readonly #records: Array<Record<string, unknown>> = [];
   #parsedLines = 0;
 
@@ -30,6 +32,7 @@ export class TestProcess {
     collect(this.child.stdout);
     collect(this.child.stderr);
     this.#exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.child.once('close', () => (this.#closed = true));
   }
 
   get pid(): number {
@@ -50,11 +53,24 @@ export class TestProcess {
     return [...this.#records];
   }
 
+  /**
+   * The first record `predicate` accepts, as soon as it is logged. A process that ends without logging it fails the
+   * wait at once, with its last lines (its output is read to the end first: a record logged just before the exit
+   * still counts), rather than after the whole timeout.
+   */
   async waitForRecord(predicate: (r: Record<string, unknown>) => boolean, what: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
-    return waitFor(() => {
-      if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before ${what}:\n${this.lines.slice(-20).join('\n')}`);
-      return this.records().find(predicate);
+    let ended = false;
+    const found = await waitFor(() => {
+      const record = this.records().find(predicate);
+      if (record) return record;
+      ended = this.#closed;
+      return ended ? {} : undefined;
     }, { timeoutMs, what });
+    if (ended) {
+      const how = this.child.signalCode ?? this.child.exitCode;
+      throw new Error(`process exited (${how}) before ${what}:\n${this.lines.slice(-20).join('\n')}`);
+    }
+    return found;
   }
 
   exited(): Promise<number | null> {

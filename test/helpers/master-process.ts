@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import type { GatewayProcessReport } from '../../gateway/process/process-report.js';
 import { TestProcess } from './child-process.js';
-import { GatewayProcess, TEST_SECRET } from './gateway-process.js';
+import { againIfOurPortTaken, GatewayProcess, TEST_SECRET, waitListening } from './gateway-process.js';
 import { gatewayCli } from './paths.js';
 import { freePort } from './ports.js';
 
@@ -52,8 +52,17 @@ ${c.backends.map((b) => `    server ${b};`).join('\n')}
 `;
 }
 
-/** Start `session-gateway start` (master mode) on a fresh config; resolves once the master logs that it listens. */
-export async function startMaster(options: { backends: string[]; workers: number; redisUrl?: string; main?: string; server?: string; env?: NodeJS.ProcessEnv; cli?: string }): Promise<MasterUnderTest> {
+type MasterOptions = { backends: string[]; workers: number; redisUrl?: string; main?: string; server?: string; env?: NodeJS.ProcessEnv; cli?: string };
+
+/**
+ * Start `session-gateway start` (master mode) on a fresh config; resolves once the master logs that it listens.
+ * Started again on new free ports when one of them was taken before the master bound it (as startGateway does).
+ */
+export function startMaster(options: MasterOptions): Promise<MasterUnderTest> {
+  return againIfOurPortTaken(() => startMasterOnce(options));
+}
+
+async function startMasterOnce(options: MasterOptions): Promise<MasterUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-master-'));
   const port = await freePort();
   const adminPort = await freePort();
@@ -65,7 +74,7 @@ export async function startMaster(options: { backends: string[]; workers: number
   };
   const cli = options.cli ?? gatewayCli;
   const proc = new GatewayProcess(process.execPath, [cli, 'start', '-c', configFile], env, [`http://127.0.0.1:${port}`, `http://127.0.0.1:${adminPort}`]);
-  await proc.waitForRecord((r) => r.event === 'gateway.listening', 'the master listening', 30_000);
+  await waitListening(proc, 'the master listening', 60_000, [port, ...(env.ADMIN_LISTEN === `127.0.0.1:${adminPort}` ? [adminPort] : [])]);
   return { process: proc, port, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, configFile, pidFile, env, cli };
 }
 

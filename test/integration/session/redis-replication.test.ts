@@ -47,9 +47,13 @@ describe('commits that wait for replicas (WAIT)', () => {
   const replication = { replicas: 1, timeoutMs: 300 };
 
   it('answers a commit once the replica has it: the replica holds it when the answer arrives', async () => {
+    // WAIT answers as soon as the replica acknowledges: a long wait costs nothing here, and a replica process that a
+    // busy machine schedules late (over 300 ms once in a full run) must not turn a replicated commit unreplicated.
+    const replicated = { replicas: 1, timeoutMs: 30_000 };
     const now = Date.now();
-    const created = ok(await store.commit(request(now, { ops: ops({ set: { n: 0 } }), replication })));
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.commit(request(now + 1 + i, { key: created.key, ops: ops({ incr: { n: 1 } }), replication }))));
+    const created = ok(await store.commit(request(now, { ops: ops({ set: { n: 0 } }), replication: replicated })));
+    assert.equal(created.unreplicated, undefined);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.commit(request(now + 1 + i, { key: created.key, ops: ops({ incr: { n: 1 } }), replication: replicated }))));
     for (const r of results) assert.equal(ok(r).unreplicated, undefined);
     // WAIT counted the replica only once it had the writes: no polling needed to see them there.
     const name = `${bucketPrefix(bucketOfKey(created.key))}s:${created.key}`;
