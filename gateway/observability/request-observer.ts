@@ -56,7 +56,10 @@ export class RequestObserver {
   begin(req: IncomingMessage, res: ServerResponse, server: ServerSettings): RequestRecord {
     const record = new RequestRecord(req, res, server);
     this.#records.set(req, record);
-    res.once('close', () => this.#ended(record));
+    res.once('close', () => {
+      this.#ended(record);
+      if (record.onAbandoned !== null && !res.writableFinished) record.onAbandoned();
+    });
     return record;
   }
 

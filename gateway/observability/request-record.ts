@@ -49,6 +49,12 @@ export class RequestRecord {
   readonly attempts: UpstreamAttempt[] = [];
   /** Set when the response closes. */
   endedAt = 0;
+  /**
+   * Called when the client's response closes before it finished (the client left): the request path's abort of its
+   * backend try. Kept here so that the observer's one 'close' listener serves both (a second one per request costs
+   * its once() wrapper and a copy of the listener array at every close).
+   */
+  onAbandoned: (() => void) | null = null;
   /** Who computes the request's nginx variables (its server's handler), asked only when a log format needs them. */
   variableSource: LogVariableSource | null = null;
 

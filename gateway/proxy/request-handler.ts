@@ -349,11 +349,13 @@ export class RequestHandler {
     }
     const attempts = new BackendAttempts(this.#pool.upstream(proxy.upstream), proxy, this.#log, this.#observer.metrics);
     let clientGone = false;
-    res.once('close', () => {
-      if (res.writableFinished) return;
+    const abandoned = (): void => {
       clientGone = true;
       attempts.current?.abort(new Error('the client closed the connection'));
-    });
+    };
+    // The observer's 'close' listener calls it (request-record.ts); without a record, a listener of its own.
+    if (prepared.record) prepared.record.onAbandoned = abandoned;
+    else res.once('close', () => res.writableFinished || abandoned());
     const outcome = await attempts.run({
       method: req.method ?? 'GET',
       requestId,
