@@ -53,8 +53,35 @@ abstract class HotMetric<L extends string, C> {
 
   protected abstract create(): C;
 
+  /**
+   * The children of two or more label values again, by each value in turn through nested maps: the per-request
+   * updates pass long-lived strings (upstream, backend, status class) whose hashes V8 keeps, where a joined key is a
+   * new string to build and hash at every update.
+   */
+  #nested = new Map<string, unknown>();
+
   /** The child for these label values (in `labelNames` order), made on first use. */
   protected childOf(values: readonly string[]): C {
+    if (values.length < 2) return this.#childByKey(values);
+    let level = this.#nested;
+    const last = values.length - 1;
+    for (let i = 0; i < last; i++) {
+      let next = level.get(values[i]!) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map<string, unknown>();
+        level.set(values[i]!, next);
+      }
+      level = next;
+    }
+    let child = level.get(values[last]!) as C | undefined;
+    if (child === undefined) {
+      child = this.#childByKey(values);
+      level.set(values[last]!, child);
+    }
+    return child;
+  }
+
+  #childByKey(values: readonly string[]): C {
     const key = values.length === 1 ? values[0]! : values.join('\u0000');
     let entry = this.children.get(key);
     if (entry === undefined) {
@@ -72,6 +99,7 @@ abstract class HotMetric<L extends string, C> {
 
   reset(): void {
     this.children = new Map();
+    this.#nested = new Map();
     this.exposeUnlabelled();
   }
 }

@@ -45,4 +45,15 @@ describe('hot metrics (the request path\'s counters and histograms)', () => {
     assert.match(await registry.metrics(), /^y_bytes_total 0$/m);
     assert.doesNotMatch(await registry.metrics(), /y_responses_total\{/);
   });
+
+  it('counts a label set of two or more values from zero again after a reset', async () => {
+    const registry = new Registry();
+    const byBackend = new HotCounter({ name: 'z_responses_total', help: 'h', labelNames: ['upstream', 'backend', 'code'], registers: [registry] });
+    byBackend.add(['app', 'b1', '200']);
+    byBackend.inc({ upstream: 'app', backend: 'b1', code: '200' });
+    assert.match(await registry.metrics(), /^z_responses_total\{upstream="app",backend="b1",code="200"\} 2$/m);
+    registry.resetMetrics();
+    byBackend.add(['app', 'b1', '200']);
+    assert.match(await registry.metrics(), /^z_responses_total\{upstream="app",backend="b1",code="200"\} 1$/m);
+  });
 });
