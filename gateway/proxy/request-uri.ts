@@ -148,13 +148,31 @@ export function parseRequestUri(target: string): RequestUri | null {
     path = m[3]!;
     if (!path.startsWith('/')) path = `/${path}`;
   }
-  for (let i = 0; i < path.length; i++) {
+  // One pass over the target: no control character anywhere, and whether the path is already its own `$uri` (the
+  // test alreadyNormal makes; the full state machine takes any other). One object per request, in one shape.
+  const n = path.length;
+  let end = n;
+  let plain = true;
+  for (let i = 0; i < n; i++) {
     const c = path.charCodeAt(i);
     if (c <= 0x20 || c === 0x7f) return null;
+    if (end !== n || !plain) continue;
+    if (c === 0x25) plain = false;
+    else if (c === 0x2f) {
+      const next = path.charCodeAt(i + 1);
+      if (next === 0x2f || next === 0x2e) plain = false;
+    } else if (c === 0x3f || c === 0x23) end = i;
   }
-  const normal = normalizePath(path);
-  if (!normal) return null;
-  return { ...normal, unparsed: path, host };
+  if (!plain) {
+    const normal = normalizePathFully(path);
+    return normal && { uri: normal.uri, args: normal.args, quoted: normal.quoted, unparsed: path, host };
+  }
+  let args = '';
+  if (end < n && path.charCodeAt(end) === 0x3f) {
+    const hash = path.indexOf('#', end + 1);
+    args = hash === -1 ? path.slice(end + 1) : path.slice(end + 1, hash);
+  }
+  return { uri: end === n ? path : path.slice(0, end), args, quoted: false, unparsed: path, host };
 }
 
 /** nginx's ngx_escape_uri(…, NGX_ESCAPE_URI): what must be %-escaped in a path it forwards after decoding it. */

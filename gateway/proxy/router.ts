@@ -19,12 +19,23 @@ export interface RouteMatch {
   captures: Map<string, string> | null;
 }
 
+/**
+ * A captureless answer is the same for every request that gets it: made once with the level (frozen, shared by the
+ * requests), so a lookup allocates nothing unless a regex location matched.
+ */
+type Final = { kind: 'final'; match: RouteMatch };
+type Prefix = { kind: 'prefix'; match: RouteMatch };
+
+function answer<K extends 'final' | 'prefix'>(kind: K, location: LocationSettings, redirect: boolean): { kind: K; match: RouteMatch } {
+  return Object.freeze({ kind, match: Object.freeze({ location, redirect, captures: null }) });
+}
+
 interface Level {
-  exact: Map<string, LocationSettings>;
+  exact: Map<string, Final>;
   /** Longest first. */
-  prefixes: Array<{ path: string; location: LocationSettings }>;
+  prefixes: Array<{ path: string; location: LocationSettings; found: Prefix }>;
   /** Names of auto-redirecting locations without their final "/". */
-  redirects: Map<string, LocationSettings>;
+  redirects: Map<string, Final>;
   /** Names of every exact and prefix location of the level: a URI naming one is never redirected. */
   names: Set<string>;
   regexes: LocationSettings[];
@@ -40,10 +51,10 @@ function levelOf(locations: readonly LocationSettings[], levels: Map<LocationSet
     }
     const path = byteString(loc.path);
     level.names.add(path);
-    if (loc.match === 'exact') level.exact.set(path, loc);
-    else level.prefixes.push({ path, location: loc });
+    if (loc.match === 'exact') level.exact.set(path, answer('final', loc, false));
+    else level.prefixes.push({ path, location: loc, found: answer('prefix', loc, false) });
     // nginx prefers the exact location's settings when both `= /a/` and `/a/` are written.
-    if (loc.autoRedirect && (loc.match === 'exact' || !level.redirects.has(path.slice(0, -1)))) level.redirects.set(path.slice(0, -1), loc);
+    if (loc.autoRedirect && (loc.match === 'exact' || !level.redirects.has(path.slice(0, -1)))) level.redirects.set(path.slice(0, -1), answer('final', loc, true));
   }
   level.prefixes.sort((a, b) => b.path.length - a.path.length);
   return level;
@@ -72,17 +83,17 @@ export class LocationRouter {
   /** One level of ngx_http_core_find_location: 'final' is nginx's NGX_OK / NGX_DONE, 'prefix' its NGX_AGAIN. */
   #find(level: Level, uri: string): Found {
     const exact = level.exact.get(uri);
-    if (exact) return { kind: 'final', match: { location: exact, redirect: false, captures: null } };
+    if (exact) return exact;
     let found: Found = null;
     let noregex = false;
-    const prefix = level.prefixes.find((p) => uri.startsWith(p.path));
     const redirect = level.names.has(uri) ? undefined : level.redirects.get(uri);
-    if (redirect) return { kind: 'final', match: { location: redirect, redirect: true, captures: null } };
+    if (redirect) return redirect;
+    const prefix = longestPrefix(level, uri);
     if (prefix) {
       noregex = prefix.location.noregex;
       const nested = this.#find(this.#levels.get(prefix.location)!, uri);
       if (nested?.kind === 'final') return nested;
-      found = nested ?? { kind: 'prefix', match: { location: prefix.location, redirect: false, captures: null } };
+      found = nested ?? prefix.found;
     }
     if (noregex) return found;
     for (const loc of level.regexes) {
@@ -96,4 +107,11 @@ export class LocationRouter {
     }
     return found;
   }
+}
+
+/** The level's longest prefix location `uri` starts with (prefixes are sorted longest first). */
+function longestPrefix(level: Level, uri: string): Level['prefixes'][number] | undefined {
+  const prefixes = level.prefixes;
+  for (let i = 0; i < prefixes.length; i++) if (uri.startsWith(prefixes[i]!.path)) return prefixes[i];
+  return undefined;
 }

@@ -50,18 +50,30 @@ export class ServerIndex<T extends { settings: ServerSettings }> {
 
   select(host: string): ServerChoice<T> {
     const exact = this.#exact.get(host);
-    if (exact) return { server: exact, captures: null };
+    if (exact) return this.#plain(exact);
     if (host !== '') {
       // `.example.com` also matches `example.com` itself: that is its exact entry, found above.
       const leading = this.#leading.find((w) => host.endsWith(w.suffix) && host.length > w.suffix.length);
-      if (leading) return { server: leading.server, captures: null };
+      if (leading) return this.#plain(leading.server);
       const trailing = this.#trailing.find((w) => host.startsWith(w.prefix) && host.length > w.prefix.length);
-      if (trailing) return { server: trailing.server, captures: null };
+      if (trailing) return this.#plain(trailing.server);
     }
     for (const r of this.#regexes) {
       const m = r.regex.exec(host);
       if (m) return { server: r.server, captures: capturesOf(m, r.names) };
     }
-    return { server: this.#default, captures: null };
+    return this.#plain(this.#default);
+  }
+
+  /** A choice without captures is the same for every request: one frozen object per server (select runs per request). */
+  readonly #choices = new Map<T, ServerChoice<T>>();
+
+  #plain(server: T): ServerChoice<T> {
+    let choice = this.#choices.get(server);
+    if (choice === undefined) {
+      choice = Object.freeze({ server, captures: null });
+      this.#choices.set(server, choice);
+    }
+    return choice;
   }
 }

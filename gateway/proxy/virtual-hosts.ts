@@ -26,6 +26,8 @@ export class VirtualHosts<T extends VirtualHost> {
   readonly #log: Logger;
   readonly #key: string | undefined;
   #index: ServerIndex<T> | null = null;
+  /** defaultHost()'s answer, kept until the next add. */
+  #default: T | null = null;
 
   /** `key` is the listen address (`host:port`): which server is its default_server. */
   constructor(log: Logger, key?: string) {
@@ -36,12 +38,16 @@ export class VirtualHosts<T extends VirtualHost> {
   add(host: T): void {
     this.hosts.push(host);
     this.#index = null;
+    this.#default = null;
   }
 
-  /** The server a request goes to when nothing in it names one (default_server, else the first). */
+  /** The server a request goes to when nothing in it names one (default_server, else the first); asked per request. */
   defaultHost(): T {
-    this.#index ??= new ServerIndex(this.hosts, this.#key);
-    return this.#index.select('').server;
+    if (this.#default === null) {
+      this.#index ??= new ServerIndex(this.hosts, this.#key);
+      this.#default = this.#index.select('').server;
+    }
+    return this.#default;
   }
 
   #select(head: RequestHead): T {

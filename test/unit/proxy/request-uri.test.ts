@@ -86,3 +86,14 @@ describe('normalizePath: the shortcut for paths that need no work', () => {
     }), { seed: 0x5e55_1008, numRuns: 5_000 });
   });
 });
+
+describe('parseRequestUri: its one-pass shortcut', () => {
+  it('gives the full state machine\'s answer for every origin-form target, and refuses a control character anywhere', () => {
+    const alphabet = ['/', '/', '.', '.', '%', '2', 'e', 'f', '0', 'a', '?', '#', '=', ' ', '\x7f', '\x01'];
+    fc.assert(fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 24 }), (chars) => {
+      const path = `/${chars.join('')}`;
+      const full = /[\x00-\x20\x7f]/.test(path) ? null : normalizePathFully(path);
+      assert.deepEqual(parseRequestUri(path), full && { ...full, unparsed: path, host: null }, path);
+    }), { seed: 0x5e55_1009, numRuns: 5_000 });
+  });
+});
