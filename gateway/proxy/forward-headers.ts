@@ -46,24 +46,59 @@ export function buildForwardHeaders(req: IncomingMessage, proxy: ProxySettings, 
 const INVALID_NAME = /[^a-z0-9-]/;
 const INVALID_NAME_UNDERSCORES = /[^a-z0-9_-]/;
 
+/**
+ * `proxy_set_header` of one proxy, grouped by lower-cased name in the order first set: the same for every request, so
+ * made once. Names that are always hop-by-hop or X-Session* are never set and are left out here; a name the request's
+ * own Connection lists is still skipped per request.
+ */
+interface SetHeaderGroup {
+  name: string;
+  templates: string[];
+}
+
+const plans = new WeakMap<ProxySettings['setHeaders'], SetHeaderGroup[]>();
+
+function setHeaderPlan(setHeaders: ProxySettings['setHeaders']): SetHeaderGroup[] {
+  let plan = plans.get(setHeaders);
+  if (plan === undefined) {
+    const groups = new Map<string, SetHeaderGroup>();
+    for (const [name, template] of setHeaders) {
+      const lower = name.toLowerCase();
+      if (isHopByHop(lower, NO_TOKENS) || isSessionHeader(lower)) continue;
+      let group = groups.get(lower);
+      if (group === undefined) groups.set(lower, (group = { name: lower, templates: [] }));
+      group.templates.push(template);
+    }
+    plan = [...groups.values()];
+    plans.set(setHeaders, plan);
+  }
+  return plan;
+}
+
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
 function applySetHeaders(
   headers: Record<string, string | string[]>, setHeaders: ProxySettings['setHeaders'], connectionTokens: ReadonlySet<string>,
   ctx: ForwardContext, req: IncomingMessage,
 ): void {
-  const values = new Map<string, string[]>();
-  for (const [name, template] of setHeaders) {
-    const lower = name.toLowerCase();
-    if (isHopByHop(lower, connectionTokens) || isSessionHeader(lower)) continue;
-    const list = values.get(lower) ?? [];
-    values.set(lower, list);
-    const value = expandVariables(template, ctx, req.headers);
-    if (value !== '') list.push(value);
-  }
-  for (const [name, list] of values) {
+  for (const { name, templates } of setHeaderPlan(setHeaders)) {
+    if (connectionTokens.has(name)) continue;
+    let value: string | string[] | null = null;
+    if (templates.length === 1) {
+      const one = expandVariables(templates[0]!, ctx, req.headers);
+      if (one !== '') value = one;
+    } else {
+      const list: string[] = [];
+      for (const template of templates) {
+        const one = expandVariables(template, ctx, req.headers);
+        if (one !== '') list.push(one);
+      }
+      if (list.length > 0) value = list.length === 1 ? list[0]! : list;
+    }
     if (name === 'host') {
       // HTTP/1.1 needs a Host field (RFC 9112 §3.2): "no Host" is said with an empty one, nginx's HTTP/1.0 sends none.
-      headers.host = list[0] ?? '';
-    } else if (list.length === 0) delete headers[name];
-    else headers[name] = list.length === 1 ? list[0]! : list;
+      headers.host = value === null ? '' : typeof value === 'string' ? value : value[0]!;
+    } else if (value === null) delete headers[name];
+    else headers[name] = value;
   }
 }

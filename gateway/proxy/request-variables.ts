@@ -78,11 +78,16 @@ export class RequestVariables {
 
   /** `setsBefore`: how many `set`s had run where the value is read (a `set` sees the values before it). */
   #get(name: string, setsBefore: number): string {
-    const sets = this.#s.sets ?? [];
-    for (let i = setsBefore - 1; i >= 0; i--) if (sets[i]![0] === name) return this.#expandTemplate(templateOf(sets[i]![1]), i);
-    const captures = this.#s.locationCaptures ?? this.#s.head.serverCaptures;
-    const captured = (/^[1-9]$/.test(name) ? captures : this.#s.locationCaptures?.has(name) ? this.#s.locationCaptures : this.#s.head.serverCaptures)?.get(name);
-    if (captured !== undefined) return captured;
+    const sets = this.#s.sets;
+    if (sets) for (let i = setsBefore - 1; i >= 0; i--) if (sets[i]![0] === name) return this.#expandTemplate(templateOf(sets[i]![1]), i);
+    const location = this.#s.locationCaptures;
+    const server = this.#s.head.serverCaptures;
+    // Most requests have no captures at all: nothing to look up then.
+    if (location !== null || server !== null) {
+      const digit = name.length === 1 && name >= '1' && name <= '9';
+      const captured = (digit ? (location ?? server) : location?.has(name) ? location : server)?.get(name);
+      if (captured !== undefined) return captured;
+    }
     return this.#builtin(name);
   }
 
