@@ -145,11 +145,18 @@ export class ProxyListener {
   #track(res: ServerResponse): void {
     this.#open.add(res);
     if (this.#closed) res.shouldKeepAlive = false;
-    res.once('close', () => {
-      this.#open.delete(res);
-      // A connection whose last response just went out is idle now: while closing it must not wait for another.
-      if (this.#idleClosing) setImmediate(() => this.server.closeIdleConnections());
-    });
+    // One listener function for every response (a response closes once): no closure or once-wrapper per request.
+    res.on('close', this.#untrack);
+  }
+
+  /** The response's 'close' listener (called with the response as `this`; the event has no arguments). */
+  readonly #untrack: (this: ServerResponse) => void = untrackerOf(this);
+
+  /** A response is over: it no longer holds a graceful close back. */
+  untracked(res: ServerResponse): void {
+    this.#open.delete(res);
+    // A connection whose last response just went out is idle now: while closing it must not wait for another.
+    if (this.#idleClosing) setImmediate(() => this.server.closeIdleConnections());
   }
 
   #clientError(err: NodeJS.ErrnoException, socket: Socket): void {
@@ -172,4 +179,10 @@ export class ProxyListener {
       writeSocketError(socket, 400, 'SG_BAD_REQUEST', requestId);
     }
   }
+}
+
+function untrackerOf(listener: ProxyListener): (this: ServerResponse) => void {
+  return function untrack(this: ServerResponse): void {
+    listener.untracked(this);
+  };
 }

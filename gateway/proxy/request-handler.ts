@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import type { AccessControl, AccessRefusal } from '../access/access-control.js';
 import type { AccessSettings } from '../access/access-settings.js';
@@ -20,14 +19,14 @@ import { RequestBody } from './request-body.js';
 import { sendGatewayError } from './error-response.js';
 import { requestIdOf } from './request-id.js';
 import { buildForwardHeaders } from './forward-headers.js';
-import { expandVariables, type ForwardContext } from './headers.js';
 import { alwaysFields, keepForOwnAnswer } from './add-header.js';
 import type { RedirectContext } from './proxy-redirect.js';
+import { RequestContext } from './request-context.js';
 import { requestHeadOf } from './request-head.js';
 import { byteString, escapeUriPath, forwardedTarget } from './request-uri.js';
 import { RequestVariables } from './request-variables.js';
 import { ResponseRelay } from './response-relay.js';
-import { locationBase, sendReturn, sendTrailingSlashRedirect } from './return-response.js';
+import { sendReturn, sendTrailingSlashRedirect } from './return-response.js';
 import { LocationRouter, type RouteMatch } from './router.js';
 import { RequestSlot } from '../request-slot.js';
 
@@ -172,53 +171,39 @@ export class RequestHandler {
   }
 
   /** The request's variables, as `proxy_set_header`, `proxy_redirect` and `add_header` expand them. */
-  context(req: IncomingMessage, location: LocationSettings, requestId: string): { ctx: ForwardContext; vars: RedirectContext; secure: boolean } {
-    const secure = (req.socket as TLSSocket).encrypted === true || (location.session.trustForwardedProto && forwardedHttps(req.headers['x-forwarded-proto']));
-    const variables = this.variables(req);
-    const ctx: ForwardContext = {
-      remoteAddress: req.socket.remoteAddress ?? '',
-      scheme: secure ? 'https' : 'http',
-      // $host: the validated host of the request line or Host header, else the server's first name (nginx).
-      host: variables.get('host'),
-      requestId,
-      proxyHost: location.proxy?.upstream ?? '',
-      requestUri: req.url ?? '/',
-      variables,
-    };
-    const serverName = this.settings.serverName;
-    let origin: string | undefined;
-    const vars: RedirectContext = {
-      expand: (template) => expandVariables(template, ctx, req.headers),
-      // absolute_redirect, port_in_redirect and server_name_in_redirect of the location, as for `return`; worked out
-      // only for a response that has a Location or Refresh to rewrite (it asks the socket for its local address).
-      get origin() {
-        origin ??= locationBase({ req, head: requestHeadOf(req), serverName, redirect: location.redirect }, ctx.scheme);
-        return origin;
-      },
-    };
-    return { ctx, vars, secure };
+  context(req: IncomingMessage, location: LocationSettings, requestId: string): RequestContext {
+    return new RequestContext(req, location, requestId, this.variables(req), this.settings.serverName);
   }
 
   /** Everything up to the choice of backend: shared by plain requests and WebSocket upgrades. */
   async prepare(req: IncomingMessage, location: LocationSettings, id?: string): Promise<PreparedRequest> {
     const requestId = id ?? requestIdOf(req);
+    const context = this.context(req, location, requestId);
+    const session = location.session.enabled ? await this.#loadSession(req, location.session) : NO_SESSION;
+    return this.#prepared(req, location, requestId, context, session);
+  }
+
+  /** The session named by the request's cookie (a promise of the store's; no async layer of its own). */
+  #loadSession(req: IncomingMessage, settings: LocationSettings['session']): Promise<RequestSession> {
+    return this.#sessions.loadSession(req.headers.cookie, settings, clientKeyOf(clientAddress(req, settings.trustForwardedProto)));
+  }
+
+  /** prepare's second half, once the session is known: log what the load found, build the backend's head. */
+  #prepared(req: IncomingMessage, location: LocationSettings, requestId: string, context: RequestContext, session: RequestSession): PreparedRequest {
     const sessionSettings = location.session;
-    const { ctx, vars, secure } = this.context(req, location, requestId);
-    let session = NO_SESSION;
     if (sessionSettings.enabled) {
-      session = await this.#sessions.loadSession(req.headers.cookie, sessionSettings, clientKeyOf(clientAddress(req, sessionSettings.trustForwardedProto)));
       if (session.cookieForged) {
         this.#log.warn({ event: 'session.cookie_rejected', code: 'SG_COOKIE_INVALID', requestId, remote: req.socket.remoteAddress }, 'session cookie with a bad signature ignored');
       }
       if (session.expired !== null) this.#log.info({ event: 'session.expired', reason: session.expired, by: 'load', requestId }, `session expired (${session.expired})`);
     }
     const proxy = location.proxy!;
-    const headers = buildForwardHeaders(req, proxy, ctx, sessionSettings.enabled ? sessionSettings.cookieName : null);
+    const headers = buildForwardHeaders(req, proxy, context.ctx, sessionSettings.enabled ? sessionSettings.cookieName : null);
     const token = this.#sessions.hydrate(session, sessionSettings);
     if (token !== null) headers['x-session'] = token;
     if (session.evicted) headers['x-session-status'] = 'evicted';
     const path = forwardedTarget(requestHeadOf(req).uri, location.path, proxy.uriPrefix);
-    return { requestId, location, session, headers, path, secure, vars };
+    return { requestId, location, session, headers, path, secure: context.secure, vars: context };
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -248,7 +233,7 @@ export class RequestHandler {
     const vars = this.variables(req);
     const requestId = requestIdOf(req);
     // add_header … always reaches the gateway's own answers too (a 403, a 502).
-    if (location && location.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(location.addHeaders, this.context(req, location, requestId).vars.expand));
+    if (location && location.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(location.addHeaders, this.context(req, location, requestId).expand));
     else if (!location && this.settings.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(this.settings.addHeaders, (t) => vars.expand(t)));
     if (!location || location.access.internal) return false;
     const limit = location.clientMaxBodyBytes;
@@ -295,7 +280,11 @@ export class RequestHandler {
     }
     let prepared: PreparedRequest;
     try {
-      prepared = await this.prepare(req, location);
+      // prepare's steps inline: awaiting the store's own promise saves the microtask turns of another async layer.
+      const requestId = requestIdOf(req);
+      const context = this.context(req, location, requestId);
+      const session = location.session.enabled ? await this.#loadSession(req, location.session) : NO_SESSION;
+      prepared = this.#prepared(req, location, requestId, context, session);
     } catch (err) {
       const error = err instanceof GatewayError ? err : new StoreUnavailableError('session load failed', { cause: err });
       this.#log.error({ event: 'session.load_failed', code: error.code, requestId: requestIdOf(req), err: (err as Error).cause ?? err, url: req.url }, error.message);
@@ -404,12 +393,6 @@ function clientAddress(req: IncomingMessage, trustForwarded: boolean): string | 
   const header = req.headers['x-forwarded-for'];
   const last = (Array.isArray(header) ? header.join(',') : header)?.split(',').at(-1)?.trim();
   return last && isIP(last) !== 0 ? last : peer;
-}
-
-/** The first hop's scheme in X-Forwarded-Proto (`https, http` → https): what the load balancer in front saw. */
-function forwardedHttps(value: string | string[] | undefined): boolean {
-  const first = (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim().toLowerCase();
-  return first === 'https';
 }
 
 /** Read a body of known, small size whole (for a replayable retry); a client that stalls gets 408. */
