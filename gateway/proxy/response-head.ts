@@ -1,3 +1,5 @@
+import { headerNameOf } from './header-names.js';
+
 /** The response head of a backend, as the request path needs it. */
 export interface BackendResponseHead {
   statusCode: number;
@@ -7,6 +9,8 @@ export interface BackendResponseHead {
   headers: Record<string, string | string[]>;
   /** Name, value, name, value… in the backend's order and spelling: what is passed on to the client. */
   raw: string[];
+  /** The lower-case name of each field of `raw`, in its order (one per pair). */
+  lowerNames: string[];
 }
 
 /** reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4): obs-text covers UTF-8 and Latin-1 bytes. */
@@ -20,16 +24,17 @@ const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 export function responseHead(statusCode: number, statusText: string, rawHeaders: Buffer[]): BackendResponseHead {
   const headers: Record<string, string | string[]> = {};
   const raw: string[] = [];
+  const lowerNames: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toString('latin1');
+    const { name, lower } = headerNameOf(rawHeaders[i]!);
     const value = rawHeaders[i + 1]!.toString('latin1');
-    const lower = name.toLowerCase();
     const prior = headers[lower];
     headers[lower] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
     raw.push(name, value);
+    lowerNames.push(lower);
   }
   const wireReason = /^[\x20-\x7e]*$/.test(statusText) ? statusText : Buffer.from(statusText, 'utf8').toString('latin1');
-  return { statusCode, statusText: wireReason, headers, raw };
+  return { statusCode, statusText: wireReason, headers, raw, lowerNames };
 }
 
 /**
@@ -39,7 +44,7 @@ export function responseHead(statusCode: number, statusText: string, rawHeaders:
  * other than chunked (the gateway would forward a body still encoded, under headers that say it is not; nginx answers
  * 502 to it too).
  */
-export function unforwardableHead(head: BackendResponseHead): string | null {
+export function unforwardableHead(head: Pick<BackendResponseHead, 'statusCode' | 'statusText' | 'headers'>): string | null {
   if (!Number.isInteger(head.statusCode) || head.statusCode < 100 || head.statusCode > 999) return `status ${head.statusCode} is not a three-digit HTTP status`;
   if (!REASON_PHRASE.test(head.statusText)) return 'the reason phrase has a control character';
   const coding = head.headers['transfer-encoding'];

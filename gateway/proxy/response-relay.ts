@@ -191,8 +191,9 @@ function passOnHeaders(head: BackendResponseHead, cookieName: string, shadowing:
   const out: string[] = [];
   const connectionTokens = connectionTokensOf(head.headers.connection);
   const raw = head.raw;
+  const lowerNames = head.lowerNames;
   for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i]!.toLowerCase();
+    const lower = lowerNames[i >> 1]!;
     if ((lower !== 'trailer' && isHopByHop(lower, connectionTokens)) || isSessionHeader(lower) || drop.includes(lower)) continue;
     if (lower === 'set-cookie' && setsSessionCookie(raw[i + 1]!, cookieName)) {
       shadowing.push(raw[i + 1]!);

@@ -9,6 +9,7 @@ describe('responseHead', () => {
     const head = responseHead(200, 'OK', raw('Set-Cookie', 'a=1', 'X-One', '1', 'set-cookie', 'b=2'));
     assert.deepEqual(head.raw, ['Set-Cookie', 'a=1', 'X-One', '1', 'set-cookie', 'b=2']);
     assert.deepEqual(head.headers['set-cookie'], ['a=1', 'b=2']);
+    assert.deepEqual(head.lowerNames, ['set-cookie', 'x-one', 'set-cookie']);
   });
 
   it('turns a reason phrase undici decoded as UTF-8 back into its wire bytes', () => {
