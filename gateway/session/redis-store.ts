@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import { bucketOfKey, bucketOfPrincipal } from './key-placement.js';
 import { defineSessionCommands, type SessionCommands } from './redis-commands.js';
 import { closeRedisClient, toStoreUnavailable, type RedisClient } from './redis-connection.js';
+import { HashReads } from './redis-hash-reads.js';
 import { bucketStats, sweepBuckets, type ScanContext } from './redis-bucket-scans.js';
 import { allBuckets, bucketPrefix } from './redis-keys.js';
 import { moveLogin, settleMove, type MoveContext } from './redis-login-move.js';
@@ -56,6 +57,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #stale = new StaleValues();
   readonly #replicated: ReplicatedWrites;
   readonly #scans: ScanContext;
+  readonly #reads: HashReads;
 
   constructor(client: RedisClient, options: RedisSessionStoreOptions = {}) {
     this.#client = client;
@@ -63,6 +65,7 @@ export class RedisSessionStore implements SessionStore {
     this.#log = options.log;
     this.#outcomeTimeoutMs = options.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS;
     this.#commands = defineSessionCommands(client);
+    this.#reads = new HashReads(client);
     this.#cipher = options.cipher ?? null;
     this.#codec = this.#cipher ? sealingCodec(this.#cipher) : CLEAR;
     this.#replicated = new ReplicatedWrites(client, this.#log);
@@ -114,7 +117,7 @@ export class RedisSessionStore implements SessionStore {
       const bucket = bucketOfKey(at);
       let reply: Reply;
       try {
-        const { meta, fields } = splitRecord(await this.#client.hgetall(sessionKey(bucket, at)));
+        const { meta, fields } = splitRecord(await this.#reads.hgetall(sessionKey(bucket, at)));
         if (servableAsRead(meta, options)) return { found: true, session: this.#sessionOf(at, meta, fields) };
         reply = await this.#commands.sgLoad(sessionKey(bucket, at), bucketPrefix(bucket),
           String(options.now), String(options.idleTimeoutMs), String(options.absoluteTimeoutMs), String(options.touchAfterMs), at);
