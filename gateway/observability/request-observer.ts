@@ -36,9 +36,19 @@ export class RequestObserver {
   readonly #records = new RequestSlot<RequestRecord, IncomingMessage>('session-gateway.record');
   #serial = 0;
 
+  readonly #responseClosed: (this: ServerResponse) => void;
+
   constructor(metrics: GatewayMetrics, logger: RequestLogger | null = null) {
     this.metrics = metrics;
     this.#logger = logger;
+    const records = this.#records;
+    const ended = (record: RequestRecord): void => this.#ended(record);
+    this.#responseClosed = function (this: ServerResponse) {
+      const record = records.get(this.req);
+      if (record === undefined) return;
+      ended(record);
+      if (record.onAbandoned !== null && !this.writableFinished) record.onAbandoned();
+    };
   }
 
   /** A proxy listener accepted a connection: what it carries outside requests (tunnels) is counted at its close. */
@@ -56,10 +66,8 @@ export class RequestObserver {
   begin(req: IncomingMessage, res: ServerResponse, server: ServerSettings): RequestRecord {
     const record = new RequestRecord(req, res, server);
     this.#records.set(req, record);
-    res.once('close', () => {
-      this.#ended(record);
-      if (record.onAbandoned !== null && !res.writableFinished) record.onAbandoned();
-    });
+    // One function for every response (no closure, no once() wrapper per request): 'close' is emitted once.
+    res.on('close', this.#responseClosed);
     return record;
   }
 
