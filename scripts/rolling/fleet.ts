@@ -72,7 +72,8 @@ export class Fleet {
       proc.start();
       this.backends.push({ name, port, process: proc });
     }
-    await Promise.all(this.backends.map((b) => waitFor(async () => (await request(`http://${b.name}/healthz`)).statusCode === 200, { timeoutMs: 15_000, what: `backend ${b.name}` })));
+    // Processes starting on a busy machine can take many seconds (the tests' own helpers give them a minute too).
+    await Promise.all(this.backends.map((b) => waitFor(async () => (await request(`http://${b.name}/healthz`)).statusCode === 200, { timeoutMs: 60_000, what: `backend ${b.name}` })));
     const port0 = await freePort();
     const ports = [port0];
     for (let i = 1; i < this.options.gateways; i++) ports.push(await freePort());
@@ -111,7 +112,7 @@ ${this.backends.map((b, i) => `    server ${b.name}${i >= (this.options.backupFr
     await waitFor(async () => {
       if (!proc.alive && proc.pids.length > 0) throw new Error(`gateway exited:\n${proc.tail()}`);
       return (await request(`${handle.adminUrl}/healthz`)).statusCode === 200;
-    }, { timeoutMs: 20_000, what: `gateway on ${port}` });
+    }, { timeoutMs: 60_000, what: `gateway on ${port}` });
     this.gateways.push(handle);
     return handle;
   }
@@ -121,7 +122,7 @@ ${this.backends.map((b, i) => `    server ${b.name}${i >= (this.options.backupFr
     this.redis = new ManagedProcess('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], process.env);
     this.redis.start();
     this.redisUrl = `redis://127.0.0.1:${port}`;
-    await waitForRedis(port);
+    await waitForRedis(port, () => {}, 60_000);
   }
 
   /** The current pid of each backend (from the processes this fleet runs). */
