@@ -85,7 +85,9 @@ function applySetHeaders(
     if (connectionTokens.has(name)) continue;
     let value: string | string[] | null = null;
     if (templates.length === 1) {
-      const one = expandVariables(templates[0]!, ctx, req.headers);
+      // `proxy_set_header Host $host;` (the shipped config's): the context holds `$host` already.
+      const template = templates[0]!;
+      const one = template === '$host' ? ctx.host : expandVariables(template, ctx, req.headers);
       if (one !== '') value = one;
     } else {
       const list: string[] = [];

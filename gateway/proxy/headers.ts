@@ -49,6 +49,13 @@ export function isSessionHeader(name: string): boolean {
  */
 export function withoutCookie(header: string, name: string): string | null {
   if (!header.includes(name)) return header;
+  // One cookie alone (a browser with only the session cookie, on every request): no split, filter and join.
+  if (!header.includes(';')) {
+    const eq = header.indexOf('=');
+    if ((eq === -1 ? header : header.slice(0, eq)).trim() === name) return null;
+    const kept = header.trim();
+    return kept === '' ? null : kept;
+  }
   const kept = header
     .split(';')
     .filter((pair) => {

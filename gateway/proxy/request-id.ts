@@ -24,14 +24,17 @@ const ID_BYTES = 16;
  */
 const entropy = Buffer.alloc(ID_BYTES * 256);
 let offset = entropy.length;
+/** The batch as hex, made with its refill: each id is a slice of it, not a trip into Buffer's hex encoder of its own. */
+let hex = '';
 
 /** A fresh id, nginx's `$request_id`: 16 random bytes as hex (also for a head that could not be parsed). */
 export function newRequestId(): string {
   if (offset === entropy.length) {
     randomFillSync(entropy);
+    hex = entropy.toString('hex');
     offset = 0;
   }
-  const id = entropy.toString('hex', offset, offset + ID_BYTES);
+  const id = hex.slice(offset * 2, (offset + ID_BYTES) * 2);
   offset += ID_BYTES;
   return id;
 }
