@@ -7,7 +7,7 @@ import { SessionCreationLimiter } from './creation-limiter.js';
 import { mintIdInBucket } from './key-placement.js';
 import { attributeBudget, signSessionHeader } from './header-jwt.js';
 import { HeaderTokenCache } from './header-token-cache.js';
-import { attributesOf, type CommitResult, type SessionStore, type StoredSession } from './store.js';
+import { attributesOf, type CommitResult, type LoadResult, type SessionStore, type StoredSession } from './store.js';
 import { hasAttributeOps, type WriteBack } from './write-back.js';
 
 /** What the gateway knows of a request's session after the one store round trip. */
@@ -99,21 +99,19 @@ export class SessionService {
     }
   }
 
-  /** The request's session, after one store round trip; `client` is who a session it creates counts against. */
+  /**
+   * The request's session, after one store round trip; `client` is who a session it creates counts against. The
+   * store is awaited here rather than in a helper: each async layer costs the request path microtask turns.
+   */
   async loadSession(cookieHeader: string | undefined, settings: SessionSettings, client: string | null = null): Promise<RequestSession> {
     const value = this.cookieValueOf(cookieHeader, settings.cookieName);
     if (value === undefined) return client === null ? NO_SESSION : { ...NO_SESSION, client };
     const key = this.#storageKeyOfCookie(value);
     if (key === null) return { ...NO_SESSION, cookieForged: true, client };
-    return this.#load(key, settings, client);
-  }
-
-  async #load(key: string, settings: SessionSettings, client: string | null): Promise<RequestSession> {
-    const now = this.#clock();
-    let result;
+    let result: LoadResult;
     try {
       result = await this.store.load(key, {
-        now,
+        now: this.#clock(),
         idleTimeoutMs: settings.idleTimeoutMs,
         absoluteTimeoutMs: settings.absoluteTimeoutMs,
         // Refresh last-access at most every idle/10 (capped at a minute): the idle timeout keeps that much slack.
