@@ -1,9 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** The User-Agent of the gateway's active health checks (gateway/pool/health-checker.ts). */
+const HEALTH_CHECK_AGENT = 'session-gateway-health-check';
+
 /**
  * A real HTTP backend in the test process whose answers the test scripts: for responses the demo app would never
- * send (malformed write-backs, oversized sessions, resets). It records the request headers it received.
+ * send (malformed write-backs, oversized sessions, resets). It records the request headers it received, but not
+ * the gateway's health checks: they come every 2 s by default, so one could land between a test's request and its
+ * look at what arrived (the last request, or the one after a count taken before).
  */
 export class ScriptedBackend {
   readonly server: Server;
@@ -14,8 +19,10 @@ export class ScriptedBackend {
 
   constructor() {
     this.server = createServer((req, res) => {
-      this.received.push(req.headers);
-      this.targets.push(req.url ?? '');
+      if (req.headers['user-agent'] !== HEALTH_CHECK_AGENT) {
+        this.received.push(req.headers);
+        this.targets.push(req.url ?? '');
+      }
       req.resume();
       req.on('end', () => this.respond(req, res));
     });

@@ -20,7 +20,7 @@ describe('routing that cannot be escaped', () => {
     gateway = await startGateway({
       backends: [filesName],
       httpExtra: `upstream admin { server ${adminName}; }`,
-      // Checked once at start, before the first test: a later check would show up in the targets a test asserts on.
+      // Checked once at start, before the first test (ScriptedBackend leaves health checks out of its targets anyway).
       serverExtra: 'set $health_check_interval 1h;',
       locations: `
         location /public/ { set $session off; proxy_pass http://app/files/; }
