@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ProxySettings } from '../config/settings.js';
+import { RequestSlot } from '../request-slot.js';
 import { connectionTokensOf, expandVariables, isHopByHop, isSessionHeader, withoutCookie, type ForwardContext } from './headers.js';
 
 /**
@@ -56,7 +57,8 @@ interface SetHeaderGroup {
   templates: string[];
 }
 
-const plans = new WeakMap<ProxySettings['setHeaders'], SetHeaderGroup[]>();
+/** Kept on the settings' own list (a symbol property): found per request without a WeakMap lookup. */
+const plans = new RequestSlot<SetHeaderGroup[], ProxySettings['setHeaders']>('session-gateway.set-header-plan');
 
 function setHeaderPlan(setHeaders: ProxySettings['setHeaders']): SetHeaderGroup[] {
   let plan = plans.get(setHeaders);

@@ -231,9 +231,8 @@ export class RequestHandler {
     const route = this.route(req);
     const location = route?.location ?? null;
     const vars = this.variables(req);
-    const requestId = requestIdOf(req);
     // add_header … always reaches the gateway's own answers too (a 403, a 502).
-    if (location && location.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(location.addHeaders, this.context(req, location, requestId).expand));
+    if (location && location.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(location.addHeaders, this.context(req, location, requestIdOf(req)).expand));
     else if (!location && this.settings.addHeaders.length > 0) keepForOwnAnswer(res, alwaysFields(this.settings.addHeaders, (t) => vars.expand(t)));
     if (!location || location.access.internal) return false;
     const limit = location.clientMaxBodyBytes;
