@@ -22,7 +22,10 @@ interface MemorySession {
   /** Which deadline expiresAt is (what the sweep reports as the reason). */
   deadlineKind: 'idle' | 'absolute';
   backend: string | null;
-  fields: Map<string, string>;
+  /** Replaced by a commit, never changed in place: a load hands out this map itself (see snapshot). */
+  fields: ReadonlyMap<string, string>;
+  /** encodedSize(fields), kept with them: a load reports it without walking the attributes. */
+  size: number;
   /** What it holds of the memory budget (memory-budget.ts). */
   bytes: number;
 }
@@ -135,12 +138,13 @@ export class MemorySessionStore implements SessionStore {
     if (!session) {
       if (request.newKey === null) throw new Error('commit: newKey is required to create a session');
       if (request.key !== null) this.#dropTombstone(request.key);
-      session = { key: request.newKey, handle, principal: null, createdAt: now, lastAccessAt: now, expiresAt: now, deadlineKind: 'idle', backend: null, fields, bytes: 0 };
+      session = { key: request.newKey, handle, principal: null, createdAt: now, lastAccessAt: now, expiresAt: now, deadlineKind: 'idle', backend: null, fields, size, bytes: 0 };
       this.#sessions.set(session.key, session);
       this.#keyByHandle.set(handle, session.key);
       this.#counters.created++;
     } else {
       session.fields = fields;
+      session.size = size;
     }
     if (request.login) {
       // Session-fixation defence: the id the browser held before login no longer opens the session.
@@ -351,10 +355,10 @@ export class MemorySessionStore implements SessionStore {
 }
 
 /** A copy the caller may keep: later commits never change a session a request already loaded. */
+/** A session as a load returns it; its attributes are the stored map itself, which no commit changes in place. */
 function snapshot(s: MemorySession): StoredSession {
-  const fields = new Map(s.fields);
   return {
     key: s.key, handle: s.handle, principal: s.principal, createdAt: s.createdAt, lastAccessAt: s.lastAccessAt,
-    status: null, fields, size: encodedSize(fields),
+    status: null, fields: s.fields, size: s.size,
   };
 }

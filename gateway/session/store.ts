@@ -31,8 +31,8 @@ export interface StoredSession {
   lastAccessAt: number;
   /** Set when the duplicate-login policy ended this session for a newer login ('evicted'). */
   status: string | null;
-  /** field → JSON text, every scope. Use attributesOf() to read one scope. */
-  fields: Map<string, string>;
+  /** field → JSON text, every scope. Use attributesOf() to read one scope. Read-only: a store may hand out its own. */
+  fields: ReadonlyMap<string, string>;
   /** Encoded size of the attributes in bytes: what they take in the X-Session header's `data` (see encodedSize). */
   size: number;
 }
