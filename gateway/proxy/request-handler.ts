@@ -372,7 +372,8 @@ export class RequestHandler {
     }
     const { backend, exchange, head, lease } = outcome;
     try {
-      await this.#relay.relay(res, prepared, backend, exchange, head, lease);
+      const committing = this.#relay.relay(res, prepared, backend, exchange, head, lease);
+      if (committing) await committing;
     } catch (err) {
       // The relay releases the lease when the response is over; a throw on its way must not leave the count up.
       exchange.abort();

@@ -7,7 +7,7 @@ import type { Lease } from '../pool/lease.js';
 import type { UpstreamPool } from '../pool/upstream-pool.js';
 import type { CommitOutcome, SessionService } from '../session/session-service.js';
 import { setCookieName, setsSessionCookie } from '../session/cookie.js';
-import { parseWriteBack } from '../session/write-back.js';
+import { parseWriteBack, type WriteBack } from '../session/write-back.js';
 import type { BackendExchange } from './backend-exchange.js';
 import { sendGatewayError } from './error-response.js';
 import { connectionTokensOf, isHopByHop, isSessionHeader } from './headers.js';
@@ -26,7 +26,9 @@ export interface ResponseRelayOptions {
 }
 
 /** What the write-back decided about the answer: the cookies to add, or the 409 that replaces the backend's body. */
-type WriteBackVerdict = { setCookies: string[] } | { rejectedLogin: string } | null;
+type WriteBackVerdict = { setCookies: readonly string[] } | { rejectedLogin: string } | null;
+/** Most answers' verdict: nothing to add (only ever read). */
+const NO_COOKIES: WriteBackVerdict = Object.freeze({ setCookies: Object.freeze([]) as readonly string[] });
 
 /**
  * The response half of the request path (docs/architecture.md §2): apply the backend's write-back, then send its head
@@ -46,9 +48,18 @@ export class ResponseRelay {
     this.#metrics = options.observer.metrics;
   }
 
-  async relay(res: ServerResponse, prepared: PreparedRequest, backend: Backend, exchange: BackendExchange, head: BackendResponseHead, lease: Lease): Promise<void> {
+  /**
+   * Synchronous (no promise) when the answer carries no write-back, as most do: nothing to wait for before its head
+   * goes out. A promise when the write-back commits first.
+   */
+  relay(res: ServerResponse, prepared: PreparedRequest, backend: Backend, exchange: BackendExchange, head: BackendResponseHead, lease: Lease): Promise<void> | void {
+    const verdict = this.#applyWriteBack(res, prepared, backend, head);
+    if (verdict instanceof Promise) return verdict.then((v) => this.#send(res, prepared, backend, exchange, head, lease, v));
+    this.#send(res, prepared, backend, exchange, head, lease, verdict);
+  }
+
+  #send(res: ServerResponse, prepared: PreparedRequest, backend: Backend, exchange: BackendExchange, head: BackendResponseHead, lease: Lease, verdict: WriteBackVerdict): void {
     const { requestId } = prepared;
-    const verdict = await this.#applyWriteBack(res, prepared, backend, head);
     const stop = () => {
       exchange.discard();
       lease.release();
@@ -105,32 +116,48 @@ export class ResponseRelay {
     if (this.#writeHead(res, backend, requestId, 409, 'Conflict', headers)) res.end(body);
   }
 
-  /** The backend's X-Session-* headers, applied before anything is sent; null when the client got an error already. */
-  async #applyWriteBack(res: ServerResponse, prepared: PreparedRequest, backend: Backend, head: BackendResponseHead): Promise<WriteBackVerdict> {
-    const { location, requestId, session } = prepared;
-    if (!location.session.enabled) return { setCookies: [] };
+  /**
+   * The backend's X-Session-* headers, applied before anything is sent; null when the client got an error already.
+   * Without any, the verdict is there at once (no promise).
+   */
+  #applyWriteBack(res: ServerResponse, prepared: PreparedRequest, backend: Backend, head: BackendResponseHead): WriteBackVerdict | Promise<WriteBackVerdict> {
+    const { location, session } = prepared;
+    if (!location.session.enabled) return NO_COOKIES;
     try {
       const writeBack = parseWriteBack(head.headers, location.session.scope);
-      if (writeBack) {
-        const outcome = await this.#sessions.applyWriteBack(session, writeBack, location.session, backend.name, prepared.secure);
-        if (outcome.result) {
-          this.#logCommit(outcome.result, writeBack.login, requestId, backend.name);
-          prepared.record?.sessionKnown(outcome.result.destroyed ? null : outcome.result.handle, outcome.result.principal);
-        }
-        if (outcome.ended) this.#log.info({ event: 'session.destroyed', reason: 'logout', sid: outcome.ended, requestId, backend: backend.name }, 'session destroyed, a new one started');
-        return { setCookies: outcome.setCookie ? [outcome.setCookie] : [] };
-      }
+      if (writeBack) return this.#commit(res, prepared, backend, writeBack);
       // The cookie names a session that is gone: tell the browser to drop it.
-      return { setCookies: session.stale ? [this.#sessions.expiredCookie(location.session, prepared.secure)] : [] };
+      return session.stale ? { setCookies: [this.#sessions.expiredCookie(location.session, prepared.secure)] } : NO_COOKIES;
     } catch (err) {
-      const error = err instanceof GatewayError ? err : new StoreUnavailableError('session write failed', { cause: err });
-      const level = error instanceof WriteBackError ? 'error' : 'warn';
-      this.#log[level]({ event: 'session.write_back_refused', code: error.code, backend: backend.name, requestId, cause: (err as Error).cause }, `write-back from backend ${backend.name} not applied: ${error.message}`);
-      if (error.code === 'SG_LOGIN_REJECTED') return { rejectedLogin: error.message };
-      if (error instanceof SessionRateLimitedError) res.setHeader('retry-after', String(error.retryAfterSeconds));
-      sendGatewayError(res, error.status, error.code, requestId);
-      return null;
+      return this.#refused(res, prepared, backend, err);
     }
+  }
+
+  async #commit(res: ServerResponse, prepared: PreparedRequest, backend: Backend, writeBack: WriteBack): Promise<WriteBackVerdict> {
+    const { location, requestId, session } = prepared;
+    try {
+      const outcome = await this.#sessions.applyWriteBack(session, writeBack, location.session, backend.name, prepared.secure);
+      if (outcome.result) {
+        this.#logCommit(outcome.result, writeBack.login, requestId, backend.name);
+        prepared.record?.sessionKnown(outcome.result.destroyed ? null : outcome.result.handle, outcome.result.principal);
+      }
+      if (outcome.ended) this.#log.info({ event: 'session.destroyed', reason: 'logout', sid: outcome.ended, requestId, backend: backend.name }, 'session destroyed, a new one started');
+      return outcome.setCookie ? { setCookies: [outcome.setCookie] } : NO_COOKIES;
+    } catch (err) {
+      return this.#refused(res, prepared, backend, err);
+    }
+  }
+
+  /** A write-back the gateway did not apply: logged, and answered with its error (or the login's 409). */
+  #refused(res: ServerResponse, prepared: PreparedRequest, backend: Backend, err: unknown): WriteBackVerdict {
+    const { requestId } = prepared;
+    const error = err instanceof GatewayError ? err : new StoreUnavailableError('session write failed', { cause: err });
+    const level = error instanceof WriteBackError ? 'error' : 'warn';
+    this.#log[level]({ event: 'session.write_back_refused', code: error.code, backend: backend.name, requestId, cause: (err as Error).cause }, `write-back from backend ${backend.name} not applied: ${error.message}`);
+    if (error.code === 'SG_LOGIN_REJECTED') return { rejectedLogin: error.message };
+    if (error instanceof SessionRateLimitedError) res.setHeader('retry-after', String(error.retryAfterSeconds));
+    sendGatewayError(res, error.status, error.code, requestId);
+    return null;
   }
 
   /**
