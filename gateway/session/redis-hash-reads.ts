@@ -1,7 +1,25 @@
 import { Command, type Redis } from 'ioredis';
 import { isCluster, type RedisClient } from './redis-connection.js';
+import { splitHash, splitRecord } from './redis-replies.js';
 
 type Stream = Redis['stream'];
+type Split = ReturnType<typeof splitHash>;
+
+/**
+ * HGETALL whose reply stays the flat list Redis sends, decoded as ioredis' `utf8` encoding decodes it: ioredis'
+ * reply transformer for `hgetall` builds an object of it (a property per field, checked for special names) that the
+ * store only took apart again — on the read path, more work than the rest of the reply's handling.
+ */
+class FlatHgetall extends Command {
+  override transformReply(result: Buffer | Buffer[]): string[] {
+    if (!Array.isArray(result)) return [];
+    const flat = new Array<string>(result.length);
+    for (let i = 0; i < result.length; i++) flat[i] = result[i]!.toString();
+    return flat;
+  }
+}
+
+const splitFlat = (flat: string[]): Split => splitHash(flat, 0);
 
 /**
  * HGETALL of the read path (a session that needs no touch, redis-store.ts load), sent as a plain command instead of
@@ -28,19 +46,19 @@ export class HashReads {
     this.#client = client;
   }
 
-  /** The hash as ioredis' `hgetall` returns it: an object, empty when the key is absent. */
-  hgetall(key: string): Promise<Record<string, string>> {
+  /** The hash's meta fields and attributes apart (redis-replies.ts splitHash); both empty when the key is absent. */
+  hgetall(key: string): Promise<Split> {
     const client = this.#client;
-    if (isCluster(client)) return client.hgetall(key);
+    if (isCluster(client)) return client.hgetall(key).then(splitRecord);
     this.#cork(client.stream);
     const options = client.options;
-    // The options ioredis' own `hgetall` passes (utils/Commander generateFunction).
-    const command = new Command('hgetall', [key], {
-      replyEncoding: 'utf8',
+    // The options ioredis' own `hgetall` passes (utils/Commander generateFunction), but the reply's encoding, which
+    // FlatHgetall does.
+    const command = new FlatHgetall('hgetall', [key], {
       keyPrefix: options.keyPrefix,
       errorStack: options.showFriendlyErrorStack ? new Error() : undefined,
     });
-    return client.sendCommand(command) as Promise<Record<string, string>>;
+    return (client.sendCommand(command) as Promise<string[]>).then(splitFlat);
   }
 
   /** Writes of this turn wait in the socket until its immediates; one uncork per cork, on the socket corked. */

@@ -7,7 +7,7 @@ import { HashReads } from './redis-hash-reads.js';
 import { bucketStats, sweepBuckets, type ScanContext } from './redis-bucket-scans.js';
 import { allBuckets, bucketPrefix } from './redis-keys.js';
 import { moveLogin, settleMove, type MoveContext } from './redis-login-move.js';
-import { commitResultOf, servableAsRead, splitHash, splitRecord, storedSessionOf } from './redis-replies.js';
+import { commitResultOf, servableAsRead, splitHash, storedSessionOf } from './redis-replies.js';
 import { ReplicatedWrites } from './redis-replication.js';
 import { writeExactlyOnce, type Reply } from './redis-write.js';
 import { PRINCIPAL_FIELD, type StoreCipher } from './store-cipher.js';
@@ -117,7 +117,7 @@ export class RedisSessionStore implements SessionStore {
       const bucket = bucketOfKey(at);
       let reply: Reply;
       try {
-        const { meta, fields } = splitRecord(await this.#reads.hgetall(sessionKey(bucket, at)));
+        const { meta, fields } = await this.#reads.hgetall(sessionKey(bucket, at));
         if (servableAsRead(meta, options)) return { found: true, session: this.#sessionOf(at, meta, fields) };
         reply = await this.#commands.sgLoad(sessionKey(bucket, at), bucketPrefix(bucket),
           String(options.now), String(options.idleTimeoutMs), String(options.absoluteTimeoutMs), String(options.touchAfterMs), at);
