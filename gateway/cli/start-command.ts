@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
+import { tuneHeapForRequests } from '../process/heap-tuning.js';
 import type { CliCommand } from './commands.js';
 import { UsageError } from './usage-error.js';
 
@@ -19,6 +20,8 @@ export const startCommand: CliCommand = {
   summary: 'start -c FILE: run the gateway on a config file (nginx-compat syntax)',
   usage: USAGE,
   async run(args) {
+    // A worker and a one-process gateway serve requests; the master does not, and is tuned alike at no cost.
+    tuneHeapForRequests();
     // node:cluster runs this same command in each worker: it takes its configuration from the master.
     // The gateway itself is imported when it is started: `--help`, `--version` and the other commands stay quick.
     if (cluster.isWorker) {
