@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { defaults, type ListenSettings, type ServerSettings } from '../config/settings.js';
 import { ListenError } from '../errors.js';
+import { LiveSet } from '../live-set.js';
 import type { Logger } from '../log.js';
 import type { RequestObserver } from '../observability/request-observer.js';
 import { writeSocketError } from './error-response.js';
@@ -31,9 +32,10 @@ export class ProxyListener {
   readonly server: Server;
   readonly hosts: VirtualHosts<ServerBlock>;
   readonly #log: Logger;
-  readonly #sockets = new Set<Socket>();
+  /** Its client connections (a LiveSet, not a Set: both change at every connection or request, ../live-set.ts). */
+  readonly #sockets = new LiveSet<Socket>('sockets');
   /** Requests accepted and not yet answered in full (or given up by their client). */
-  readonly #open = new Set<ServerResponse>();
+  readonly #open = new LiveSet<ServerResponse>('open');
   #closed: Promise<void> | null = null;
   #idleTimer: NodeJS.Timeout | undefined;
   #idleClosing = false;
