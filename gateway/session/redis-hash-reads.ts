@@ -1,25 +1,43 @@
 import { Command, type Redis } from 'ioredis';
 import { isCluster, type RedisClient } from './redis-connection.js';
-import { splitHash, splitRecord } from './redis-replies.js';
+import { splitRecord } from './redis-replies.js';
+import { META_PREFIX } from './store-rules.js';
 
 type Stream = Redis['stream'];
-type Split = ReturnType<typeof splitHash>;
+type Split = ReturnType<typeof splitRecord>;
+
+/** `#` and one ASCII letter, the names of a session's meta fields (store-rules.ts), as strings made once. */
+const META_NAMES: readonly string[] = Array.from({ length: 128 }, (_, b) => `${META_PREFIX}${String.fromCharCode(b)}`);
+const META_BYTE = META_PREFIX.charCodeAt(0);
+
+/** A field name as ioredis' `utf8` encoding decodes it; a meta field's two bytes name a string made once. */
+function fieldNameOf(name: Buffer): string {
+  return name.length === 2 && name[0] === META_BYTE && name[1]! < 0x80 ? META_NAMES[name[1]!]! : name.toString();
+}
 
 /**
- * HGETALL whose reply stays the flat list Redis sends, decoded as ioredis' `utf8` encoding decodes it: ioredis'
- * reply transformer for `hgetall` builds an object of it (a property per field, checked for special names) that the
- * store only took apart again — on the read path, more work than the rest of the reply's handling.
+ * HGETALL whose reply is split into meta fields and attributes as it arrives, decoded as ioredis' `utf8` encoding
+ * decodes it: ioredis' reply transformer for `hgetall` builds an object of it (a property per field, checked for
+ * special names) that the store only took apart again. A session's reply is some twenty bulk strings, half of them
+ * the names of its meta fields: those are not decoded at all, and no flat copy of the reply is made on the way.
  */
-class FlatHgetall extends Command {
+class SplitHgetall extends Command {
+  // ioredis resolves the command's promise with whatever this returns; its typing allows strings and buffers only.
   override transformReply(result: Buffer | Buffer[]): string[] {
-    if (!Array.isArray(result)) return [];
-    const flat = new Array<string>(result.length);
-    for (let i = 0; i < result.length; i++) flat[i] = result[i]!.toString();
-    return flat;
+    return splitReply(result) as unknown as string[];
   }
 }
 
-const splitFlat = (flat: string[]): Split => splitHash(flat, 0);
+function splitReply(result: Buffer | Buffer[]): Split {
+  const meta = new Map<string, string>();
+  const fields = new Map<string, string>();
+  if (!Array.isArray(result)) return { meta, fields };
+  for (let i = 0; i + 1 < result.length; i += 2) {
+    const name = fieldNameOf(result[i]!);
+    (name.startsWith(META_PREFIX) ? meta : fields).set(name, result[i + 1]!.toString());
+  }
+  return { meta, fields };
+}
 
 /**
  * HGETALL of the read path (a session that needs no touch, redis-store.ts load), sent as a plain command instead of
@@ -46,19 +64,19 @@ export class HashReads {
     this.#client = client;
   }
 
-  /** The hash's meta fields and attributes apart (redis-replies.ts splitHash); both empty when the key is absent. */
+  /** The hash's meta fields and attributes apart (as redis-replies.ts splitRecord splits); empty when it is absent. */
   hgetall(key: string): Promise<Split> {
     const client = this.#client;
     if (isCluster(client)) return client.hgetall(key).then(splitRecord);
     this.#cork(client.stream);
     const options = client.options;
     // The options ioredis' own `hgetall` passes (utils/Commander generateFunction), but the reply's encoding, which
-    // FlatHgetall does.
-    const command = new FlatHgetall('hgetall', [key], {
+    // SplitHgetall does.
+    const command = new SplitHgetall('hgetall', [key], {
       keyPrefix: options.keyPrefix,
       errorStack: options.showFriendlyErrorStack ? new Error() : undefined,
     });
-    return (client.sendCommand(command) as Promise<string[]>).then(splitFlat);
+    return client.sendCommand(command) as unknown as Promise<Split>;
   }
 
   /** Writes of this turn wait in the socket until its immediates; one uncork per cork, on the socket corked. */

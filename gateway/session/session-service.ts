@@ -134,8 +134,7 @@ export class SessionService {
     const now = this.#clock();
     const idle = Math.floor(settings.idleTimeoutMs / 1000);
     const end = session.createdAt + settings.absoluteTimeoutMs;
-    const lifetime = `${session.createdAt},${session.lastAccessAt},${idle},${end}`;
-    return this.#tokens.tokenFor(session, settings.scope, lifetime, Math.floor(now / 1000), () =>
+    return this.#tokens.tokenFor(session, settings.scope, { second: Math.floor(now / 1000), idle, end }, () =>
       signSessionHeader(
         {
           sid: session.handle,

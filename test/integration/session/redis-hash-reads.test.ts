@@ -17,8 +17,8 @@ describe('HashReads (HGETALL outside the auto-pipeline)', () => {
     await redis.close();
   });
 
-  it('answers what ioredis\' hgetall answers, split, in the same order: fields, odd names, UTF-8, an absent key', async () => {
-    await client.hset('h:1', '#c', '1', 'app\u0000b', '"Zoë ✓"', '#a', '2', 'app\u0000a', '{"x":[1]}', '__proto__', 'x', 'constructor', 'y', '', 'empty');
+  it('answers what ioredis\' hgetall answers, split, in the same order: fields, meta names of every length, odd names, UTF-8, an absent key', async () => {
+    await client.hset('h:1', '#c', '1', 'app\u0000b', '"Zoë ✓"', '#a', '2', 'app\u0000a', '{"x":[1]}', '__proto__', 'x', 'constructor', 'y', '', 'empty', '#é', 'v', 'ab', 'w', '#', 'z', '#long', 'm');
     const reads = new HashReads(client);
     for (const key of ['h:1', 'h:absent']) {
       const got = await reads.hgetall(key);

@@ -5,6 +5,7 @@ import { MemorySessionStore } from '../../../gateway/session/memory-store.js';
 import { NO_SESSION, SessionService, type RequestSession } from '../../../gateway/session/session-service.js';
 import { attributeField, type StoredSession } from '../../../gateway/session/store.js';
 import { verifySessionHeader } from '../../../gateway/session/header-jwt.js';
+import { HeaderTokenCache } from '../../../gateway/session/header-token-cache.js';
 
 const KEY = Buffer.from('0123456789abcdef0123456789abcdef');
 const SETTINGS = { scope: '', idleTimeoutMs: 1_800_000, absoluteTimeoutMs: 28_800_000 } as SessionSettings;
@@ -43,6 +44,9 @@ describe('X-Session tokens reused while nothing they carry changed', () => {
     const variants: Array<[string, StoredSession]> = [
       ['attribute value', stored({ cart: '[1,2,3]' })],
       ['attribute added', stored({ cart: '[1,2]', n: '1' })],
+      ['attribute removed', stored({})],
+      ['attribute renamed', stored({ basket: '[1,2]' })],
+      ['attributes reordered', stored({ n: '1', cart: '[1,2]' })],
       ['principal', stored({ cart: '[1,2]' }, 'bob')],
       ['logged out', stored({ cart: '[1,2]' }, null)],
       ['last access', stored({ cart: '[1,2]' }, 'alice', 2_000)],
@@ -65,5 +69,36 @@ describe('X-Session tokens reused while nothing they carry changed', () => {
     const token = cached.hydrate(requestOf(big()), SETTINGS);
     assert.equal(token, cached.hydrate(requestOf(big()), SETTINGS));
     assert.equal(token, fresh().hydrate(requestOf(big()), SETTINGS));
+  });
+
+  it('each scope has its own token, and a change in another scope keeps it', () => {
+    const { cached, fresh } = services();
+    const inScopes = (b: string): StoredSession => ({
+      ...stored({}),
+      fields: new Map([[attributeField('shop', 'cart'), '[1]'], [attributeField('blog', 'draft'), b]]),
+    });
+    const shop = { ...SETTINGS, scope: 'shop' } as SessionSettings;
+    const blog = { ...SETTINGS, scope: 'blog' } as SessionSettings;
+    const shopToken = cached.hydrate(requestOf(inScopes('"a"')), shop)!;
+    const blogToken = cached.hydrate(requestOf(inScopes('"a"')), blog)!;
+    assert.notEqual(shopToken, blogToken);
+    assert.equal(cached.hydrate(requestOf(inScopes('"b"')), shop), shopToken);
+    const changed = cached.hydrate(requestOf(inScopes('"b"')), blog)!;
+    assert.notEqual(changed, blogToken);
+    assert.equal(changed, fresh().hydrate(requestOf(inScopes('"b"')), blog));
+  });
+
+  it('signs once while the inputs stay equal, again on any change of them', () => {
+    const cache = new HeaderTokenCache();
+    let signed = 0;
+    const sign = (): string => `token-${++signed}`;
+    const inputs = { second: 7, idle: 1_800, end: 9_000 };
+    assert.equal(cache.tokenFor(stored({ cart: '[1]' }), '', inputs, sign), 'token-1');
+    assert.equal(cache.tokenFor(stored({ cart: '[1]' }), '', { ...inputs }, sign), 'token-1');
+    assert.equal(signed, 1);
+    assert.equal(cache.tokenFor(stored({ cart: '[1]' }), '', { ...inputs, second: 8 }, sign), 'token-2');
+    assert.equal(cache.tokenFor(stored({ cart: '[1]' }), '', { ...inputs, second: 8, end: 9_001 }, sign), 'token-3');
+    assert.equal(cache.tokenFor(stored({ cart: '[2]' }), '', { ...inputs, second: 8, end: 9_001 }, sign), 'token-4');
+    assert.equal(cache.tokenFor(stored({ cart: '[2]' }), '', { ...inputs, second: 8, end: 9_001 }, sign), 'token-4');
   });
 });
