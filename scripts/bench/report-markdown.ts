@@ -25,8 +25,8 @@ function cell(text: string): string {
 
 export function summaryTable(rows: readonly ScenarioSummary[]): string {
   const head = [
-    '| scenario | conns | req/s | p50 ms | p99 ms | p99.9 ms | errors | RSS | CPU | Redis RT/req | Redis cmd/req | ×direct | ×nginx | ×express |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| scenario | conns | req/s | p50 ms | p99 ms | p99.9 ms | errors | RSS | CPU | CPU µs/req | Redis RT/req | Redis cmd/req | ×direct | ×nginx | ×express |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   const body = rows.map((s) =>
     [
@@ -39,6 +39,7 @@ export function summaryTable(rows: readonly ScenarioSummary[]): string {
       num(s.errors),
       formatBytes(s.rssMaxBytes),
       s.cpuPercent === null ? 'n/a' : `${s.cpuPercent.toFixed(0)} %`,
+      s.cpuMicrosPerRequest === null ? 'n/a' : num(s.cpuMicrosPerRequest),
       s.redisRoundTripsPerRequest === null ? '–' : s.redisRoundTripsPerRequest.toFixed(2),
       s.redisCommandsPerRequest === null ? '–' : s.redisCommandsPerRequest.toFixed(2),
       times(s.ratios.direct),
@@ -103,7 +104,9 @@ const HOW_TO_READ = `## How to read this report
 - *direct* is the bench backend hit without a proxy: the ceiling of this machine. The load generator (the project's undici
   load engine, gateway/loadtest/) runs on the same machine and takes one of its cores, so every number here is for "one core of proxy work".
 - *RSS / CPU* are of the process behind the port (the gateway, the nginx master + worker, the express process, or the
-  backend for *direct*), sampled from /proc while the run lasted; CPU is in % of one core.
+  backend for *direct*), sampled from /proc while the run lasted; CPU is in % of one core. *CPU µs/req* is that
+  process's CPU time per request (CPU share ÷ req/s, median over rounds): the proxy's own cost, which req/s mixes with
+  the load generator's, the backend's and Redis' on the cores they share; each ratio target's note gives it too.
 - *Redis RT/req* is what the Redis targets are judged on: the commands the proxy sent to Redis per request, counted
   with \`MONITOR\` on a probe of 200 sequential requests (a command a Lua script runs inside Redis is not a round trip
   and is not counted, nor is what the gateway's timers send meanwhile: the expiry sweep's scripts, the

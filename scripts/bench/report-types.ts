@@ -77,6 +77,8 @@ export interface ScenarioSummary {
   errors: number;
   rssMaxBytes: number | null;
   cpuPercent: number | null;
+  /** Median over rounds of the process's CPU time a request, µs (stats.ts cpuMicrosPerRequest). */
+  cpuMicrosPerRequest: number | null;
   /** INFO commandstats under load, per request: includes the commands Lua scripts run inside Redis. */
   redisCommandsPerRequest: number | null;
   redisByCommand: Record<string, number> | null;

@@ -36,6 +36,16 @@ export function linearFit(points: ReadonlyArray<{ x: number; y: number }>): Line
   return { slope, intercept: meanY - slope * meanX };
 }
 
+/**
+ * CPU time the process behind the port spent on one request, in µs: its CPU share over the run ÷ the requests a
+ * second. On a machine whose cores the load generator, the backend and Redis share with it, this is the proxy's own
+ * cost, which throughput alone mixes with theirs; null when the process was not sampled.
+ */
+export function cpuMicrosPerRequest(run: RunResult): number | null {
+  if (!run.process || !(run.rps > 0)) return null;
+  return (run.process.cpuPercent / 100) * 1e6 / run.rps;
+}
+
 function medianLatency(runs: readonly RunResult[]): LatencySummary {
   return {
     p50: median(runs.map((r) => r.latencyMs.p50)),
@@ -46,7 +56,8 @@ function medianLatency(runs: readonly RunResult[]): LatencySummary {
   };
 }
 
-function nullableMedian(values: ReadonlyArray<number | null | undefined>): number | null {
+/** Median of the values present; null when none is. */
+export function nullableMedian(values: ReadonlyArray<number | null | undefined>): number | null {
   const present = values.filter((v): v is number => v != null && Number.isFinite(v));
   return present.length === 0 ? null : median(present);
 }
@@ -90,6 +101,7 @@ export function summarizeRuns(runs: readonly RunResult[], order: ReadonlyArray<{
       errors: mine.reduce((s, r) => s + r.errors.non2xx + r.errors.socket, 0),
       rssMaxBytes: nullableMedian(mine.map((r) => r.process?.rssMaxBytes)),
       cpuPercent: nullableMedian(mine.map((r) => r.process?.cpuPercent)),
+      cpuMicrosPerRequest: nullableMedian(mine.map(cpuMicrosPerRequest)),
       redisCommandsPerRequest: nullableMedian(mine.map((r) => r.redis?.commandsPerRequest)),
       redisByCommand: medianByCommand(mine),
       redisRoundTripsPerRequest: null,

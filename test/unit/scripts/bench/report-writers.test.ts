@@ -32,6 +32,9 @@ test('the summary table has a row per scenario and escapes pipes', () => {
   assert.match(table, /main \\\| path/);
   assert.match(table, /direct at fixed rate \(1000 req\/s\)/);
   assert.match(lines[3] ?? '', /8,000 \| .* 0\.40×/);
+  // CPU 95 % at 8,000 req/s: 119 µs of CPU a request.
+  assert.match(lines[0] ?? '', /\| CPU \| CPU µs\/req \|/);
+  assert.match(lines[3] ?? '', /\| 95 % \| 119 \|/);
 });
 
 test('the Markdown report names the machine, the command, the chart and how to read it', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { judgeSoak, linearFit, median, ratio, summarizeRuns } from '../../../../scripts/bench/stats.js';
+import { cpuMicrosPerRequest, judgeSoak, linearFit, median, ratio, summarizeRuns } from '../../../../scripts/bench/stats.js';
 import { run } from './fixtures.js';
 
 test('median of odd, even and empty lists', () => {
@@ -50,6 +50,18 @@ test('summarizeRuns takes medians and computes ratios round by round', () => {
   assert.equal(main?.redisCommandsPerRequest, 1);
   assert.deepEqual(main?.redisByCommand, { evalsha: 1 });
   assert.equal(express?.redisCommandsPerRequest, null);
+});
+
+test('CPU a request is the process CPU share over the request rate, median over rounds, null when not sampled', () => {
+  const cpu = (cpuPercent: number) => ({ process: { rssMaxBytes: 1, rssEndBytes: 1, cpuPercent } });
+  assert.equal(cpuMicrosPerRequest(run('gateway-redis', 0, 5000, cpu(100))), 200);
+  assert.equal(cpuMicrosPerRequest(run('gateway-redis', 0, 5000, { process: null })), null);
+  assert.equal(cpuMicrosPerRequest(run('gateway-redis', 0, 0, cpu(100))), null);
+  const [row] = summarizeRuns(
+    [run('express', 0, 1000, cpu(100)), run('express', 1, 2000, cpu(100)), run('express', 2, 1000, cpu(50))],
+    [{ id: 'express', label: 'express' }],
+  );
+  assert.equal(row?.cpuMicrosPerRequest, 500);
 });
 
 test('fixed-rate runs get no throughput ratios', () => {

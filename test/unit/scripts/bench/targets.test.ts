@@ -46,6 +46,23 @@ test('every target is evaluated as met, missed or not measured', () => {
   assert.equal(t['soak-bounded']?.status, 'not-measured');
 });
 
+test('a ratio target notes every round and the same comparison in CPU time a request', () => {
+  const cpu = (cpuPercent: number) => ({ process: { rssMaxBytes: 1, rssEndBytes: 1, cpuPercent } });
+  const t = evaluate([
+    // Round 0: the machine was slow for express (3×); CPU a request says 5× both times.
+    run('gateway-redis', 0, 3000, cpu(60)),
+    run('express', 0, 1000, cpu(100)),
+    run('gateway-redis', 1, 5000, cpu(100)),
+    run('express', 1, 1000, cpu(100)),
+    run('express', 2, 1000, cpu(100)),
+  ]);
+  assert.equal(t['main-vs-express']?.measured, '4.00×');
+  assert.equal(t['main-vs-express']?.status, 'met');
+  assert.equal(t['main-vs-express']?.note, 'rounds 3.00 / 5.00; CPU a request (median over these rounds) express 1000 µs ÷ gateway-redis 200 µs = 5.00×');
+  const unsampled = evaluate([run('gateway-redis', 0, 3000, { process: null }), run('express', 0, 1000)]);
+  assert.equal(unsampled['main-vs-express']?.note, 'rounds 3.00');
+});
+
 test('targets without their scenarios are not measured, never failed', () => {
   const t = evaluate([run('gateway-redis', 0, 5000)]);
   assert.equal(t['main-vs-express']?.status, 'not-measured');
