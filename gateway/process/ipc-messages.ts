@@ -34,7 +34,12 @@ export type MasterMessage =
   /** Stop gracefully within graceMs (0: now): reload's old generation, QUIT/TERM, INT. */
   | { sg: 'shutdown'; graceMs: number }
   | { sg: 'reopen-logs' }
-  | { sg: 'metrics-req'; id: number };
+  | { sg: 'metrics-req'; id: number }
+  /**
+   * The answer to `closed`: every connection the master handed this worker before it saw the worker's listeners
+   * close is on the channel ahead of this message, so a worker that exits on it leaves none behind (worker.ts).
+   */
+  | { sg: 'bye' };
 
 export type WorkerMessage =
   | { sg: 'want-config' }
@@ -49,6 +54,7 @@ export type WorkerMessage =
   /** Store calls, in the order they were made (those of one event-loop turn together). */
   | { sg: 'store'; calls: StoreCall[] }
   | { sg: 'metrics'; id: number; json: unknown }
+  /** Its listeners are closed and every accepted request answered or cut: it exits on `bye`. */
   | { sg: 'closed'; report: CloseReport };
 
 function isGatewayMessage(m: unknown): boolean {

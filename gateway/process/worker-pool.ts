@@ -167,6 +167,9 @@ export class WorkerPool {
         entry.counts = m.backends;
         entry.open = m.open;
       } else if (m.sg === 'applied') entry.epoch = Math.max(entry.epoch, m.epoch);
+      // Its listeners closed before it sent this, so node:cluster has taken it off the round-robin by now: what the
+      // master handed it before that is on the channel ahead of the answer (worker.ts exits on it).
+      else if (m.sg === 'closed') this.#send(entry, { sg: 'bye' });
       else this.#hooks.onMessage(entry, m);
     });
     // A worker's channel closing under a send is its exit's business, not an uncaught error here.

@@ -41,6 +41,32 @@ export async function runWorkerProcess(): Promise<void> {
   await runWorker(config, log.child({ worker: cluster.worker?.id, generation: given.generation }), reopen);
 }
 
+/** How long a closed worker waits for the master's `bye` before it exits anyway (a master that hangs, or is gone). */
+const BYE_TIMEOUT_MS = 2_000;
+
+/**
+ * After `closed`, until the master's `bye` (or the channel's end). Round-robin means the master accepted every
+ * connection and hands it over in a message; one it sent just before it saw this worker's listeners close is still
+ * on the channel. Read while alive, node:cluster answers it "not accepted" and the master gives it to another
+ * worker; a worker that exited first would leave it in the master, accepted and never read, and its client would
+ * wait for an answer that never comes. The master answers `closed` with `bye` after those messages, so `bye` means
+ * none is left.
+ */
+function masterLetsGo(channel: IpcChannel): Promise<void> {
+  if (!channel.connected) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, BYE_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    channel.on('message', (m) => {
+      if (isMasterMessage(m) && m.sg === 'bye') done();
+    });
+    channel.on('disconnect', done);
+  });
+}
+
 /**
  * One worker of a master (node:cluster): the whole request path through createGateway, with the master's embedded
  * store over IPC (or its own Redis connections), the master's backend states mirrored, and no admin API. It stops when
@@ -71,8 +97,9 @@ export async function runWorker(config: StartupConfig, log: Logger, reopenLogs: 
   }
   const stop = (graceMs: number) => {
     gateway.close(graceMs).then(
-      (report) => {
+      async (report) => {
         send({ sg: 'closed', report });
+        await masterLetsGo(channel);
         log.flush();
         process.exit(0);
       },
