@@ -1,7 +1,9 @@
+import type { Socket } from 'node:net';
 import { AccessControl } from './access/access-control.js';
 import { userFilesOf } from './access/user-files-of.js';
 import type { EnvSettings } from './config/env.js';
 import { defaults, type GatewaySettings } from './config/settings.js';
+import { ListenError } from './errors.js';
 import type { Logger } from './log.js';
 import { AdminServer, type AdminServerOptions } from './admin/admin-server.js';
 import type { CoordSyncOptions } from './coord/coord-sync.js';
@@ -240,18 +242,33 @@ export class Gateway {
    * admin API, then each proxy address); only when all are bound does the gateway register as a live member of the
    * fleet. A listener that cannot bind rejects with a ListenError and leaves nothing bound or registered.
    */
-  async listen(): Promise<Array<{ host: string; port: number }>> {
+  async listen(handed?: Record<string, { host: string; port: number }>): Promise<Array<{ host: string; port: number }>> {
     await this.#control.prepare();
     try {
       await this.#admin?.listen();
-      const bound: Array<{ host: string; port: number }> = [];
-      for (const listener of this.#listeners) bound.push(await listener.listen());
+      for (const listener of this.#listeners) {
+        // A worker: its master bound the address and hands it the connections.
+        const bound = handed?.[listener.key];
+        if (handed && !bound) throw new ListenError('proxy', listener.host, listener.port, new Error('the master did not bind it'));
+        if (bound) listener.serveHanded(bound);
+        else await listener.listen();
+      }
     } catch (err) {
       await Promise.all([this.#admin?.close(), ...this.#listeners.map((l) => l.close())]);
       throw err;
     }
     await this.#control.register();
     return this.addresses();
+  }
+
+  /** A connection the master accepted on the `listen` key: false when this gateway is closing (or has no such listener). */
+  acceptHanded(listen: string, socket: Socket): boolean {
+    const listener = this.#listeners.find((l) => l.key === listen);
+    if (!listener) {
+      socket.destroy();
+      return false;
+    }
+    return listener.accept(socket);
   }
 
   addresses(): Array<{ host: string; port: number }> {

@@ -1,6 +1,5 @@
 import type { AdminState, HealthState } from '../pool/backend.js';
 import type { Directive } from '../config/parser.js';
-import type { CloseReport } from '../main.js';
 
 /**
  * The messages between a master and its workers over the cluster IPC channel (docs/architecture.md §12). The channel
@@ -24,9 +23,12 @@ export type StoreCall = [id: number, op: StoreOp, args: unknown[]];
 /** The master's answer to one store call: the value, or the error's stable code and message. */
 export type StoreReply = [id: number, ok: true, value: unknown] | [id: number, ok: false, code: string, message: string];
 
+/** The address the master bound for each `listen` key (`host:port` as configured; a port 0 shows the one chosen). */
+export type BoundAddresses = Record<string, { host: string; port: number }>;
+
 export type MasterMessage =
   /** The configuration the master validated (its parsed directives: a worker never reads a file edited since). */
-  | { sg: 'config'; generation: number; file: string; directives: Directive[] }
+  | { sg: 'config'; generation: number; file: string; directives: Directive[]; listening: BoundAddresses }
   /** Every backend's state, sent on a change and when a worker asks; the worker applies it and answers `applied`. */
   | { sg: 'backends'; epoch: number; backends: BackendStateMessage[] }
   /** The answers to store calls, in the order they settled (those of one event-loop turn together). */
@@ -36,10 +38,10 @@ export type MasterMessage =
   | { sg: 'reopen-logs' }
   | { sg: 'metrics-req'; id: number }
   /**
-   * The answer to `closed`: every connection the master handed this worker before it saw the worker's listeners
-   * close is on the channel ahead of this message, so a worker that exits on it leaves none behind (worker.ts).
+   * A client connection the master accepted on the `listen` address `listen` (its key, `host:port` as configured),
+   * sent with the socket as the message's handle. The worker answers `took` before it reads a byte.
    */
-  | { sg: 'bye' };
+  | { sg: 'conn'; seq: number; listen: string };
 
 export type WorkerMessage =
   | { sg: 'want-config' }
@@ -54,8 +56,8 @@ export type WorkerMessage =
   /** Store calls, in the order they were made (those of one event-loop turn together). */
   | { sg: 'store'; calls: StoreCall[] }
   | { sg: 'metrics'; id: number; json: unknown }
-  /** Its listeners are closed and every accepted request answered or cut: it exits on `bye`. */
-  | { sg: 'closed'; report: CloseReport };
+  /** The answer to `conn`: accepted (the master closes its copy), or not (it hands the connection to another worker). */
+  | { sg: 'took'; seq: number; accepted: boolean };
 
 function isGatewayMessage(m: unknown): boolean {
   return typeof m === 'object' && m !== null && typeof (m as { sg?: unknown }).sg === 'string';

@@ -8,7 +8,7 @@ import { TickBatch } from './tick-batch.js';
 /** How a worker talks to its master: process.send and the 'message' / 'disconnect' events (a stand-in in tests). */
 export interface IpcChannel {
   send(message: WorkerMessage): boolean;
-  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'message', listener: (message: unknown, handle?: unknown) => void): unknown;
   on(event: 'disconnect', listener: () => void): unknown;
   readonly connected: boolean;
 }

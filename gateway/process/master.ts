@@ -3,7 +3,7 @@ import type { MetricJson } from '../admin/dashboard-history.js';
 import { createMasterControl, type MasterControl } from '../main.js';
 import { gatewayVersion } from '../version.js';
 import { type BackendStateMessage, type MasterMessage, type WorkerMessage } from './ipc-messages.js';
-import { probeListenAddresses } from './listen-probe.js';
+import { ConnectionDispatcher, listenAddresses } from './connection-dispatch.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import type { GatewayProcessReport, ReloadReport } from './process-report.js';
 import { Reloader } from './reload.js';
@@ -21,13 +21,16 @@ export interface Generation {
 }
 
 /**
- * The master process (docs/architecture.md §12), nginx's model on node:cluster: it runs what a gateway does once (the
- * store, the control plane, the admin API) and `worker_processes` workers that proxy, sharing the listening sockets.
+ * The master process (docs/architecture.md §12), nginx's model: it runs what a gateway does once (the store, the
+ * control plane, the admin API, the listening sockets) and `worker_processes` workers (node:cluster forks) that
+ * proxy the connections it hands them.
  * Signals: HUP reloads, QUIT/TERM stop gracefully, INT stops fast, USR1 reopens the logs.
  */
 export class Master {
   readonly log: Logger;
   readonly workers: WorkerPool;
+  /** The listening sockets, bound here for the master's life, and each connection's hand-over to a worker. */
+  readonly connections: ConnectionDispatcher;
   control!: MasterControl;
   serving: Generation;
   /** Generations whose workers may still ask for their configuration (the serving one, one being started). */
@@ -39,13 +42,22 @@ export class Master {
   /** Each worker's store calls are answered in batches of their own (a worker gone takes its entry with it). */
   readonly #storeServers = new WeakMap<WorkerEntry, StoreServer>();
   #stopping: Promise<void> | null = null;
+  readonly #listenKeys = new WeakMap<StartupConfig['settings'], Set<string>>();
 
   constructor(config: StartupConfig, log: Logger, reopenLogs: () => void) {
     this.log = log;
     this.serving = { number: 1, config };
     this.generations.set(1, this.serving);
-    this.workers = new WorkerPool(log, { onMessage: (entry, m) => this.#answer(entry, m), env: (generation) => this.#workerEnv(generation) });
-    this.#reloader = new Reloader(this);
+    this.workers = new WorkerPool(log, {
+      onMessage: (entry, m) => this.#answer(entry, m),
+      env: (generation) => this.#workerEnv(generation),
+      onServing: () => this.connections.flush(),
+      onGone: (entry) => this.connections.workerGone(entry),
+    });
+    this.connections = new ConnectionDispatcher(log, {
+      targets: (listen) => this.workers.workers((e) => e.state === 'serving' && e.generation === this.workers.generation && this.#serves(e.generation, listen)),
+      hand: (entry, message, socket, failed) => this.workers.hand(entry, message, socket, failed),
+    });    this.#reloader = new Reloader(this);
     this.#metrics = new WorkerMetrics(this.workers, (storeWide) => metricsSnapshot(this.control.metrics, { storeWide }));
     this.reopenLogs = () => {
       reopenLogs();
@@ -79,9 +91,10 @@ export class Master {
     }
     logStartupNotes(this.log, config, this.control.store);
     try {
-      // Every address first, so a clash ends start-up at once; /healthz answers 503 until the plane registers.
+      // Every address first, so a clash ends start-up at once (before any worker loads); connections that arrive
+      // before the workers are up wait for them; /healthz answers 503 until the plane registers.
       await this.control.admin.listen();
-      await probeListenAddresses(config.settings);
+      await this.connections.bind(config.settings);
       await this.control.plane.prepare();
       await this.workers.startGeneration(1, config.settings.process.workerProcesses);
       if (config.settings.process.pidFile) writePidFile(config.settings.process.pidFile);
@@ -148,12 +161,22 @@ export class Master {
 
   #answer(entry: WorkerEntry, m: WorkerMessage): void {
     if (m.sg === 'store') this.#storeServerOf(entry).answer(m.calls);
+    else if (m.sg === 'took') this.connections.took(entry, m.seq, m.accepted);
     else if (m.sg === 'metrics') this.#metrics.answered(m);
     else if (m.sg === 'want-backends') this.workers.send(entry, this.#backendsMessage());
     else if (m.sg === 'want-config') {
       const generation = this.generations.get(entry.generation) ?? this.serving;
-      this.workers.send(entry, { sg: 'config', generation: generation.number, file: generation.config.settings.file, directives: generation.config.directives });
+      this.workers.send(entry, { sg: 'config', generation: generation.number, file: generation.config.settings.file, directives: generation.config.directives, listening: this.connections.bound() });
     }
+  }
+
+  /** Whether that generation's configuration has this `listen` address (asked for every connection accepted). */
+  #serves(generation: number, listen: string): boolean {
+    const settings = this.generations.get(generation)?.config.settings;
+    if (!settings) return false;
+    let keys = this.#listenKeys.get(settings);
+    if (!keys) this.#listenKeys.set(settings, (keys = new Set(listenAddresses(settings).keys())));
+    return keys.has(listen);
   }
 
   /** A worker's environment: the master's, plus what must be the same in every worker (a generated cookie secret). */
@@ -163,6 +186,8 @@ export class Master {
   }
 
   async #teardown(graceMs: number): Promise<void> {
+    // As nginx: the ports close first (nothing new is accepted), then the workers finish what they took.
+    this.connections.close();
     await this.workers.stopAll(graceMs);
     await this.control?.admin.close();
     await this.control?.plane.stop();

@@ -1,4 +1,5 @@
 import { poolFor } from '../main.js';
+import { listenAddresses } from './connection-dispatch.js';
 import type { Master } from './master.js';
 import type { ReloadReport } from './process-report.js';
 import { readStartupConfig, startupFailureLine } from './startup.js';
@@ -9,7 +10,8 @@ import { readStartupConfig, startupFailureLine } from './startup.js';
  * stay keep their admin state and health), a new generation of workers starts on the new configuration — and their
  * code, so a new build is a reload — and only once every one of them listens are the old ones told to finish
  * gracefully (in-flight requests complete, idle keep-alive connections close, WebSockets get 1012, SSE ends), bounded
- * by worker_shutdown_timeout. A new worker that cannot start (a listen address in use) fails the reload the same way.
+ * by worker_shutdown_timeout. A new `listen` address the master cannot bind, or a new worker that cannot start, fails
+ * the reload the same way.
  */
 export class Reloader {
   readonly #master: Master;
@@ -35,6 +37,13 @@ export class Reloader {
     const { config, problems } = readStartupConfig(file, {});
     if (!config) return this.#failed(generation, started, problems);
     config.env = master.serving.config.env;
+    // New `listen` addresses are bound by the master as at start-up: one in use fails the reload, nothing changed.
+    let added: string[];
+    try {
+      added = await master.connections.bind(config.settings);
+    } catch (err) {
+      return this.#failed(generation, started, [startupFailureLine(err)]);
+    }
     const { plane } = master.control;
     const previous = plane.pool;
     await plane.replacePool(poolFor(config.settings));
@@ -46,12 +55,16 @@ export class Reloader {
       const rejected = plane.pool;
       await plane.replacePool(poolFor(master.settings));
       await rejected.close().catch(() => {});
+      master.connections.release(added);
       return this.#failed(generation, started, [startupFailureLine(err)]);
     }
     const old = master.workers.workers((w) => w.generation < generation);
     master.generations.delete(master.serving.number);
     master.serving = { number: generation, config };
     master.broadcastBackends();
+    // Addresses the new configuration dropped stop accepting; the old workers finish the connections they took there.
+    const kept = listenAddresses(config.settings);
+    master.connections.release(master.connections.keys().filter((key) => !kept.has(key)));
     await previous.close().catch(() => {});
     const graceMs = config.settings.process.workerShutdownTimeoutMs;
     void master.workers.retire(old, graceMs).then(() => master.log.info({ event: 'gateway.old_workers_gone', generation: generation - 1 }, `generation ${generation - 1}'s workers are gone`));

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import type { Socket } from 'node:net';
 import type { BackendCounts } from '../coord/coord-sync.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -11,6 +12,10 @@ export interface WorkerHooks {
   /** Any message the pool does not handle itself (store calls, requests for the config and the backend states). */
   onMessage(worker: WorkerEntry, message: WorkerMessage): void;
   env(generation: number): NodeJS.ProcessEnv;
+  /** Workers began to serve (a generation started, a dead one replaced): connections waiting for one can go. */
+  onServing(): void;
+  /** A worker is gone (exited, killed): what was handed to it and not taken goes to another. */
+  onGone(worker: WorkerEntry): void;
 }
 
 export interface WorkerEntry {
@@ -65,6 +70,7 @@ export class WorkerPool {
     const started = await this.#spawn(generation, size);
     this.#generation = generation;
     this.#size = size;
+    this.#hooks.onServing();
     return started;
   }
 
@@ -125,6 +131,14 @@ export class WorkerPool {
     this.#send(entry, message);
   }
 
+  /** Send a connection: node keeps the master's copy open (`keepOpen`) until the worker says it took it. */
+  hand(entry: WorkerEntry, message: MasterMessage, socket: Socket, failed: () => void): void {
+    if (!entry.worker.isConnected()) return failed();
+    entry.worker.send(message, socket, { keepOpen: true }, (err: Error | null) => {
+      if (err) failed();
+    });
+  }
+
   /** This gateway's counts of a backend: the sum over its workers, old generations finishing included. */
   countsOf(backend: Backend): BackendCounts {
     const key = backendKey(backend.upstream, backend.name);
@@ -167,9 +181,6 @@ export class WorkerPool {
         entry.counts = m.backends;
         entry.open = m.open;
       } else if (m.sg === 'applied') entry.epoch = Math.max(entry.epoch, m.epoch);
-      // Its listeners closed before it sent this, so node:cluster has taken it off the round-robin by now: what the
-      // master handed it before that is on the channel ahead of the answer (worker.ts exits on it).
-      else if (m.sg === 'closed') this.#send(entry, { sg: 'bye' });
       else this.#hooks.onMessage(entry, m);
     });
     // A worker's channel closing under a send is its exit's business, not an uncaught error here.
@@ -191,6 +202,7 @@ export class WorkerPool {
     const entry = this.#entries.get(worker.id);
     if (!entry) return;
     this.#entries.delete(worker.id);
+    this.#hooks.onGone(entry);
     const unexpected = entry.state === 'serving' && !this.#stopping;
     if (!unexpected) return;
     const lived = Date.now() - entry.startedAt;
@@ -206,7 +218,10 @@ export class WorkerPool {
     if (this.#stopping || generation !== this.#generation || this.workers((e) => e.generation === generation).length >= this.#size) return;
     this.restarts++;
     this.#spawn(generation, 1).then(
-      ([entry]) => this.#log.info({ event: 'worker.replaced', pid: entry!.worker.process.pid, generation }, `worker ${entry!.worker.process.pid} started in place of a dead one`),
+      ([entry]) => {
+        this.#log.info({ event: 'worker.replaced', pid: entry!.worker.process.pid, generation }, `worker ${entry!.worker.process.pid} started in place of a dead one`);
+        this.#hooks.onServing();
+      },
       (err: unknown) => {
         this.#log.error({ event: 'worker.replace_failed', err: (err as Error).message, generation }, `a replacement worker failed: ${(err as Error).message}`);
         this.#exitedLater(generation);

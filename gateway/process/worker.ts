@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { Socket } from 'node:net';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createGateway, type Gateway } from '../main.js';
@@ -7,7 +8,7 @@ import { createSessionStore, sessionStoreOptions } from '../session/store-factor
 import type { SessionStore } from '../session/store.js';
 import { gatewayVersion } from '../version.js';
 import { BackendMirror } from './backend-mirror.js';
-import { isMasterMessage, type MasterMessage, type WorkerMessage } from './ipc-messages.js';
+import { isMasterMessage, type BoundAddresses, type MasterMessage, type WorkerMessage } from './ipc-messages.js';
 import { IpcSessionStore, type IpcChannel } from './ipc-store.js';
 import { processLog } from './log-target.js';
 import { startupConfigOf, type StartupConfig } from './startup.js';
@@ -38,33 +39,7 @@ export async function runWorkerProcess(): Promise<void> {
     process.exit(1);
   }
   const { log, reopen } = processLog(config);
-  await runWorker(config, log.child({ worker: cluster.worker?.id, generation: given.generation }), reopen);
-}
-
-/** How long a closed worker waits for the master's `bye` before it exits anyway (a master that hangs, or is gone). */
-const BYE_TIMEOUT_MS = 2_000;
-
-/**
- * After `closed`, until the master's `bye` (or the channel's end). Round-robin means the master accepted every
- * connection and hands it over in a message; one it sent just before it saw this worker's listeners close is still
- * on the channel. Read while alive, node:cluster answers it "not accepted" and the master gives it to another
- * worker; a worker that exited first would leave it in the master, accepted and never read, and its client would
- * wait for an answer that never comes. The master answers `closed` with `bye` after those messages, so `bye` means
- * none is left.
- */
-function masterLetsGo(channel: IpcChannel): Promise<void> {
-  if (!channel.connected) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, BYE_TIMEOUT_MS);
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    channel.on('message', (m) => {
-      if (isMasterMessage(m) && m.sg === 'bye') done();
-    });
-    channel.on('disconnect', done);
-  });
+  await runWorker(config, given.listening, log.child({ worker: cluster.worker?.id, generation: given.generation }), reopen);
 }
 
 /**
@@ -72,7 +47,7 @@ function masterLetsGo(channel: IpcChannel): Promise<void> {
  * store over IPC (or its own Redis connections), the master's backend states mirrored, and no admin API. It stops when
  * the master says (`shutdown`) or, gracefully, when the master is gone.
  */
-export async function runWorker(config: StartupConfig, log: Logger, reopenLogs: () => void): Promise<void> {
+export async function runWorker(config: StartupConfig, listening: BoundAddresses, log: Logger, reopenLogs: () => void): Promise<void> {
   const channel = process as unknown as IpcChannel;
   const send = (m: WorkerMessage) => {
     if (channel.connected) channel.send(m);
@@ -87,7 +62,7 @@ export async function runWorker(config: StartupConfig, log: Logger, reopenLogs: 
       store, admin: false, clusterMetrics: false,
       control: (pool) => new BackendMirror(pool, channel, log, () => gateway.openRequests()),
     });
-    const addresses = await gateway.listen();
+    const addresses = await gateway.listen(listening);
     send({ sg: 'ready', addresses, version: gatewayVersion() });
   } catch (err) {
     const e = err as { code?: unknown; message?: string };
@@ -97,9 +72,7 @@ export async function runWorker(config: StartupConfig, log: Logger, reopenLogs: 
   }
   const stop = (graceMs: number) => {
     gateway.close(graceMs).then(
-      async (report) => {
-        send({ sg: 'closed', report });
-        await masterLetsGo(channel);
+      () => {
         log.flush();
         process.exit(0);
       },
@@ -110,9 +83,11 @@ export async function runWorker(config: StartupConfig, log: Logger, reopenLogs: 
       },
     );
   };
-  channel.on('message', (m) => {
+  channel.on('message', (m, handle) => {
     if (!isMasterMessage(m)) return;
-    if (m.sg === 'shutdown') stop(m.graceMs);
+    // Answered before the connection's first byte is read, so the master knows whether to give it to another.
+    if (m.sg === 'conn') send({ sg: 'took', seq: m.seq, accepted: handle instanceof Socket && gateway.acceptHanded(m.listen, handle) });
+    else if (m.sg === 'shutdown') stop(m.graceMs);
     else if (m.sg === 'reopen-logs') {
       reopenLogs();
       gateway.reopenLogs();

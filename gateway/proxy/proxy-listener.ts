@@ -37,6 +37,10 @@ export class ProxyListener {
   /** Requests accepted and not yet answered in full (or given up by their client). */
   readonly #open = new LiveSet<ServerResponse>('open');
   #closed: Promise<void> | null = null;
+  /** The address a master bound for this listener, when the master hands it the connections (a worker). */
+  #handed: { host: string; port: number } | null = null;
+  /** Resolves a handed listener's close once its last connection is gone. */
+  #drained: (() => void) | null = null;
   #idleTimer: NodeJS.Timeout | undefined;
   #idleClosing = false;
 
@@ -68,7 +72,10 @@ export class ProxyListener {
     this.server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       observer.connectionOpened(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
+      socket.once('close', () => {
+        this.#sockets.delete(socket);
+        if (this.#drained && this.#sockets.size === 0) this.#drained();
+      });
     });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.#clientError(err, socket));
   }
@@ -98,7 +105,35 @@ export class ProxyListener {
     return this.address();
   }
 
+  /**
+   * Serve connections a master accepted on this address (a worker: the master owns the listening socket,
+   * docs/architecture.md §12) instead of binding it. Node's http server starts its connection tracking — the
+   * head-timeout checks, closeIdleConnections — on 'listening', which a server that never binds does not emit itself.
+   */
+  serveHanded(bound: { host: string; port: number }): { host: string; port: number } {
+    this.#handed = bound;
+    this.server.emit('listening');
+    return bound;
+  }
+
+  /**
+   * A connection the master handed over: served as if this server had accepted it, or — closing — refused, the
+   * master keeping it for another worker (this process's copy of the descriptor is let go before a byte is read).
+   */
+  accept(socket: Socket): boolean {
+    if (this.#closed || !this.#handed) {
+      socket.destroy();
+      return false;
+    }
+    // What net.Server gives the sockets it accepts itself: http.Server's allowHalfOpen (it decides what a client's
+    // FIN means). TCP_NODELAY belongs to the connection, which the master's server set when it accepted it.
+    socket.allowHalfOpen = true;
+    this.server.emit('connection', socket);
+    return true;
+  }
+
   address(): { host: string; port: number } {
+    if (this.#handed) return this.#handed;
     const a = this.server.address() as AddressInfo | null;
     return { host: a?.address ?? this.host, port: a?.port ?? this.port };
   }
@@ -123,8 +158,7 @@ export class ProxyListener {
   close(): Promise<void> {
     if (this.#closed) return this.#closed;
     for (const res of this.#open) if (!res.headersSent) res.shouldKeepAlive = false;
-    // net.Server's close, not http.Server's: that one also closes every idle connection at once (Node ≥ 19).
-    this.#closed = this.server.listening ? new Promise((resolve) => NetServer.prototype.close.call(this.server, () => resolve())) : Promise.resolve();
+    this.#closed = this.#stopAccepting();
     // Not at once: a connection whose response went out a moment ago may have its client's next request on the wire,
     // and closing it now would fail that request. Whatever arrives in the meantime is answered with `Connection:
     // close`; what is still idle after IDLE_CLOSE_DELAY_MS has been idle that long (the keep-alive timeout's own race).
@@ -135,6 +169,19 @@ export class ProxyListener {
     this.#idleTimer.unref();
     void this.#closed.then(() => clearTimeout(this.#idleTimer));
     return this.#closed;
+  }
+
+  /** Resolves when no connection is left. */
+  #stopAccepting(): Promise<void> {
+    if (this.#handed) {
+      // The master sends no more (this worker was told to stop); what it sent before was taken or is refused now.
+      return new Promise((resolve) => {
+        this.#drained = resolve;
+        if (this.#sockets.size === 0) resolve();
+      });
+    }
+    // net.Server's close, not http.Server's: that one also closes every idle connection at once (Node ≥ 19).
+    return this.server.listening ? new Promise((resolve) => NetServer.prototype.close.call(this.server, () => resolve())) : Promise.resolve();
   }
 
   /** Phase two, at the grace deadline: cut whatever is still open. Returns how many requests lost their answer. */

@@ -2,9 +2,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { startDemoBackend, type DemoBackend } from '../../helpers/backend-process.js';
+import { connectionChurn } from '../../helpers/connection-churn.js';
 import { processReport, startMaster, type MasterUnderTest } from '../../helpers/master-process.js';
 import { SessionLoad } from '../../helpers/session-load.js';
 import { waitFor } from '../../helpers/wait-for.js';
+
+/**
+ * A worker killed under load must not close the port or strand a connection (docs/architecture.md §12: the master
+ * owns the listening sockets). Every request opens a connection of its own, so the master is accepting and handing
+ * over connections at the moment of the kill. With node:cluster's round-robin, `worker_processes 1` (the default)
+ * refused connections for ~650 ms (its last worker gone, node:cluster closed the port until the replacement listened)
+ * and with 1 or 2 workers a connection handed to the dying worker stayed accepted and never answered.
+ */
+const CLIENTS = 4;
+/** Requests on the killed worker's connections when it died: lost with it (each client has one at a time). */
+const LOST_WITH_THE_WORKER = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
 
 /**
  * Issue 10, "done when": `worker_processes 2` shows two workers; a SIGKILLed worker is replaced and the sessions
@@ -76,4 +88,35 @@ describe('master and workers', () => {
     assert.equal(await master.process.exited(), 0);
     assert.ok(master.process.records().some((r) => r.event === 'gateway.stopped'));
   });
+
+  for (const workers of [1, 2]) {
+    it(`worker_processes ${workers}: no connection refused or left unanswered; the replacement serves`, { timeout: 120_000 }, async () => {
+      const master = await startMaster({ backends: [backend.name], workers });
+      masters.push(master);
+      const first = await processReport(master);
+      const victim = first.workers[0]!.pid;
+      const churn = connectionChurn(master.url, CLIENTS);
+      let afterKill = 0;
+      try {
+        await waitFor(() => churn.result.answered >= 50, { what: 'requests answered before the kill' });
+        process.kill(victim, 'SIGKILL');
+        await waitFor(async () => {
+          const r = await processReport(master);
+          return r.workers.filter((w) => w.state === 'serving' && w.pid !== victim).length === workers;
+        }, { timeoutMs: 30_000, what: 'the dead worker to be replaced' });
+        afterKill = churn.result.answered;
+        await waitFor(() => churn.result.answered >= afterKill + 50, { what: 'requests answered by the replacement' });
+      } finally {
+        await churn.stop();
+      }
+      const { failures } = churn.result;
+      process.stderr.write(`connection churn through a worker's SIGKILL (${workers} worker(s)): ${JSON.stringify(churn.result)}\n`);
+      const lost = Object.entries(failures).filter(([code]) => LOST_WITH_THE_WORKER.has(code));
+      const other = Object.fromEntries(Object.entries(failures).filter(([code]) => !LOST_WITH_THE_WORKER.has(code)));
+      assert.deepEqual(other, {}, 'no ECONNREFUSED, no request left unanswered (UND_ERR_HEADERS_TIMEOUT), no error status');
+      assert.ok(lost.reduce((n, [, count]) => n + count, 0) <= CLIENTS, `more lost than the killed worker had in flight: ${JSON.stringify(failures)}`);
+      const died = master.process.records().find((r) => r.event === 'worker.died');
+      assert.equal(died?.signal, 'SIGKILL');
+    });
+  }
 });
