@@ -150,7 +150,7 @@ export class ConnectionDispatcher {
 
   #accepted(listen: string, socket: Socket): void {
     // A client that resets while its connection waits here must not be an uncaught error in the master.
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     this.#dispatch({ seq: ++this.#seq, listen, socket, worker: null, refusedBy: new Set() });
   }
 
@@ -184,6 +184,8 @@ export class ConnectionDispatcher {
     this.#waiting.push(h);
   }
 }
+
+function ignore(): void {}
 
 /** Each distinct `listen` address of the settings, by key (`host:port` as configured). */
 export function listenAddresses(settings: GatewaySettings): Map<string, { host: string; port: number }> {

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { startDemoBackend, type DemoBackend } from '../../helpers/backend-process.js';
 import { connectionChurn } from '../../helpers/connection-churn.js';
-import { processReport, startMaster, type MasterUnderTest } from '../../helpers/master-process.js';
+import { TestProcess } from '../../helpers/child-process.js';
+import { TEST_SECRET } from '../../helpers/gateway-process.js';
+import { masterConfigText, processReport, startMaster, type MasterUnderTest } from '../../helpers/master-process.js';
+import { gatewayCli } from '../../helpers/paths.js';
+import { freePort } from '../../helpers/ports.js';
 import { SessionLoad } from '../../helpers/session-load.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -26,13 +34,14 @@ const LOST_WITH_THE_WORKER = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
 describe('master and workers', () => {
   let backend: DemoBackend;
   const masters: MasterUnderTest[] = [];
+  const started: TestProcess[] = [];
 
   before(async () => {
     backend = await startDemoBackend();
   });
 
   after(async () => {
-    for (const m of masters) await m.process.stop('SIGKILL');
+    for (const p of [...masters.map((m) => m.process), ...started]) await p.stop('SIGKILL');
     await backend.process.stop();
   });
 
@@ -87,6 +96,31 @@ describe('master and workers', () => {
     assert.equal(answered.body.ms, 2000);
     assert.equal(await master.process.exited(), 0);
     assert.ok(master.process.records().some((r) => r.event === 'gateway.stopped'));
+  });
+
+  it('a connection made while the workers start waits for them and is answered (the port never refuses)', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-early-'));
+    const port = await freePort();
+    const configFile = join(dir, 'gateway.conf');
+    writeFileSync(configFile, masterConfigText({ port, backends: [backend.name], workers: 2, pidFile: join(dir, 'gateway.pid') }));
+    const env = { SESSION_SECRET: TEST_SECRET, ADMIN_LISTEN: `127.0.0.1:${await freePort()}`, REDIS_URL: '', LOG_LEVEL: 'info' };
+    const proc = new TestProcess(process.execPath, [gatewayCli, 'start', '-c', configFile], env);
+    started.push(proc);
+    // The first connection the port accepts: the master binds it before it forks any worker.
+    const socket = await waitFor(() => new Promise<Socket | undefined>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => resolve(s));
+      s.once('error', () => resolve(undefined));
+    }), { timeoutMs: 30_000, intervalMs: 5, what: 'the port to accept a connection' });
+    const listeningBefore = proc.records().some((r) => r.event === 'gateway.listening');
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.once('close', () => resolve(text));
+    });
+    socket.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    assert.match(await answer, /^HTTP\/1\.1 200 /);
+    await proc.waitForRecord((r) => r.event === 'gateway.listening', 'the master listening');
+    process.stderr.write(`connection accepted ${listeningBefore ? 'after' : 'before'} the workers were up\n`);
   });
 
   for (const workers of [1, 2]) {
