@@ -102,7 +102,8 @@ class BenchRun {
     const sampler = new ProcessSampler(target.child.pid);
     const statsBefore = redis ? await redis.commandStats() : null;
     sampler.start();
-    const outcome = await runLoad({ port: target.port, path: scenario.path, connections, durationS, rate, cookies }, (f) => this.#progress.bar(f, scenario.label));
+    const spec = { port: target.port, path: scenario.path, connections, durationS, rate, cookies, connectionPerRequest: scenario.connectionPerRequest === true };
+    const outcome = await runLoad(spec, (f) => this.#progress.bar(f, scenario.label));
     const proc = sampler.stop();
     const usage = redis && statsBefore ? commandsPerRequest(statsBefore, await redis.commandStats(), outcome.requests) : null;
     if (!target.child.alive) {

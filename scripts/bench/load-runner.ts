@@ -13,6 +13,8 @@ export interface LoadSpec {
   cookies: readonly string[];
   /** Stop after this many requests instead of after durationS. */
   amount?: number;
+  /** `Connection: close` on every request: each one opens a connection of its own. */
+  connectionPerRequest?: boolean;
 }
 
 export interface LoadOutcome {
@@ -33,7 +35,8 @@ export interface LoadOutcome {
  */
 export async function runLoad(spec: LoadSpec, onTick?: (fraction: number) => void): Promise<LoadOutcome> {
   const users = spec.cookies.map((cookie, index) => new VirtualUser({ index, principal: null, cookieName: '', cookie, fixed: true }));
-  const request = { name: spec.path, method: 'GET', path: spec.path, headers: {}, body: null, weight: 1, expect: null, cookieMayChange: false };
+  const headers: Record<string, string> = spec.connectionPerRequest ? { connection: 'close' } : {};
+  const request = { name: spec.path, method: 'GET', path: spec.path, headers, body: null, weight: 1, expect: null, cookieMayChange: false };
   const engine = new LoadEngine({
     targets: [`http://127.0.0.1:${spec.port}`],
     requests: [request],

@@ -126,10 +126,15 @@ const HOW_TO_READ = `## How to read this report
   embedded* is what the default costs. *master + 2 workers* and *nginx proxy, 2 workers* compare two workers each;
   their RSS and CPU are summed over the master and its workers. On a 2-core machine that also runs the load
   generator and the backend, a second worker has no core of its own: it adds context switches, and the master (the
-  round-robin accept and, embedded, every store call) is a third busy process — expect little or no gain, or a loss.
+  accept and hand-over of connections and, embedded, every store call) is a third busy process — expect little or no
+  gain, or a loss.
   On a machine with a core per worker plus the master's, Redis rows scale with the workers (each has its own
   connections) until Redis or the backend is the limit; embedded rows scale until the master's one event loop,
   serving every worker's store calls, is saturated — past that, use Redis.
+- The "a connection per request" rows send \`Connection: close\` on every request, so each is a new connection:
+  what accepting costs. With a master (*master + 1 worker*) the master accepts each connection and hands it to the
+  worker over IPC, keeping its copy until the worker says it took it (docs/architecture.md §12), and the row's CPU
+  includes the master's; against *main path, a connection per request* (one process) it is what that hand-over costs.
 - Targets are evaluated and printed, never asserted by tests: a miss is a finding to profile, not a failed build.`;
 
 export function renderMarkdown(report: BenchReport, chartFile: string | null): string {

@@ -29,7 +29,10 @@ export type ScenarioId =
   | 'gateway-redis-w2'
   | 'gateway-embedded-w2'
   | 'direct-rate'
-  | 'gateway-redis-rate';
+  | 'gateway-redis-rate'
+  | 'nginx-churn'
+  | 'gateway-redis-churn'
+  | 'gateway-redis-w1-churn';
 
 export type { LatencySummary };
 

@@ -22,7 +22,9 @@ export interface ScenarioDefinition {
   /** Fixed-rate run (req/s), else null = as fast as it goes. */
   fixedRate: boolean;
   /** Part of a sweep rather than the side-by-side comparison. */
-  group: 'compare' | 'size' | 'connections' | 'rate' | 'workers';
+  group: 'compare' | 'size' | 'connections' | 'rate' | 'workers' | 'churn';
+  /** Every request on a new connection (`Connection: close`): what accepting costs, hand-over to a worker included. */
+  connectionPerRequest?: true;
 }
 
 export const MAIN_PATH: ScenarioId = 'gateway-redis';
@@ -49,6 +51,10 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   { id: 'nginx-w2', label: 'nginx proxy, 2 workers', target: 'nginx-w2', path: '/', session: { kind: 'none' }, connections: null, fixedRate: false, group: 'workers' },
   { id: 'gateway-redis-w2', label: 'gateway + session, Redis, master + 2 workers', target: 'gateway-redis-w2', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'workers' },
   { id: 'gateway-embedded-w2', label: 'gateway + session, embedded, master + 2 workers', target: 'gateway-embedded-w2', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'workers' },
+  // A connection per request: accepting, and with a master the hand-over of each connection to its worker.
+  { id: 'nginx-churn', label: 'nginx proxy, a connection per request', target: 'nginx', path: '/', session: { kind: 'none' }, connections: null, fixedRate: false, group: 'churn', connectionPerRequest: true },
+  { id: 'gateway-redis-churn', label: 'main path, a connection per request', target: 'gateway-redis', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'churn', connectionPerRequest: true },
+  { id: 'gateway-redis-w1-churn', label: 'main path, master + 1 worker, a connection per request', target: 'gateway-redis-w1', path: '/', session: { kind: 'login' }, connections: null, fixedRate: false, group: 'churn', connectionPerRequest: true },
   { id: 'direct-rate', label: 'direct at fixed rate', target: 'backend', path: '/', session: { kind: 'none' }, connections: null, fixedRate: true, group: 'rate' },
   { id: 'gateway-redis-rate', label: 'main path at fixed rate', target: 'gateway-redis', path: '/', session: { kind: 'login' }, connections: null, fixedRate: true, group: 'rate' },
 ];
