@@ -174,8 +174,8 @@ export class ConnectionDispatcher {
     if (this.#waiting.length >= WAITING_LIMIT || !this.#servers.has(h.listen)) {
       if (!this.#overflowLogged) {
         this.#overflowLogged = true;
-        this.#log.warn({ event: 'proxy.connection_dropped', listen: h.listen, waiting: this.#waiting.length },
-          `no worker can take connections on ${h.listen} and ${this.#waiting.length} are waiting: closing new ones`);
+        const why = this.#servers.has(h.listen) ? `${this.#waiting.length} already wait for a worker` : 'the address is no longer served';
+        this.#log.warn({ event: 'proxy.connection_dropped', listen: h.listen, waiting: this.#waiting.length }, `connection on ${h.listen} closed: ${why}`);
       }
       h.socket.destroy();
       return;

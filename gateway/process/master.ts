@@ -57,7 +57,8 @@ export class Master {
     this.connections = new ConnectionDispatcher(log, {
       targets: (listen) => this.workers.workers((e) => e.state === 'serving' && e.generation === this.workers.generation && this.#serves(e.generation, listen)),
       hand: (entry, message, socket, failed) => this.workers.hand(entry, message, socket, failed),
-    });    this.#reloader = new Reloader(this);
+    });
+    this.#reloader = new Reloader(this);
     this.#metrics = new WorkerMetrics(this.workers, (storeWide) => metricsSnapshot(this.control.metrics, { storeWide }));
     this.reopenLogs = () => {
       reopenLogs();
