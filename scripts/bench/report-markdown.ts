@@ -100,7 +100,9 @@ const HOW_TO_READ = `## How to read this report
 
 - Every scenario is run once per round, and the rounds are interleaved, so slow drift of the machine hits all of them
   alike. The table shows the **median over rounds**; ratios (×direct, ×nginx, ×express) are computed **within each
-  round** and then their median taken.
+  round** and then their median taken. The runs a ratio target compares run next to each other in every round (the
+  main path between the express-session stack and the embedded store, the access log next to the embedded store),
+  each side first in every other round.
 - *direct* is the bench backend hit without a proxy: the ceiling of this machine. The load generator (the project's undici
   load engine, gateway/loadtest/) runs on the same machine and takes one of its cores, so every number here is for "one core of proxy work".
 - *RSS / CPU* are of the process behind the port (the gateway, the nginx master + worker, the express process, or the

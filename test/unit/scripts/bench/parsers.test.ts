@@ -92,6 +92,24 @@ test('roundOrder rotates the comparison group and keeps the sweeps after it', ()
   assert.ok(!roundOrder(0, new Set(['backend'] as const)).some((s) => s.target !== 'backend'));
 });
 
+test('roundOrder keeps the runs of a ratio target next to each other in every round, each side first in turn', () => {
+  const all = new Set(['backend', 'nginx', 'gateway-redis', 'gateway-embedded', 'gateway-embedded-log', 'express', 'gateway-redis-wait'] as const);
+  const firsts = new Set<string>();
+  for (let round = 0; round < 12; round++) {
+    const ids = roundOrder(round, all).map((s) => s.id);
+    const gap = (a: string, b: string) => Math.abs(ids.indexOf(a as never) - ids.indexOf(b as never));
+    assert.equal(gap('gateway-redis', 'express'), 1, `round ${round}: ${ids.join(' ')}`);
+    assert.equal(gap('gateway-redis', 'gateway-embedded'), 1, `round ${round}: ${ids.join(' ')}`);
+    assert.equal(gap('gateway-embedded', 'gateway-embedded-log'), 1, `round ${round}: ${ids.join(' ')}`);
+    assert.equal(gap('gateway-redis', 'gateway-pass'), 2, `round ${round}: ${ids.join(' ')}`);
+    assert.equal(new Set(ids).size, ids.length);
+    firsts.add(ids.indexOf('express') < ids.indexOf('gateway-redis') ? 'express' : 'gateway-redis');
+  }
+  assert.deepEqual([...firsts].sort(), ['express', 'gateway-redis']);
+  // Every comparison scenario still runs once a round.
+  assert.equal(roundOrder(3, all).filter((s) => s.group === 'compare').length, 9);
+});
+
 test('firstCookie takes the name=value pair of the first Set-Cookie', () => {
   assert.equal(firstCookie(['gsid=abc.def; Path=/; HttpOnly', 'other=1']), 'gsid=abc.def');
   assert.equal(firstCookie('connect.sid=s%3Axyz; Path=/'), 'connect.sid=s%3Axyz');
