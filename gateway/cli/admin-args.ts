@@ -1,5 +1,6 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { AdminClient, resolveAdminUrl } from './admin-client.js';
+import { parseArgs } from './cli-args.js';
 
 /** Options every command that talks to a gateway takes (docs/architecture.md §8). */
 export const ADMIN_OPTIONS = {

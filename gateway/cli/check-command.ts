@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs } from './cli-args.js';
 import type { CliCommand } from './commands.js';
 import { UsageError } from './usage-error.js';
 

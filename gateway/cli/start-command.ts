@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './cli-args.js';
 import { tuneHeapForRequests } from '../process/heap-tuning.js';
 import type { CliCommand } from './commands.js';
 import { UsageError } from './usage-error.js';

@@ -267,6 +267,10 @@ for (const [topology, startRedis] of TOPOLOGIES) describe(`session management th
     const again = await cli(gw1, 'sessions', 'kill', '--sid', sid);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /SG_SESSION_NOT_FOUND/);
+    // A sid may begin with a dash (base64url): the CLI takes it as the value, not as an unknown option.
+    const dashed = await cli(gw1, 'sessions', 'kill', '--sid', `-${sid.slice(1)}`);
+    assert.equal(dashed.code, 1, dashed.stderr);
+    assert.match(dashed.stderr, /SG_SESSION_NOT_FOUND/);
     const gone = await request(`${gw2.adminUrl}/api/sessions/${sid}`);
     assert.equal(gone.statusCode, 404);
     assert.equal(((await gone.body.json()) as { error: { code: string } }).error.code, 'SG_SESSION_NOT_FOUND');
